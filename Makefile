@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: Apache-2.0
+# infermesh: `make` builds the BPF objects, their skeletons and the one
+# binary .output/infermesh; `make test` runs every suite; `make demo` the demo;
+# `make bench` the benchmarks. V=1 shows the commands.
+
+OUT      := .output
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS   := -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(OUT) $(EXTRA_CFLAGS)
+SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all test unit conformance badinput bpftest demo bench clean fmt
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS  := $(filter-out user/cli/main.c,$(shell find user -name '*.c' | sort))
+LIB_OBJS  := $(patsubst %.c,$(OUT)/rel/%.o,$(LIB_SRCS))
+SAN_OBJS  := $(patsubst %.c,$(OUT)/san/%.o,$(LIB_SRCS))
+HDRS      := $(shell find user include -name '*.h')
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+TEST_BINS := $(OUT)/tests/unit $(OUT)/tests/conformance $(OUT)/tests/badinput
+
+all: $(OUT)/infermesh
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/lib/*.h) $(wildcard include/infermesh/*.h) vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/rel/%.o: %.c $(HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/san/%.o: %.c $(HDRS) $(SKELS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(OUT)/libinfermesh.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/libinfermesh-san.a: $(SAN_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/infermesh: $(OUT)/rel/user/cli/main.o $(OUT)/libinfermesh.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Test programs link the sanitized library: every suite below runs under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+$(OUT)/infermesh-san: user/cli/main.c $(OUT)/libinfermesh-san.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OUT)/libinfermesh-san.a
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser $(UNIT_SRCS) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
+
+$(OUT)/tests/%: tests/%/main.c $(wildcard tests/%/*.c) $(OUT)/libinfermesh-san.a
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser $(wildcard tests/$*/*.c) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
+
+test: all $(OUT)/infermesh-san $(TEST_BINS)
+	@tests/run-all.sh
+
+unit: $(OUT)/tests/unit
+	$(OUT)/tests/unit
+
+demo: all
+	@tools/demo.sh
+
+bench: all
+	@tools/bench.sh
+
+fmt:
+	clang-format -i $(shell find user tests bpf include -name '*.[ch]')
+
+clean:
+	rm -rf $(OUT)

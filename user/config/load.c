@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Files -> YAML documents -> typed objects. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kinds.h"
+#include "mesh.h"
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	diag_init(&c->diag, &c->arena);
+	c->default_ns = "default";
+	mesh_defaults(&c->mesh);
+	c->root_ns = c->mesh.root_namespace;
+}
+
+void config_free(struct config *c)
+{
+	free(c->objs);
+	diag_free(&c->diag);
+	arena_free(&c->arena);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *kvs_get(const struct kvs *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].key, key))
+			return m->v[i].val ? m->v[i].val : "";
+	return NULL;
+}
+
+bool labels_match(const struct kvs *sel, const struct kvs *labels)
+{
+	size_t i;
+
+	for (i = 0; i < sel->n; i++) {
+		const char *v = kvs_get(labels, sel->v[i].key);
+
+		if (!v || strcmp(v, sel->v[i].val ? sel->v[i].val : ""))
+			return false;
+	}
+	return true;
+}
+
+static void add_object(struct config *c, struct object *o)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->objs = realloc(c->objs, c->cap * sizeof(*c->objs));
+		if (!c->objs)
+			abort();
+	}
+	o->seq = c->n;
+	c->objs[c->n++] = o;
+}
+
+static const char *scalar(const struct ynode *n)
+{
+	return n && n->type == Y_SCALAR ? n->str : NULL;
+}
+
+/* "networking.istio.io/v1beta1" -> group and version; "v1" -> core. */
+static void split_api_version(struct arena *a, const char *av,
+			      const char **group, const char **version)
+{
+	const char *slash = strrchr(av, '/');
+
+	if (!slash) {
+		*group = "";
+		*version = av;
+		return;
+	}
+	*group = arena_strndup(a, av, (size_t)(slash - av));
+	*version = slash + 1;
+}
+
+static bool version_known(const struct kind_info *ki, const char *version)
+{
+	return enum_index(ki->versions, version) >= 0;
+}
+
+static void set_resource(struct config *c, struct object *o)
+{
+	const char *name = o->meta.name ? o->meta.name : "<unnamed>";
+
+	if (o->ns_given)
+		o->resource = arena_printf(&c->arena, "%s %s/%s", o->kind_name,
+					   o->ns, name);
+	else
+		o->resource = arena_printf(&c->arena, "%s %s", o->kind_name, name);
+}
+
+static int decode_meta(struct config *c, struct object *o)
+{
+	struct decode_ctx dc = { &c->arena, &c->diag, o };
+	const struct ynode *m = ynode_get(o->doc, "metadata");
+	int errs = schema_decode(&dc, &schema_meta, m, &o->meta, "metadata");
+
+	o->ns_given = o->meta.namespace_ && *o->meta.namespace_;
+	o->ns = o->ns_given ? o->meta.namespace_ : c->default_ns;
+	set_resource(c, o);
+	if (!errs && (!o->meta.name || !*o->meta.name) &&
+	    !o->meta.generate_name) {
+		diag_add(&c->diag, "IM0103", SEV_ERROR, o, m ? m : o->doc,
+			 "metadata.name", "give the object a metadata.name",
+			 "%s has no metadata.name; Kubernetes would refuse it",
+			 o->kind_name);
+		errs++;
+	}
+	return errs;
+}
+
+static void load_other(struct config *c, struct object *o, const char *group)
+{
+	o->kind = K_OTHER;
+	if (decode_meta(c, o))
+		o->invalid = true;
+	diag_add(&c->diag, "IM0102", SEV_INFO, o, o->doc, NULL, NULL,
+		 "%s%s%s is not read by infermesh (it does not change what the "
+		 "sidecarless dataplane enforces)", o->kind_name,
+		 *group ? "." : "", group);
+}
+
+static void load_istio_operator(struct config *c, struct object *o)
+{
+	const struct ynode *spec = ynode_get(o->doc, "spec");
+
+	decode_meta(c, o);
+	mesh_load_node(c, o, ynode_get(spec, "meshConfig"), "spec.meshConfig");
+}
+
+/* ConfigMap istio/<root ns>: Istio keeps MeshConfig as YAML in data.mesh. */
+static void load_configmap(struct config *c, struct object *o)
+{
+	const struct ynode *data = ynode_get(o->doc, "data");
+	const struct ynode *mesh = ynode_get(data, "mesh");
+
+	o->kind = K_OTHER;
+	decode_meta(c, o);
+	if (!o->meta.name || strcmp(o->meta.name, "istio") || !mesh ||
+	    mesh->type != Y_SCALAR)
+		return;
+	o->kind = K_MESH_CONFIG;
+	mesh_load_text(c, o, mesh);
+}
+
+static void load_typed(struct config *c, struct object *o,
+		       const struct kind_info *ki)
+{
+	struct decode_ctx dc = { &c->arena, &c->diag, o };
+	const struct ynode *spec = ynode_get(o->doc, "spec");
+	int errs = decode_meta(c, o);
+
+	o->kind = ki->kind;
+	o->status = ynode_get(o->doc, "status");
+	if (ki->spec) {
+		o->spec = arena_alloc(&c->arena, ki->spec->size);
+		errs += schema_decode(&dc, ki->spec, spec, o->spec, "spec");
+	}
+	if (ki->kind == K_SERVICE_ENTRY && o->status) {
+		struct se_status *st = arena_alloc(&c->arena, sizeof(*st));
+
+		/* status is written by the control plane; read the
+		 * allocated addresses, never warn about its fields */
+		schema_decode(&dc, &schema_se_status, o->status, st, "status");
+		o->status_typed = st;
+	}
+	if (errs)
+		o->invalid = true;
+}
+
+static void load_doc(struct config *c, const struct ynode *doc);
+
+/* kubectl get -o yaml prints `kind: List` with the objects in items. */
+static void load_list(struct config *c, const struct ynode *doc)
+{
+	const struct ynode *items = ynode_get(doc, "items");
+	size_t i;
+
+	if (!items || items->type != Y_SEQ)
+		return;
+	for (i = 0; i < items->n; i++)
+		load_doc(c, items->items[i]);
+}
+
+static void load_doc(struct config *c, const struct ynode *doc)
+{
+	struct object *o;
+	const char *av, *kind, *group, *version;
+	const struct kind_info *ki;
+
+	if (doc->type != Y_MAP) {
+		diag_add(&c->diag, "IM0103", SEV_ERROR, NULL, doc, NULL,
+			 "each YAML document must be one Kubernetes object",
+			 "document is a %s, not an object with apiVersion and kind",
+			 ynode_type_name(doc));
+		return;
+	}
+	av = scalar(ynode_get(doc, "apiVersion"));
+	kind = scalar(ynode_get(doc, "kind"));
+	if (!av || !kind) {
+		diag_add(&c->diag, "IM0103", SEV_ERROR, NULL, doc,
+			 av ? "kind" : "apiVersion",
+			 "add apiVersion and kind, e.g. apiVersion: "
+			 "networking.istio.io/v1 and kind: VirtualService",
+			 "document has no %s; it cannot be read",
+			 av ? "kind" : "apiVersion");
+		return;
+	}
+	if (!strcmp(kind, "List") && !strcmp(av, "v1")) {
+		load_list(c, doc);
+		return;
+	}
+	o = arena_alloc(&c->arena, sizeof(*o));
+	o->doc = doc;
+	o->kind_name = kind;
+	o->api_version = av;
+	add_object(c, o);
+	split_api_version(&c->arena, av, &group, &version);
+	ki = kind_lookup(group, kind);
+	if (!strcmp(group, "") && !strcmp(kind, "ConfigMap"))
+		return load_configmap(c, o);
+	if (!ki)
+		return load_other(c, o, group);
+	if (!version_known(ki, version)) {
+		decode_meta(c, o);
+		o->kind = ki->kind;
+		o->invalid = true;
+		diag_add(&c->diag, "IM0104", SEV_ERROR, o,
+			 ynode_get(doc, "apiVersion"), "apiVersion",
+			 "use one of the versions Istio serves (v1 is current)",
+			 "%s has no version \"%s\" in %s", kind, version,
+			 *group ? group : "the core API group");
+		return;
+	}
+	if (ki->kind == K_MESH_CONFIG)
+		return load_istio_operator(c, o);
+	load_typed(c, o, ki);
+}
+
+static void load_docs(struct config *c, struct ydocs *docs, const char *file)
+{
+	size_t i;
+
+	if (!docs->n) {
+		struct finding *f = diag_add(&c->diag, "IM0010", SEV_WARNING, NULL,
+					     NULL, NULL, NULL,
+					     "file holds no objects");
+
+		f->file = file;
+		f->line = f->col = 1;
+	}
+	for (i = 0; i < docs->n; i++)
+		load_doc(c, docs->docs[i]);
+	free(docs->docs);
+}
+
+int config_load_buffer(struct config *c, const char *name, const char *buf,
+		       size_t len)
+{
+	struct ydocs docs = { 0 };
+	const char *file = arena_strdup(&c->arena, name);
+	int rc = ydoc_parse(&c->arena, &c->diag, file, buf, len, &docs);
+
+	c->n_files++;
+	load_docs(c, &docs, file);
+	return rc;
+}
+
+static int load_file(struct config *c, const char *path)
+{
+	struct ydocs docs = { 0 };
+	int rc;
+
+	c->n_files++;
+	rc = ydoc_parse_file(&c->arena, &c->diag, path, &docs);
+	if (rc && !docs.n)
+		return rc;
+	load_docs(c, &docs, docs.n ? docs.docs[0]->file : path);
+	return 0;
+}
+
+static bool yaml_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	return n[0] != '.' &&
+	       ((l > 5 && !strcmp(n + l - 5, ".yaml")) ||
+		(l > 4 && !strcmp(n + l - 4, ".yml")) ||
+		(l > 5 && !strcmp(n + l - 5, ".json")));
+}
+
+static int load_dir(struct config *c, const char *path, int depth)
+{
+	struct dirent **ents;
+	int i, n, rc = 0;
+
+	n = scandir(path, &ents, NULL, alphasort);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char *full = arena_printf(&c->arena, "%s%s%s", path,
+					  path[strlen(path) - 1] == '/' ? "" : "/",
+					  name);
+		struct stat st;
+
+		if (name[0] != '.' && !stat(full, &st)) {
+			if (S_ISDIR(st.st_mode) && depth < 16)
+				rc |= load_dir(c, full, depth + 1);
+			else if (S_ISREG(st.st_mode) && yaml_name(name))
+				rc |= load_file(c, full);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+int config_load_path(struct config *c, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		struct finding *f = diag_add(&c->diag, "IM0009", SEV_ERROR, NULL,
+					     NULL, NULL, NULL, "cannot read: %s",
+					     strerror(errno));
+
+		f->file = arena_strdup(&c->arena, path);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		return load_dir(c, path, 0);
+	return load_file(c, path);
+}
+
+void config_validate(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		struct object *o = c->objs[i];
+		const struct kind_info *ki = kind_info_of(o->kind);
+		size_t before = c->diag.n_err;
+
+		if (o->invalid || !ki || !ki->validate || !o->spec)
+			continue;
+		ki->validate(c, o);
+		if (c->diag.n_err != before)
+			o->invalid = true;
+	}
+}
