@@ -34,8 +34,11 @@ LIB_OBJS  := $(patsubst %.c,$(OUT)/rel/%.o,$(LIB_SRCS))
 SAN_OBJS  := $(patsubst %.c,$(OUT)/san/%.o,$(LIB_SRCS))
 HDRS      := $(shell find user include -name '*.h')
 
-UNIT_SRCS := $(wildcard tests/unit/*.c)
-TEST_BINS := $(OUT)/tests/unit $(OUT)/tests/conformance $(OUT)/tests/badinput
+HARNESS   := $(wildcard tests/lib/*.c)
+# CUnit programs: unit (no privileges), conformance (Istio's corpus),
+# badinput (hostile files), bpf (root: loads programs into this kernel)
+CUNIT_DIRS := unit conformance badinput bpf
+TEST_BINS := $(foreach d,$(CUNIT_DIRS),$(if $(wildcard tests/$(d)/*.c),$(OUT)/tests/$(d)))
 
 all: $(OUT)/infermesh
 
@@ -74,18 +77,15 @@ $(OUT)/infermesh-san: user/cli/main.c $(OUT)/libinfermesh-san.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OUT)/libinfermesh-san.a
+# One CUnit program per folder of tests/: its *.c plus the shared harness.
+.SECONDEXPANSION:
+$(OUT)/tests/%: $$(wildcard tests/%/*.c) $(HARNESS) tests/lib/harness.h $(OUT)/libinfermesh-san.a
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser $(UNIT_SRCS) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
-
-$(OUT)/tests/%: tests/%/main.c $(wildcard tests/%/*.c) $(OUT)/libinfermesh-san.a
-	$(call msg,TEST,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser $(wildcard tests/$*/*.c) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/lib $(wildcard tests/$*/*.c) $(HARNESS) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
 
 test: all $(OUT)/infermesh-san $(TEST_BINS)
-	@tests/run-all.sh
+	@OUT=$(OUT) tests/run-all.sh
 
 unit: $(OUT)/tests/unit
 	$(OUT)/tests/unit

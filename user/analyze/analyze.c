@@ -4,9 +4,9 @@
 #include <string.h>
 
 const struct analyzer analyzers[] = {
-	{ NULL, NULL },
+	{ "infermesh.Pitfalls", analyze_pitfalls },
 };
-const size_t n_analyzers = 0;
+const size_t n_analyzers = sizeof(analyzers) / sizeof(analyzers[0]);
 
 void analyze_all(struct config *c)
 {

@@ -15,6 +15,9 @@ struct analyzer {
 extern const struct analyzer analyzers[];
 extern const size_t n_analyzers;
 
+/* infermesh's own findings (user/analyze/pitfalls*.c) */
+void analyze_pitfalls(struct config *c);
+
 /* Runs them all; findings go to c->diag. */
 void analyze_all(struct config *c);
 /* Runs one by name; returns -1 if there is no such analyzer. */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The service registry a mesh sees: services (Kubernetes Services and
+ * ServiceEntry hosts) and workloads (Pods, WorkloadEntries and ServiceEntry
+ * inline endpoints), with hosts resolved the way Istio resolves them. */
+#ifndef IM_REGISTRY_H
+#define IM_REGISTRY_H
+
+#include "../config/object.h"
+
+struct svc_port_info {
+	uint32_t port;        /* service port */
+	uint32_t target_port; /* workload port (0: same as port, or named) */
+	const char *name;     /* may be NULL */
+	const char *protocol; /* Istio protocol from name/appProtocol/protocol:
+			       * "HTTP", "HTTP2", "GRPC", "TCP", "TLS", ... */
+};
+
+struct service {
+	const char *host;     /* FQDN: name.ns.svc.<domain>, or the SE host */
+	const char *name;     /* short name (Service) or host (SE) */
+	const char *ns;
+	const struct object *obj; /* the Service or ServiceEntry */
+	struct svc_port_info *ports;
+	size_t n_ports;
+	const char *vip;      /* cluster IP or first SE address; may be NULL */
+	bool external;        /* ServiceEntry MESH_EXTERNAL */
+	const struct kvs *selector; /* Service selector / SE workloadSelector */
+};
+
+struct workload {
+	const struct object *obj; /* Pod, WorkloadEntry, or the SE (inline) */
+	const char *name, *ns;
+	const struct kvs *labels;
+	const char *service_account; /* "default" when unset */
+	const char *address;
+	const char *locality;        /* region/zone/subzone, may be NULL */
+	const char *node;            /* annotation infermesh.io/node, Pod nodeName */
+	const char *cgroup;          /* annotation infermesh.io/cgroup */
+	uint32_t weight;
+	const struct we_spec *we;    /* WorkloadEntry or inline endpoint */
+};
+
+struct registry {
+	struct service *svcs;
+	size_t n_svcs;
+	struct workload *wls;
+	size_t n_wls;
+	const char *domain; /* cluster domain suffix: "cluster.local" */
+};
+
+/* Builds the registry from the valid objects of <c> (arena-allocated). */
+void registry_build(struct registry *r, struct config *c);
+/* Istio's host resolution: "reviews" in ns "default" ->
+ * "reviews.default.svc.cluster.local"; FQDNs and wildcards unchanged. */
+const char *registry_fqdn(struct arena *a, const struct registry *r,
+			  const char *host, const char *ns);
+/* Exact FQDN lookup (first match; Services before ServiceEntries). */
+const struct service *registry_service(const struct registry *r,
+				       const char *fqdn);
+/* Whether workload <w> is an endpoint of service <s>. */
+bool registry_selects(const struct service *s, const struct workload *w);
+
+#endif
