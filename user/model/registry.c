@@ -1,36 +1,351 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Placeholder; the analyzer work fills this in. */
+/* The service registry: what istiod's Kubernetes and ServiceEntry registries
+ * would hold for the loaded objects. Analyzers and the resolved model both
+ * read it, so a host means the same thing everywhere. */
 #include "registry.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#define CLUSTER_DOMAIN "cluster.local"
+
+/* Istio's protocol.Parse: case-insensitive, anything else unsupported. */
+static const char *parse_protocol(const char *s, size_t len)
+{
+	static const char *const known[] = {
+		"TCP", "UDP", "GRPC", "GRPC-Web", "HTTP", "HTTP_PROXY", "HTTP2",
+		"HTTPS", "TLS", "Mongo", "Redis", "MySQL",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i]) == len && !strncasecmp(s, known[i], len))
+			return known[i];
+	return "UNSUPPORTED";
+}
+
+const char *registry_port_protocol(const char *app_protocol, const char *name,
+				   const char *protocol)
+{
+	const char *p = name, *dash;
+
+	if (protocol && !strcasecmp(protocol, "UDP"))
+		return "UDP";
+	if (app_protocol) {
+		/* Kubernetes' standard appProtocol names */
+		if (!strcmp(app_protocol, "kubernetes.io/h2c"))
+			return "HTTP2";
+		if (!strcmp(app_protocol, "kubernetes.io/ws") ||
+		    !strcmp(app_protocol, "kubernetes.io/wss"))
+			return "HTTP";
+		p = app_protocol;
+	}
+	if (!p)
+		return "UNSUPPORTED";
+	/* checked before the prefix split: it contains a dash itself */
+	if (!strncasecmp(p, "grpc-web", 8))
+		return "GRPC-Web";
+	dash = strchr(p, '-');
+	return parse_protocol(p, dash ? (size_t)(dash - p) : strlen(p));
+}
+
+bool registry_exported_to(const struct strs *export_to, const char *owner_ns,
+			  const char *ns)
+{
+	size_t i;
+
+	if (!export_to || !export_to->n)
+		return true;
+	for (i = 0; i < export_to->n; i++) {
+		const char *e = export_to->v[i];
+
+		if (!strcmp(e, "*") || !strcmp(e, ns) ||
+		    (!strcmp(e, ".") && !strcmp(owner_ns, ns)))
+			return true;
+	}
+	return false;
+}
+
+/* Moves a malloc'd array into the arena. */
+static void *arena_move(struct arena *a, void *p, size_t n)
+{
+	void *q = arena_alloc(a, n ? n : 1);
+
+	if (n)
+		memcpy(q, p, n);
+	free(p);
+	return q;
+}
+
+static struct service *add_svc(struct registry *r, size_t *cap)
+{
+	if (r->n_svcs == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		r->svcs = realloc(r->svcs, *cap * sizeof(*r->svcs));
+		if (!r->svcs)
+			abort();
+	}
+	memset(&r->svcs[r->n_svcs], 0, sizeof(*r->svcs));
+	return &r->svcs[r->n_svcs++];
+}
+
+static struct workload *add_wl(struct registry *r, size_t *cap)
+{
+	if (r->n_wls == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		r->wls = realloc(r->wls, *cap * sizeof(*r->wls));
+		if (!r->wls)
+			abort();
+	}
+	memset(&r->wls[r->n_wls], 0, sizeof(*r->wls));
+	return &r->wls[r->n_wls++];
+}
+
+static void add_k8s_service(struct registry *r, size_t *cap, struct config *c,
+			    struct object *o)
+{
+	const struct k8s_service_spec *sp = obj_svc(o);
+	struct service *s = add_svc(r, cap);
+	size_t i;
+
+	s->obj = o;
+	s->name = o->meta.name;
+	s->ns = o->ns;
+	s->host = arena_printf(&c->arena, "%s.%s.svc.%s", o->meta.name, o->ns,
+			       r->domain);
+	if (!sp)
+		return;
+	s->selector = &sp->selector;
+	if (sp->cluster_ip && strcasecmp(sp->cluster_ip, "None"))
+		s->vip = sp->cluster_ip;
+	s->ports = arena_alloc(&c->arena, (sp->ports.n + 1) * sizeof(*s->ports));
+	for (i = 0; i < sp->ports.n; i++) {
+		const struct k8s_port *kp = &sp->ports.v[i];
+		struct svc_port_info *pi = &s->ports[s->n_ports++];
+
+		pi->port = (uint32_t)kp->port.v;
+		pi->name = kp->name;
+		if (kp->target_port && isdigit((unsigned char)kp->target_port[0]))
+			pi->target_port = (uint32_t)strtoul(kp->target_port,
+							    NULL, 10);
+		pi->protocol = registry_port_protocol(kp->app_protocol,
+						      kp->name, kp->protocol);
+	}
+}
+
+static void fill_se_ports(struct service *s, struct config *c,
+			  const struct se_spec *se)
+{
+	size_t i;
+
+	s->ports = arena_alloc(&c->arena, (se->ports.n + 1) * sizeof(*s->ports));
+	for (i = 0; i < se->ports.n; i++) {
+		const struct svc_port *sp = &se->ports.v[i];
+		struct svc_port_info *pi = &s->ports[s->n_ports++];
+
+		pi->port = (uint32_t)sp->number.v;
+		pi->target_port = (uint32_t)sp->target_port.v;
+		pi->name = sp->name;
+		pi->protocol = sp->protocol ?
+			parse_protocol(sp->protocol, strlen(sp->protocol)) :
+			"UNSUPPORTED";
+	}
+}
+
+/* The address the control plane allocated to <host>, if any. */
+static const char *se_status_addr(const struct object *o, const char *host)
+{
+	const struct se_status *st = o->status_typed;
+	size_t i;
+
+	if (!st)
+		return NULL;
+	for (i = 0; i < st->addresses.n; i++)
+		if (st->addresses.v[i].host && st->addresses.v[i].value &&
+		    !strcmp(st->addresses.v[i].host, host))
+			return st->addresses.v[i].value;
+	return NULL;
+}
+
+/* One service per host, as istiod's ServiceEntry registry does. */
+static void add_service_entry(struct registry *r, size_t *cap,
+			      struct config *c, struct object *o)
+{
+	const struct se_spec *se = obj_se(o);
+	size_t h;
+
+	for (h = 0; se && h < se->hosts.n; h++) {
+		struct service *s = add_svc(r, cap);
+
+		s->obj = o;
+		s->se = se;
+		s->host = se->hosts.v[h];
+		s->name = s->host;
+		s->ns = o->ns;
+		s->external = !se->location.set ||
+			      se->location.v == SE_MESH_EXTERNAL;
+		s->export_to = &se->export_to;
+		if (se->workload_selector.at)
+			s->selector = &se->workload_selector.labels;
+		s->vip = se->addresses.n ? se->addresses.v[0] :
+					   se_status_addr(o, s->host);
+		fill_se_ports(s, c, se);
+	}
+}
+
+static const struct kvs *node_labels(struct config *c, const char *node)
+{
+	if (!node)
+		return NULL;
+	for_each_obj(c, o, K_NODE)
+		if (o->meta.name && !strcmp(o->meta.name, node))
+			return &o->meta.labels;
+	return NULL;
+}
+
+static const char *status_str(const struct object *o, const char *key)
+{
+	const struct ynode *n = ynode_get(o->status, key);
+
+	return n && n->type == Y_SCALAR ? n->str : NULL;
+}
+
+static void annotate(struct workload *w, const struct object *o)
+{
+	const char *v;
+
+	if ((v = kvs_get(&o->meta.annotations, "infermesh.io/node")))
+		w->node = v;
+	if ((v = kvs_get(&o->meta.annotations, "infermesh.io/cgroup")))
+		w->cgroup = v;
+}
+
+static void add_pod(struct registry *r, size_t *cap, struct config *c,
+		    struct object *o)
+{
+	const struct pod_spec *p = obj_pod(o);
+	struct workload *w = add_wl(r, cap);
+
+	w->obj = o;
+	w->name = o->meta.name;
+	w->ns = o->ns;
+	w->labels = &o->meta.labels;
+	w->service_account = p && p->service_account_name ?
+			     p->service_account_name : "default";
+	w->address = status_str(o, "podIP");
+	w->node = p ? p->node_name : NULL;
+	w->weight = 1;
+	annotate(w, o);
+	w->node_labels = node_labels(c, p ? p->node_name : NULL);
+}
+
+static void fill_we(struct workload *w, const struct we_spec *we)
+{
+	w->we = we;
+	w->labels = &we->labels;
+	w->service_account = we->service_account ? we->service_account :
+						   "default";
+	w->address = we->address;
+	w->locality = we->locality;
+	w->weight = we->weight.set && we->weight.v ? (uint32_t)we->weight.v : 1;
+}
+
+static void add_workload_entry(struct registry *r, size_t *cap,
+			       struct object *o)
+{
+	struct workload *w = add_wl(r, cap);
+	const struct we_spec *we = obj_we(o);
+
+	w->obj = o;
+	w->name = o->meta.name;
+	w->ns = o->ns;
+	if (we)
+		fill_we(w, we);
+	annotate(w, o);
+}
+
+static void add_se_endpoints(struct registry *r, size_t *cap,
+			     struct object *o)
+{
+	const struct se_spec *se = obj_se(o);
+	size_t i;
+
+	for (i = 0; se && i < se->endpoints.n; i++) {
+		struct workload *w = add_wl(r, cap);
+
+		w->obj = o;
+		w->name = o->meta.name;
+		w->ns = o->ns;
+		fill_we(w, &se->endpoints.v[i]);
+	}
+}
 
 void registry_build(struct registry *r, struct config *c)
 {
-	(void)c;
+	size_t scap = 0, wcap = 0;
+
 	memset(r, 0, sizeof(*r));
-	r->domain = "cluster.local";
+	r->domain = CLUSTER_DOMAIN;
+	/* Services before ServiceEntries: a lookup of a host both define
+	 * finds the Kubernetes Service, as istiod's aggregate registry does */
+	for_each_obj(c, o, K_SERVICE)
+		add_k8s_service(r, &scap, c, o);
+	for_each_obj(c, o, K_SERVICE_ENTRY)
+		add_service_entry(r, &scap, c, o);
+	for_each_obj(c, o, K_POD)
+		add_pod(r, &wcap, c, o);
+	for_each_obj(c, o, K_WORKLOAD_ENTRY)
+		add_workload_entry(r, &wcap, o);
+	for_each_obj(c, o, K_SERVICE_ENTRY)
+		add_se_endpoints(r, &wcap, o);
+	/* the registry lives as long as the config, like everything else */
+	r->svcs = arena_move(&c->arena, r->svcs, r->n_svcs * sizeof(*r->svcs));
+	r->wls = arena_move(&c->arena, r->wls, r->n_wls * sizeof(*r->wls));
+}
+
+
+static bool is_ip_literal(const char *h)
+{
+	/* IPv6 has no dot to stop the expansion, so check it; IPv4 has dots */
+	return strchr(h, ':') != NULL;
 }
 
 const char *registry_fqdn(struct arena *a, const struct registry *r,
 			  const char *host, const char *ns)
 {
-	(void)a;
-	(void)r;
-	(void)ns;
-	return host;
+	/* ResolveShortnameToFQDN: only a name without any dot is short;
+	 * "reviews.default" is taken as written */
+	if (!host || !*host || !strcmp(host, "*") || strchr(host, '.') ||
+	    is_ip_literal(host) || !ns)
+		return host;
+	return arena_printf(a, "%s.%s.svc.%s", host, ns,
+			    r && r->domain ? r->domain : CLUSTER_DOMAIN);
 }
 
 const struct service *registry_service(const struct registry *r,
 				       const char *fqdn)
 {
-	(void)r;
-	(void)fqdn;
+	size_t i;
+
+	for (i = 0; fqdn && i < r->n_svcs; i++)
+		if (!strcmp(r->svcs[i].host, fqdn))
+			return &r->svcs[i];
 	return NULL;
 }
 
 bool registry_selects(const struct service *s, const struct workload *w)
 {
-	(void)s;
-	(void)w;
-	return false;
+	/* inline endpoints belong to their own ServiceEntry only */
+	if (w->obj->kind == K_SERVICE_ENTRY)
+		return w->obj == s->obj;
+	if (strcmp(s->ns, w->ns))
+		return false;
+	/* a Service without a selector gets no endpoints from pods */
+	if (!s->selector || !s->selector->n || !w->labels)
+		return false;
+	/* a ServiceEntry's workloadSelector also picks Pods and WEs; a
+	 * Kubernetes Service selects WorkloadEntries too (istiod does) */
+	return labels_match(s->selector, w->labels);
 }

@@ -25,6 +25,8 @@ struct service {
 	const char *vip;      /* cluster IP or first SE address; may be NULL */
 	bool external;        /* ServiceEntry MESH_EXTERNAL */
 	const struct kvs *selector; /* Service selector / SE workloadSelector */
+	const struct strs *export_to; /* SE exportTo (NULL: Service, "*") */
+	const struct se_spec *se;     /* the ServiceEntry, NULL for a Service */
 };
 
 struct workload {
@@ -38,6 +40,7 @@ struct workload {
 	const char *cgroup;          /* annotation infermesh.io/cgroup */
 	uint32_t weight;
 	const struct we_spec *we;    /* WorkloadEntry or inline endpoint */
+	const struct kvs *node_labels; /* labels of the Node it runs on */
 };
 
 struct registry {
@@ -59,5 +62,14 @@ const struct service *registry_service(const struct registry *r,
 				       const char *fqdn);
 /* Whether workload <w> is an endpoint of service <s>. */
 bool registry_selects(const struct service *s, const struct workload *w);
+/* Istio protocol ("HTTP", "GRPC", ...) of a port from its appProtocol, its
+ * name prefix ("http-web") or its declared protocol; "UNSUPPORTED" when
+ * none says (Istio then sniffs the protocol at runtime). */
+const char *registry_port_protocol(const char *app_protocol, const char *name,
+				   const char *protocol);
+/* Whether the namespace <ns> can see something exported to <export_to>
+ * from <owner_ns> (empty list or "*": everywhere, ".": its own ns). */
+bool registry_exported_to(const struct strs *export_to, const char *owner_ns,
+			  const char *ns);
 
 #endif
