@@ -103,6 +103,29 @@ static struct workload *add_wl(struct registry *r, size_t *cap)
 	return &r->wls[r->n_wls++];
 }
 
+/* networking.istio.io/exportTo: "ns1,ns2,." */
+static const struct strs *svc_export_to(struct config *c, const struct object *o)
+{
+	const char *v = kvs_get(&o->meta.annotations, "networking.istio.io/exportTo");
+	struct strs *e;
+	const char *p;
+
+	if (!v || !*v)
+		return NULL;
+	e = arena_alloc(&c->arena, sizeof(*e));
+	e->v = arena_alloc(&c->arena, (strlen(v) / 2 + 2) * sizeof(*e->v));
+	for (p = v; ; ) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		e->v[e->n++] = arena_strndup(&c->arena, p, len);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return e;
+}
+
 static void add_k8s_service(struct registry *r, size_t *cap, struct config *c,
 			    struct object *o)
 {
@@ -115,6 +138,7 @@ static void add_k8s_service(struct registry *r, size_t *cap, struct config *c,
 	s->ns = o->ns;
 	s->host = arena_printf(&c->arena, "%s.%s.svc.%s", o->meta.name, o->ns,
 			       r->domain);
+	s->export_to = svc_export_to(c, o);
 	if (!sp)
 		return;
 	s->selector = &sp->selector;
@@ -236,6 +260,7 @@ static void add_pod(struct registry *r, size_t *cap, struct config *c,
 			     p->service_account_name : "default";
 	w->address = status_str(o, "podIP");
 	w->node = p ? p->node_name : NULL;
+	w->hostname = w->node;
 	w->weight = 1;
 	annotate(w, o);
 	w->node_labels = node_labels(c, p ? p->node_name : NULL);
@@ -282,7 +307,13 @@ static void add_se_endpoints(struct registry *r, size_t *cap,
 	}
 }
 
-void registry_build(struct registry *r, struct config *c)
+/* Objects of kind <k> the registry reads, in load order. */
+#define for_each_reg(c, o, k, all) \
+	for (size_t _j_##o = 0; _j_##o < (c)->n; _j_##o++) \
+		for (struct object *o = (c)->objs[_j_##o]; o; o = NULL) \
+			if (o->kind == (k) && o->spec && (all || !o->invalid))
+
+static void build(struct registry *r, struct config *c, bool all)
 {
 	size_t scap = 0, wcap = 0;
 
@@ -290,19 +321,65 @@ void registry_build(struct registry *r, struct config *c)
 	r->domain = CLUSTER_DOMAIN;
 	/* Services before ServiceEntries: a lookup of a host both define
 	 * finds the Kubernetes Service, as istiod's aggregate registry does */
-	for_each_obj(c, o, K_SERVICE)
+	for_each_reg(c, o, K_SERVICE, all)
 		add_k8s_service(r, &scap, c, o);
-	for_each_obj(c, o, K_SERVICE_ENTRY)
+	for_each_reg(c, o, K_SERVICE_ENTRY, all)
 		add_service_entry(r, &scap, c, o);
-	for_each_obj(c, o, K_POD)
+	for_each_reg(c, o, K_POD, all)
 		add_pod(r, &wcap, c, o);
-	for_each_obj(c, o, K_WORKLOAD_ENTRY)
+	for_each_reg(c, o, K_WORKLOAD_ENTRY, all)
 		add_workload_entry(r, &wcap, o);
-	for_each_obj(c, o, K_SERVICE_ENTRY)
+	for_each_reg(c, o, K_SERVICE_ENTRY, all)
 		add_se_endpoints(r, &wcap, o);
 	/* the registry lives as long as the config, like everything else */
 	r->svcs = arena_move(&c->arena, r->svcs, r->n_svcs * sizeof(*r->svcs));
 	r->wls = arena_move(&c->arena, r->wls, r->n_wls * sizeof(*r->wls));
+}
+
+void registry_build(struct registry *r, struct config *c)
+{
+	build(r, c, false);
+}
+
+void registry_build_all(struct registry *r, struct config *c)
+{
+	build(r, c, true);
+}
+
+const char *registry_label(const struct workload *w, const char *key)
+{
+	static const char *const topo[] = {
+		"topology.kubernetes.io/region", "topology.kubernetes.io/zone",
+		"topology.istio.io/subzone",
+	};
+	const char *v = w->labels ? kvs_get(w->labels, key) : NULL;
+	size_t i;
+
+	if (v)
+		return v;
+	if (w->hostname && !strcmp(key, "kubernetes.io/hostname"))
+		return w->hostname;
+	for (i = 0; w->node_labels && i < sizeof(topo) / sizeof(topo[0]); i++) {
+		if (strcmp(key, topo[i]))
+			continue;
+		v = kvs_get(w->node_labels, key);
+		/* an empty node label is no topology */
+		return v && *v ? v : NULL;
+	}
+	return NULL;
+}
+
+bool registry_labels_match(const struct kvs *sel, const struct workload *w)
+{
+	size_t i;
+
+	for (i = 0; sel && i < sel->n; i++) {
+		const char *v = registry_label(w, sel->v[i].key);
+
+		if (!v || strcmp(v, sel->v[i].val ? sel->v[i].val : ""))
+			return false;
+	}
+	return true;
 }
 
 

@@ -25,7 +25,9 @@ struct service {
 	const char *vip;      /* cluster IP or first SE address; may be NULL */
 	bool external;        /* ServiceEntry MESH_EXTERNAL */
 	const struct kvs *selector; /* Service selector / SE workloadSelector */
-	const struct strs *export_to; /* SE exportTo (NULL: Service, "*") */
+	/* SE exportTo, or a Service's networking.istio.io/exportTo
+	 * annotation split at commas; NULL or empty: everywhere */
+	const struct strs *export_to;
 	const struct se_spec *se;     /* the ServiceEntry, NULL for a Service */
 };
 
@@ -41,6 +43,7 @@ struct workload {
 	uint32_t weight;
 	const struct we_spec *we;    /* WorkloadEntry or inline endpoint */
 	const struct kvs *node_labels; /* labels of the Node it runs on */
+	const char *hostname;          /* Pod spec.nodeName (not annotated) */
 };
 
 struct registry {
@@ -53,6 +56,9 @@ struct registry {
 
 /* Builds the registry from the valid objects of <c> (arena-allocated). */
 void registry_build(struct registry *r, struct config *c);
+/* Same from every object that decoded, valid or not: istioctl's analyzers
+ * see what the user wrote, including objects the webhook would reject. */
+void registry_build_all(struct registry *r, struct config *c);
 /* Istio's host resolution: "reviews" in ns "default" ->
  * "reviews.default.svc.cluster.local"; FQDNs and wildcards unchanged. */
 const char *registry_fqdn(struct arena *a, const struct registry *r,
@@ -62,6 +68,12 @@ const struct service *registry_service(const struct registry *r,
 				       const char *fqdn);
 /* Whether workload <w> is an endpoint of service <s>. */
 bool registry_selects(const struct service *s, const struct workload *w);
+/* A workload label as istiod sees it: its own labels, then the
+ * topology.kubernetes.io/{region,zone} and topology.istio.io/subzone labels
+ * of its Node and kubernetes.io/hostname (istiod adds them to endpoints). */
+const char *registry_label(const struct workload *w, const char *key);
+/* Every key/value of <sel> is a label of <w> (registry_label). */
+bool registry_labels_match(const struct kvs *sel, const struct workload *w);
 /* Istio protocol ("HTTP", "GRPC", ...) of a port from its appProtocol, its
  * name prefix ("http-web") or its declared protocol; "UNSUPPORTED" when
  * none says (Istio then sniffs the protocol at runtime). */
