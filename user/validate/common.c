@@ -413,3 +413,137 @@ void v_export_to(struct config *c, const struct object *o,
 		v_error(c, o, e->at, path, "keep only \"~\"",
 			"cannot export service entry to no one (~) and someone");
 }
+
+/* Kinds a policy may target (Istio's allowedTargetRefs, plus GatewayClass
+ * which newer releases accept for mesh-wide waypoint policy). */
+static bool target_kind_ok(const char *group, const char *kind)
+{
+	static const char *const ok[][2] = {
+		{ "", "Service" },
+		{ "networking.istio.io", "ServiceEntry" },
+		{ "gateway.networking.k8s.io", "Gateway" },
+		{ "gateway.networking.k8s.io", "GatewayClass" },
+	};
+	size_t i;
+
+	if (!group || !strcmp(group, "core"))
+		group = "";
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (kind && !strcmp(ok[i][0], group) && !strcmp(ok[i][1], kind))
+			return true;
+	return false;
+}
+
+static void target_ref(struct config *c, const struct object *o,
+		       const struct target_ref *r, const char *path)
+{
+	if (!r->at)
+		return;
+	if (!r->name || !*r->name)
+		v_error(c, o, r->at, path, "set name to the Service or Gateway to target",
+			"targetRef name must be set");
+	if (r->namespace_ && *r->namespace_)
+		v_error(c, o, r->at, path,
+			"remove namespace and put the policy in the target's namespace",
+			"targetRef namespace must not be set; cross namespace "
+			"referencing is not supported");
+	if (!target_kind_ok(r->group, r->kind))
+		v_error(c, o, r->at, path,
+			"target a core Service, a networking.istio.io ServiceEntry "
+			"or a gateway.networking.k8s.io Gateway",
+			"targetRef must be to one of [core/Service "
+			"networking.istio.io/ServiceEntry gateway.networking.k8s.io/Gateway] "
+			"but was %s/%s", r->group ? r->group : "",
+			r->kind ? r->kind : "");
+}
+
+void v_target_refs(struct config *c, const struct object *o,
+		   const struct selector *sel, const struct target_ref *ref,
+		   const struct target_ref *refs, size_t n_refs)
+{
+	char path[64];
+	size_t i;
+	int set = !!sel->at + !!ref->at + (n_refs > 0);
+
+	if (set > 1)
+		v_error(c, o, sel->at ? sel->at : ref->at, "spec.selector",
+			"keep either selector or targetRefs",
+			"only one of targetRefs or workloadSelector can be set");
+	target_ref(c, o, ref, "spec.targetRef");
+	for (i = 0; i < n_refs; i++) {
+		snprintf(path, sizeof(path), "spec.targetRefs[%zu]", i);
+		target_ref(c, o, &refs[i], path);
+	}
+}
+
+static bool go_parse_bool(const char *v)
+{
+	static const char *const ok[] = { "1", "t", "T", "TRUE", "true", "True",
+		"0", "f", "F", "FALSE", "false", "False" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(v, ok[i]))
+			return true;
+	return false;
+}
+
+void v_metadata(struct config *c, const struct object *o)
+{
+	const struct kv *dry = NULL;
+	const struct ap_spec *ap = obj_ap(o);
+	size_t i;
+
+	for (i = 0; i < o->meta.annotations.n; i++)
+		if (!strcmp(o->meta.annotations.v[i].key, "istio.io/dry-run"))
+			dry = &o->meta.annotations.v[i];
+	if (!dry)
+		return;
+	if (!ap) {
+		v_error(c, o, dry->at, "metadata.annotations", "remove the annotation",
+			"%s/%s has unsupported annotation istio.io/dry-run, please "
+			"remove the annotation", o->ns, o->meta.name);
+		return;
+	}
+	if (ap->action.v != AP_ALLOW && ap->action.v != AP_DENY)
+		v_error(c, o, dry->at, "metadata.annotations",
+			"dry-run works only for ALLOW and DENY policies",
+			"the annotation istio.io/dry-run currently only supports "
+			"action ALLOW/DENY, found action %s in %s/%s",
+			ap_action_names[ap->action.v], o->ns, o->meta.name);
+	else if (!go_parse_bool(dry->val ? dry->val : ""))
+		v_error(c, o, dry->at, "metadata.annotations",
+			"write \"true\" or \"false\"",
+			"%s/%s has annotation istio.io/dry-run with invalid value "
+			"(%s)", o->ns, o->meta.name, dry->val ? dry->val : "");
+}
+
+bool v_require_spec(struct config *c, const struct object *o,
+		    const void *spec_at)
+{
+	if (spec_at)
+		return true;
+	v_error(c, o, o->doc, "spec", "add a spec; this kind cannot be empty",
+		"spec: Required value");
+	return false;
+}
+
+/* labels.Instance.Validate */
+void v_label_map(struct config *c, const struct object *o,
+	      const struct kvs *l, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (!v_label_key(l->v[i].key))
+			v_error(c, o, l->v[i].at, path,
+				"use a Kubernetes label name such as app or "
+				"example.com/tier",
+				"invalid tag key: \"%s\"", l->v[i].key);
+		if (!v_label_value(l->v[i].val))
+			v_error(c, o, l->v[i].at, path,
+				"use at most 63 letters, digits, '-', '_' or '.', "
+				"starting and ending alphanumeric",
+				"invalid tag value: \"%s\"", l->v[i].val);
+	}
+}

@@ -16,10 +16,13 @@
  *   v_ip_subnet             agent.ValidateIPSubnet: IP or CIDR; NULL if valid
  *   v_port_ok               1..65535
  *   v_port_string           security.ValidatePorts: decimal 0..65535
- *   v_label_key/value       Kubernetes label syntax (labels.Instance.Validate)
+ *   v_label_key/value       Kubernetes label syntax; v_label_map reports a map
  *   v_protocol              protocol.Parse: enum below, P_UNSUPPORTED if unknown
  *   v_workload_selector     matchLabels checks (empty key, '*', no labels)
  *   v_export_to             validateExportTo (duplicates, '.', '*', '~')
+ *   v_target_refs           selector vs targetRef(s) exclusivity and each ref
+ *   v_metadata              annotations every Istio kind is checked for
+ *                           (istio.io/dry-run only on AuthorizationPolicy)
  */
 #ifndef IM_VALIDATE_COMMON_H
 #define IM_VALIDATE_COMMON_H
@@ -71,5 +74,26 @@ void v_workload_selector(struct config *c, const struct object *o,
 /* exportTo of VS/DR/SE; <is_se> allows "~". */
 void v_export_to(struct config *c, const struct object *o,
 		 const struct strs *e, bool is_se, const char *path);
+
+/* selector / targetRef / targetRefs of AP, RA, Telemetry, WasmPlugin */
+void v_target_refs(struct config *c, const struct object *o,
+		   const struct selector *sel, const struct target_ref *ref,
+		   const struct target_ref *refs, size_t n_refs);
+/* labels.Instance.Validate: "invalid tag key|value" per bad label */
+void v_label_map(struct config *c, const struct object *o,
+	      const struct kvs *l, const char *path);
+/* validateWorkloadEntry, for a WorkloadEntry (<se_ports> NULL: any port
+ * names, FQDN addresses allowed) or a ServiceEntry endpoint (port names must
+ * be the SE's; <allow_fqdn> false for STATIC). <path> names the entry. */
+void v_workload_entry(struct config *c, const struct object *o,
+		      const struct we_spec *we, const char *path,
+		      const struct se_spec *se_ports, bool allow_fqdn);
+/* "spec: Required value" when the document has no spec (SE and WE CRDs
+ * require one). Returns true when the spec is there. */
+bool v_require_spec(struct config *c, const struct object *o,
+		    const void *spec_at);
+
+/* validateMetadata: the webhook's checks on metadata of any Istio kind */
+void v_metadata(struct config *c, const struct object *o);
 
 #endif
