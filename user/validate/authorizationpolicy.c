@@ -428,6 +428,7 @@ static void check_rule(struct ap_ctx *x, size_t r, const struct ap_rule *rule)
 		to |= check_to(x, r, j, &rule->to.v[j], &l4_to);
 	for (j = 0; j < rule->when.n; j++)
 		check_when(x, r, j, &rule->when.v[j]);
+	set_path(x, "spec.rules[%zu]", r);
 	/* The sidecar drops HTTP-only keys from a DENY rule on TCP chains,
 	 * which leaves a rule that matches every TCP connection. */
 	if (((from && !to && !l4_from) || (to && !l4_to)) &&
