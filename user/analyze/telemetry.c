@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Istio's telemetry analyzers: ProviderAnalyzer (IST0157), SelectorAnalyzer
+ * (IST0101, IST0159), DefaultSelectorAnalyzer (IST0160) and
+ * LightstepAnalyzer (IST0002). Telemetry resolves to one resource per
+ * workload; ties or empty provider lists make the result undefined or void. */
+#include "common.h"
+
+#include <string.h>
+
+void analyze_telemetry_providers(struct config *c)
+{
+	/* with a default access-log provider, [] means "the default" */
+	if (c->mesh.default_providers.access_logging.n)
+		return;
+	for_each_any(c, o, K_TELEMETRY) {
+		const struct telemetry_spec *t = obj_tel(o);
+		size_t i;
+
+		for (i = 0; i < t->access_logging.n; i++) {
+			const struct access_logging *l = &t->access_logging.v[i];
+
+			if ((l->disabled.set && l->disabled.v) || l->providers.n)
+				continue;
+			diag_add(&c->diag, "IST0157", SEV_WARNING, o, l->at,
+				 arena_printf(&c->arena,
+					      "spec.accessLogging[%zu].providers", i),
+				 "name a provider (e.g. providers: [{name: "
+				 "envoy}]), set disabled: true, or configure "
+				 "meshConfig.defaultProviders.accessLogging",
+				 "The Telemetry %s in namespace %s with empty "
+				 "providers will be ignored.", o->meta.name,
+				 an_quote(&c->arena, o->ns));
+		}
+	}
+}
+
+static bool has_selector(const struct telemetry_spec *t)
+{
+	return t->selector.at && t->selector.match_labels.n;
+}
+
+static bool selects(const struct object *tel, const struct workload *w)
+{
+	return w->obj->kind != K_SERVICE_ENTRY && !strcmp(w->ns, tel->ns) &&
+	       labels_match(&obj_tel(tel)->selector.match_labels, w->labels);
+}
+
+static void not_found(struct config *c, struct object *o)
+{
+	const struct telemetry_spec *t = obj_tel(o);
+
+	diag_add(&c->diag, "IST0101", SEV_ERROR, o, t->selector.match_labels.at,
+		 "spec.selector.matchLabels",
+		 arena_printf(&c->arena, "fix the labels to match pods in "
+			      "namespace %s, or move the Telemetry to the "
+			      "namespace of the pods", o->ns),
+		 "Referenced selector not found: %s",
+		 an_quote(&c->arena, an_selector_string(&c->arena,
+						&t->selector.match_labels)));
+}
+
+/* IST0159 for each Telemetry selecting <w> when more than one does. */
+static void conflicts(struct config *c, const struct workload *w)
+{
+	char *names = "";
+	size_t n = 0;
+
+	for_each_any(c, o, K_TELEMETRY)
+		if (has_selector(obj_tel(o)) && selects(o, w))
+			names = arena_printf(&c->arena, "%s%s%s", names,
+					     n++ ? " " : "", o->meta.name);
+	if (n < 2)
+		return;
+	for_each_any(c, o, K_TELEMETRY) {
+		if (!has_selector(obj_tel(o)) || !selects(o, w))
+			continue;
+		diag_add(&c->diag, "IST0159", SEV_ERROR, o,
+			 obj_tel(o)->selector.match_labels.at,
+			 "spec.selector.matchLabels",
+			 "make the selectors disjoint, or merge these "
+			 "Telemetries into one",
+			 "The Telemetries [%s] in namespace %s select the same "
+			 "workload pod %s, which can lead to undefined behavior.",
+			 names, an_quote(&c->arena, w->ns),
+			 an_quote(&c->arena, w->name));
+	}
+}
+
+void analyze_telemetry_selectors(struct config *c)
+{
+	struct registry r;
+	size_t i;
+
+	if (!an_workloads_known(c))
+		return;
+	registry_build_all(&r, c);
+	for_each_any(c, o, K_TELEMETRY) {
+		bool found = false;
+
+		if (!has_selector(obj_tel(o)))
+			continue;
+		for (i = 0; i < r.n_wls && !found; i++)
+			found = selects(o, &r.wls[i]);
+		if (!found)
+			not_found(c, o);
+	}
+	for (i = 0; i < r.n_wls; i++)
+		conflicts(c, &r.wls[i]);
+}
+
+static bool namespace_wide(const struct telemetry_spec *t)
+{
+	return !t->selector.at && !t->target_ref.at && !t->target_refs.n;
+}
+
+void analyze_telemetry_default_selectors(struct config *c)
+{
+	for_each_any(c, o, K_TELEMETRY) {
+		char *names = "";
+		size_t n = 0;
+
+		if (!namespace_wide(obj_tel(o)))
+			continue;
+		for_each_any(c, p, K_TELEMETRY)
+			if (namespace_wide(obj_tel(p)) && !strcmp(p->ns, o->ns))
+				names = arena_printf(&c->arena, "%s%s%s", names,
+						     n++ ? " " : "", p->meta.name);
+		if (n < 2)
+			continue;
+		diag_add(&c->diag, "IST0160", SEV_ERROR, o, an_meta_name(o),
+			 "spec.selector",
+			 "keep one selector-less Telemetry per namespace: merge "
+			 "them, or give the others a selector",
+			 "The Telemetries [%s] in namespace %s have no workload "
+			 "selector, which can lead to undefined behavior.",
+			 names, an_quote(&c->arena, o->ns));
+	}
+}
+
+static bool lightstep_provider(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < c->mesh.extension_providers.n; i++) {
+		const struct extension_provider *p =
+			&c->mesh.extension_providers.v[i];
+
+		if (p->lightstep && p->name && !strcmp(p->name, name))
+			return true;
+	}
+	return false;
+}
+
+void analyze_telemetry_lightstep(struct config *c)
+{
+	for_each_any(c, o, K_TELEMETRY) {
+		const struct telemetry_spec *t = obj_tel(o);
+		size_t i, j;
+
+		for (i = 0; i < t->tracing.n; i++) {
+			for (j = 0; j < t->tracing.v[i].providers.n; j++) {
+				const struct provider_ref *p =
+					&t->tracing.v[i].providers.v[j];
+
+				if (!lightstep_provider(c, p->name))
+					continue;
+				diag_add(&c->diag, "IST0002", SEV_WARNING, o, p->at,
+					 arena_printf(&c->arena, "spec.tracing[%zu]"
+						      ".providers[%zu]", i, j),
+					 "define an opentelemetry extension "
+					 "provider in meshConfig and reference it "
+					 "here instead",
+					 "Deprecated: The Lightstep provider %s "
+					 "is deprecated, please migrate to the "
+					 "OpenTelemetry provider.",
+					 an_quote(&c->arena, p->name));
+			}
+		}
+	}
+}
