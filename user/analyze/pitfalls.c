@@ -1,8 +1,208 @@
 // SPDX-License-Identifier: Apache-2.0
-/* infermesh's own findings (IM1xxx): seed pitfalls and silent behaviour. */
-#include "analyze.h"
+/* infermesh's own findings (IM1xxx): seed pitfalls and silent behaviour.
+ * This file runs the topics and holds the helpers they share. */
+#include "pitfalls.h"
+
+#include <stdio.h>
+#include <string.h>
 
 void analyze_pitfalls(struct config *c)
 {
-	(void)c;
+	struct pit p = { .c = c };
+
+	registry_build(&p.reg, c);
+	pit_routes(&p);
+	pit_authz(&p);
+	pit_mtls(&p);
+	pit_policy(&p);
+	pit_egress(&p);
+	pit_mesh(&p);
+}
+
+const struct service *pit_service(struct pit *p, const char *host,
+				  const char *ns)
+{
+	return registry_service(&p->reg,
+				registry_fqdn(&p->c->arena, &p->reg, host, ns));
+}
+
+size_t pit_pool(const struct pit *p, const struct service *s,
+		const struct kvs *subset)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s && i < p->reg.n_wls; i++) {
+		const struct workload *w = &p->reg.wls[i];
+
+		if (registry_selects(s, w) &&
+		    (!subset || labels_match(subset, w->labels)))
+			n++;
+	}
+	return n;
+}
+
+size_t pit_selected(const struct pit *p, const char *ns, const struct kvs *sel,
+		    const struct workload **out, size_t max)
+{
+	static const struct kvs none;
+	size_t i, n = 0;
+
+	for (i = 0; i < p->reg.n_wls; i++) {
+		const struct workload *w = &p->reg.wls[i];
+
+		if (w->obj->kind == K_SERVICE_ENTRY || strcmp(w->ns, ns))
+			continue;
+		if (!labels_match(sel ? sel : &none, w->labels ? w->labels : &none))
+			continue;
+		if (n < max)
+			out[n] = w;
+		n++;
+	}
+	return n;
+}
+
+static bool has_word(const char *s, const char *const *words)
+{
+	for (; s && *words; words++)
+		if (strstr(s, *words))
+			return true;
+	return false;
+}
+
+bool pit_inference_path(const char *s)
+{
+	static const char *const w[] = { "predict", "infer", "generate",
+					 "stream", "completions", NULL };
+
+	return has_word(s, w);
+}
+
+bool pit_streaming_path(const char *s)
+{
+	static const char *const w[] = { "stream", "generate", NULL };
+
+	return has_word(s, w);
+}
+
+static const char *uri_text(const struct string_match *m)
+{
+	return m->prefix ? m->prefix : m->exact ? m->exact : m->regex;
+}
+
+static bool vs_targets_inference(struct pit *p, const struct object *o,
+				 const char *fqdn)
+{
+	const struct vs_spec *vs = obj_vs(o);
+	size_t i, j, k;
+
+	for (i = 0; i < vs->http.n; i++) {
+		const struct http_route *r = &vs->http.v[i];
+		bool inf = false;
+
+		for (j = 0; j < r->match.n; j++)
+			inf |= pit_inference_path(uri_text(&r->match.v[j].uri));
+		for (k = 0; inf && k < r->route.n; k++) {
+			const char *h = r->route.v[k].destination.host;
+
+			if (h && !strcmp(registry_fqdn(&p->c->arena, &p->reg, h,
+						       o->ns), fqdn))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Namespace of a mesh-internal FQDN "name.ns.svc.<domain>", else NULL. */
+static const char *fqdn_ns(struct pit *p, const char *fqdn)
+{
+	const char *a = strchr(fqdn, '.'), *b = a ? strchr(a + 1, '.') : NULL;
+
+	if (!b || strncmp(b, ".svc.", 5))
+		return NULL;
+	return arena_strndup(&p->c->arena, a + 1, (size_t)(b - a - 1));
+}
+
+/* Kubernetes convention when no workload is loaded: a service's pods carry
+ * app=<service name>, which is how the seed writes its selectors. */
+bool pit_ap_selects_host(struct pit *p, const struct object *o,
+			 const char *fqdn)
+{
+	const struct ap_spec *ap = obj_ap(o);
+	const struct service *s = registry_service(&p->reg, fqdn);
+	const char *ns = s ? s->ns : fqdn_ns(p, fqdn), *app;
+	bool root = !strcmp(o->ns, p->c->root_ns);
+	size_t i;
+
+	if (!ns || (strcmp(ns, o->ns) && !root))
+		return false;
+	if (!ap->selector.match_labels.n)
+		return !ap->target_ref.at && !ap->target_refs.n;
+	if (s && pit_pool(p, s, NULL)) {
+		for (i = 0; i < p->reg.n_wls; i++)
+			if (registry_selects(s, &p->reg.wls[i]) &&
+			    labels_match(&ap->selector.match_labels,
+					 p->reg.wls[i].labels))
+				return true;
+		return false;
+	}
+	app = kvs_get(&ap->selector.match_labels, "app");
+	return app && ap->selector.match_labels.n == 1 &&
+	       !strcmp(registry_fqdn(&p->c->arena, &p->reg, app, ns), fqdn);
+}
+
+static bool ap_names_inference(const struct ap_spec *ap)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < ap->rules.n; i++)
+		for (j = 0; j < ap->rules.v[i].to.n; j++) {
+			const struct strs *ps =
+				&ap->rules.v[i].to.v[j].operation.paths;
+
+			for (k = 0; k < ps->n; k++)
+				if (pit_inference_path(ps->v[k]))
+					return true;
+		}
+	return false;
+}
+
+bool pit_inference_host(struct pit *p, const char *fqdn)
+{
+	for_each_obj(p->c, o, K_VIRTUAL_SERVICE)
+		if (vs_targets_inference(p, o, fqdn))
+			return true;
+	for_each_obj(p->c, o, K_AUTHORIZATION_POLICY) {
+		const struct ap_spec *ap = obj_ap(o);
+
+		if ((!ap->action.set || ap->action.v == AP_ALLOW) &&
+		    ap->selector.match_labels.n && ap_names_inference(ap) &&
+		    pit_ap_selects_host(p, o, fqdn))
+			return true;
+	}
+	return false;
+}
+
+const char *pit_dur(struct pit *p, int64_t ns)
+{
+	if (ns % 1000000000 == 0)
+		return arena_printf(&p->c->arena, "%llds",
+				    (long long)(ns / 1000000000));
+	if (ns % 1000000 == 0)
+		return arena_printf(&p->c->arena, "%lldms",
+				    (long long)(ns / 1000000));
+	return arena_printf(&p->c->arena, "%gs", (double)ns / 1e9);
+}
+
+const struct ynode *pit_at(const struct ynode *m, const char *key)
+{
+	const struct ynode *n = ynode_get(m, key);
+
+	return n ? n : m;
+}
+
+const struct ynode *pit_item(const struct strs *s, size_t i)
+{
+	if (s->at && s->at->type == Y_SEQ && i < s->at->n)
+		return s->at->items[i];
+	return s->at;
 }
