@@ -35,8 +35,7 @@ static void tag_override(struct config *c, struct object *o,
 			"set value to a CEL expression, e.g. request.host",
 			"tagOverrides.value must be set when operation is UPSERT");
 	else if (!upsert && has_value)
-		v_error(c, o, ynode_get(t->at, "value") ?
-			ynode_get(t->at, "value") : t->at, path,
+		v_error(c, o, t->at, path,
 			"remove value, or use operation: UPSERT",
 			"tagOverrides.value may only be set when operation is UPSERT");
 }
