@@ -24,7 +24,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test unit conformance badinput bpftest demo bench clean fmt
+.PHONY: all test unit conformance badinput bpftest demo bench clean fmt fuzz fuzz-smoke
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -83,6 +83,39 @@ $(OUT)/tests/%: $$(wildcard tests/%/*.c) $(HARNESS) tests/lib/harness.h $(OUT)/l
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/lib $(wildcard tests/$*/*.c) $(HARNESS) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
+
+# Fuzzing (clang + libFuzzer): the whole loader, validation and analyzers
+# built with clang's coverage instrumentation and ASan+UBSan. `make fuzz`
+# runs until stopped (FUZZ_ARGS adds libFuzzer options, e.g. -jobs=4);
+# `make fuzz-smoke` is the bounded run tests/cli/fuzz_smoke.sh uses. New
+# inputs go to $(OUT)/fuzz-corpus; the seeds in tests/fuzz/corpus stay as is.
+FUZZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(OUT) \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst %.c,$(OUT)/fuzzobj/%.o,$(LIB_SRCS))
+FUZZ_RUN  := -dict=tests/fuzz/yaml.dict -max_len=16384 -timeout=10 \
+	-rss_limit_mb=2048 -artifact_prefix=$(OUT)/fuzz-
+
+$(OUT)/fuzzobj/%.o: %.c $(HDRS) $(SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUT)/libinfermesh-fuzz.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/fuzz_config: tests/fuzz/fuzz_config.c $(OUT)/libinfermesh-fuzz.a
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iuser $^ $(LDLIBS) -o $@
+
+fuzz: $(OUT)/fuzz_config
+	$(Q)mkdir -p $(OUT)/fuzz-corpus
+	$(OUT)/fuzz_config $(FUZZ_RUN) $(FUZZ_ARGS) $(OUT)/fuzz-corpus tests/fuzz/corpus
+
+fuzz-smoke: $(OUT)/fuzz_config
+	$(Q)mkdir -p $(OUT)/fuzz-corpus
+	$(OUT)/fuzz_config $(FUZZ_RUN) -runs=20000 -max_total_time=30 \
+		$(OUT)/fuzz-corpus tests/fuzz/corpus
 
 test: all $(OUT)/infermesh-san $(TEST_BINS)
 	@OUT=$(OUT) tests/run-all.sh

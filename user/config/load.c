@@ -281,8 +281,10 @@ static int load_file(struct config *c, const char *path)
 
 	c->n_files++;
 	rc = ydoc_parse_file(&c->arena, &c->diag, path, &docs);
-	if (rc && !docs.n)
+	if (rc && !docs.n) {
+		free(docs.docs); /* a retried parse can leave an empty array */
 		return rc;
+	}
 	load_docs(c, &docs, docs.n ? docs.docs[0]->file : path);
 	return 0;
 }
@@ -297,27 +299,91 @@ static bool yaml_name(const char *n)
 		(l > 5 && !strcmp(n + l - 5, ".json")));
 }
 
-static int load_dir(struct config *c, const char *path, int depth)
+/* A finding about a path as a whole (it has no line of its own). */
+static struct finding *path_finding(struct config *c, enum severity sev,
+				    const char *path, const char *fix,
+				    const char *what, int err)
+{
+	struct finding *f = diag_add(&c->diag, sev == SEV_ERROR ? "IM0009" : "IM0012",
+				     sev, NULL, NULL, NULL, fix, "%s: %s", what,
+				     strerror(err));
+
+	f->file = arena_strdup(&c->arena, path);
+	f->line = f->col = 1;
+	return f;
+}
+
+/* The directories being read, outermost first: a symlink back to one of
+ * them is a loop (two such links used to multiply the walk 2^16 times). */
+struct dir_walk {
+	dev_t dev[17];
+	ino_t ino[17];
+	int depth;
+};
+
+static bool dir_on_walk(const struct dir_walk *w, const struct stat *st)
+{
+	int i;
+
+	for (i = 0; i <= w->depth; i++)
+		if (w->dev[i] == st->st_dev && w->ino[i] == st->st_ino)
+			return true;
+	return false;
+}
+
+static int load_dir(struct config *c, const char *path, struct dir_walk *w);
+
+static int load_entry(struct config *c, const char *full, const char *name,
+		      struct dir_walk *w)
+{
+	struct stat st;
+	int rc;
+
+	if (name[0] == '.')
+		return 0;
+	if (stat(full, &st)) {
+		/* a dangling symlink or a symlink loop (ELOOP) */
+		if (yaml_name(name) || errno == ELOOP)
+			path_finding(c, SEV_WARNING, full, "fix or remove the link",
+				     "skipped", errno);
+		return 0;
+	}
+	if (S_ISREG(st.st_mode))
+		return yaml_name(name) ? load_file(c, full) : 0;
+	if (!S_ISDIR(st.st_mode) || w->depth >= 16)
+		return 0;
+	if (dir_on_walk(w, &st)) {
+		path_finding(c, SEV_WARNING, full, "remove the symlink",
+			     "skipped: a directory loop leads back to a directory "
+			     "being read", ELOOP);
+		return 0;
+	}
+	w->depth++;
+	w->dev[w->depth] = st.st_dev;
+	w->ino[w->depth] = st.st_ino;
+	rc = load_dir(c, full, w);
+	w->depth--;
+	return rc;
+}
+
+static int load_dir(struct config *c, const char *path, struct dir_walk *w)
 {
 	struct dirent **ents;
 	int i, n, rc = 0;
 
 	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0)
+	if (n < 0) {
+		path_finding(c, SEV_ERROR, path, NULL, "cannot read directory",
+			     errno);
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		char *full = arena_printf(&c->arena, "%s%s%s", path,
 					  path[strlen(path) - 1] == '/' ? "" : "/",
 					  name);
-		struct stat st;
 
-		if (name[0] != '.' && !stat(full, &st)) {
-			if (S_ISDIR(st.st_mode) && depth < 16)
-				rc |= load_dir(c, full, depth + 1);
-			else if (S_ISREG(st.st_mode) && yaml_name(name))
-				rc |= load_file(c, full);
-		}
+		rc |= load_entry(c, full, name, w);
 		free(ents[i]);
 	}
 	free(ents);
@@ -326,19 +392,18 @@ static int load_dir(struct config *c, const char *path, int depth)
 
 int config_load_path(struct config *c, const char *path)
 {
+	struct dir_walk w = { .depth = 0 };
 	struct stat st;
 
 	if (stat(path, &st)) {
-		struct finding *f = diag_add(&c->diag, "IM0009", SEV_ERROR, NULL,
-					     NULL, NULL, NULL, "cannot read: %s",
-					     strerror(errno));
-
-		f->file = arena_strdup(&c->arena, path);
+		path_finding(c, SEV_ERROR, path, NULL, "cannot read", errno);
 		return -1;
 	}
-	if (S_ISDIR(st.st_mode))
-		return load_dir(c, path, 0);
-	return load_file(c, path);
+	if (!S_ISDIR(st.st_mode))
+		return load_file(c, path);
+	w.dev[0] = st.st_dev;
+	w.ino[0] = st.st_ino;
+	return load_dir(c, path, &w);
 }
 
 void config_validate(struct config *c)

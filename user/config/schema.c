@@ -17,6 +17,29 @@ int enum_index(const char *const *names, const char *name)
 	return -1;
 }
 
+/* Reads one unsigned decimal number "12", "1.5", ".5" or "5." (Go's
+ * grammar) into *v; returns the end, or NULL if there is no digit. Not
+ * strtod: that also takes "1e3", "0x1p3", "inf" and "nan", which Go refuses,
+ * and a NaN total would make the final cast undefined. */
+static const char *duration_number(const char *s, double *v)
+{
+	double scale = 1;
+	bool digits = false, dot = false;
+
+	for (*v = 0; (*s >= '0' && *s <= '9') || (*s == '.' && !dot); s++) {
+		if (*s == '.') {
+			dot = true;
+			continue;
+		}
+		digits = true;
+		if (dot)
+			*v += (*s - '0') * (scale /= 10);
+		else
+			*v = *v * 10 + (*s - '0');
+	}
+	return digits ? s : NULL;
+}
+
 /* Go's time.ParseDuration grammar without signs: [0-9.]+(h|m|s|ms|us|µs|ns),
  * repeated. Istio's CRDs also accept exactly this. */
 int64_t parse_duration(const char *s)
@@ -32,11 +55,11 @@ int64_t parse_duration(const char *s)
 	if (!strcmp(s, "0"))
 		return 0;
 	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
+		double v;
+		const char *end = duration_number(s, &v);
 		size_t i, best = 0, bl = 0;
 
-		if (end == s || *s == '-' || *s == '+' || *s == ' ')
+		if (!end)
 			return -1;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			size_t l = strlen(units[i].u);
@@ -49,7 +72,7 @@ int64_t parse_duration(const char *s)
 		if (!bl)
 			return -1;
 		total += v * units[best].ns;
-		if (total > 9.2e18)
+		if (!(total <= 9.2e18)) /* also catches an infinite total */
 			return -1;
 		s = end + bl;
 	}
@@ -205,8 +228,11 @@ static int decode_int(struct decode_ctx *c, const struct field *f,
 	int64_t v;
 
 	if (!ynode_as_int(n, &v)) {
-		/* JSON numbers such as 5.0 are integers to Kubernetes */
-		if (!ynode_as_double(n, &dv) || dv != (double)(int64_t)dv)
+		/* JSON numbers such as 5.0 are integers to Kubernetes. The
+		 * range check comes first: casting 1e300 to int64_t is
+		 * undefined behaviour (found by fuzzing). */
+		if (!ynode_as_double(n, &dv) || !(dv > -9.2e18 && dv < 9.2e18) ||
+		    dv != (double)(int64_t)dv)
 			return type_error(c, n, path, "integer");
 		v = (int64_t)dv;
 	}

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ydoc.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 /* A node under construction: children collect in a growable array. */
@@ -101,8 +104,9 @@ static void attach(struct builder *b, struct ynode *n, uint64_t w)
 	f->weight += w;
 	if (f->weight > YDOC_MAX_EXPANSION && !b->failed)
 		fail_at(b, "IM0004", n->line - b->line_base, n->col,
-			"document expands to more than %s nodes through aliases "
-			"(an alias bomb?); refusing it", "1,000,000");
+			"document has more than %s nodes, counting each alias "
+			"as a copy of its anchor (an alias bomb?); refusing it",
+			"1,000,000");
 }
 
 static void open_collection(struct builder *b, enum ytype t, yaml_mark_t m,
@@ -133,12 +137,50 @@ static bool same_key(const struct ynode *a, const struct ynode *b)
 	       !memcmp(a->str, b->str, a->len);
 }
 
+/* Orders pairs by key text, then by position, so equal keys end up side by
+ * side with the first-written one first. */
+static int pair_cmp(const void *x, const void *y)
+{
+	const struct ypair *p = *(const struct ypair *const *)x;
+	const struct ypair *q = *(const struct ypair *const *)y;
+	int r;
+
+	if (p->key->len != q->key->len)
+		return p->key->len < q->key->len ? -1 : 1;
+	r = memcmp(p->key->str, q->key->str, p->key->len);
+	if (r)
+		return r;
+	return p < q ? -1 : p > q;
+}
+
+/* Sorting, not comparing every pair: a file of maps with thousands of keys
+ * each took minutes with the quadratic check it replaces. */
+static void check_duplicates(struct builder *b, struct ynode *m)
+{
+	struct ypair **v = xrealloc(NULL, (m->n ? m->n : 1) * sizeof(*v));
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n; i++)
+		if (m->pairs[i].key->type == Y_SCALAR)
+			v[n++] = &m->pairs[i];
+	qsort(v, n, sizeof(*v), pair_cmp);
+	for (i = 1; i < n; i++) {
+		const struct ynode *k = v[i]->key;
+
+		if (same_key(v[i - 1]->key, k))
+			fail_at(b, "IM0006", k->line - b->line_base, k->col,
+				"duplicate key \"%s\"; the second value "
+				"would silently replace the first", k->str);
+	}
+	free(v);
+}
+
 /* Finishes a map: pairs up children, refusing non-scalar and duplicate keys
  * (Kubernetes refuses both, and a duplicate would silently drop a value). */
 static void close_map(struct builder *b, struct frame *f)
 {
 	struct ynode *m = f->node;
-	size_t i, j;
+	size_t i;
 
 	m->n = f->n / 2;
 	m->pairs = arena_alloc(b->a, (m->n ? m->n : 1) * sizeof(*m->pairs));
@@ -147,24 +189,12 @@ static void close_map(struct builder *b, struct frame *f)
 
 		m->pairs[i].key = k;
 		m->pairs[i].val = f->kids[2 * i + 1];
-		if (k->type != Y_SCALAR) {
+		if (k->type != Y_SCALAR)
 			fail_at(b, "IM0005", k->line - b->line_base, k->col,
 				"mapping key is a %s; keys must be strings",
 				ynode_type_name(k));
-			continue;
-		}
-		/* Quadratic, but maps in Istio objects are small; a huge
-		 * flat map is bounded by the file size limit. */
-		for (j = 0; j < i && m->n < 4096; j++) {
-			if (same_key(m->pairs[j].key, k)) {
-				fail_at(b, "IM0006", k->line - b->line_base, k->col,
-					"duplicate key \"%s\"; the second value "
-					"would silently replace the first",
-					k->str);
-				break;
-			}
-		}
 	}
+	check_duplicates(b, m);
 }
 
 static void close_collection(struct builder *b)
@@ -239,22 +269,74 @@ static void push_doc(struct builder *b, struct ydocs *out)
 	out->docs[out->n++] = b->root;
 }
 
-static void parser_error(struct builder *b, yaml_parser_t *p)
+/* Line and column of byte <off>: libyaml reports reader errors (bytes that
+ * are not UTF-8, control characters such as NUL) as a byte offset only, and
+ * leaves problem_mark at 1:1. */
+static void offset_position(const char *buf, size_t len, size_t off,
+			    unsigned *line, unsigned *col)
+{
+	size_t i;
+
+	*line = *col = 1;
+	for (i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			++*col; /* count characters, not continuation bytes */
+		}
+	}
+}
+
+static void parser_error(struct builder *b, yaml_parser_t *p, const char *buf,
+			 size_t len)
 {
 	yaml_mark_t m = p->problem_mark;
+	const char *problem = p->problem ? p->problem : "error";
+	unsigned line, col;
 	char *msg;
 
 	if (p->error == YAML_MEMORY_ERROR) {
 		fail_at(b, "IM0001", 1, 1, "%s", "out of memory while parsing");
 		return;
 	}
+	if (p->error == YAML_READER_ERROR) {
+		offset_position(buf, len, p->problem_offset, &line, &col);
+		msg = arena_printf(b->a, "%s (byte 0x%02X at offset %zu)", problem,
+				   (unsigned)p->problem_value & 0xff,
+				   p->problem_offset);
+		fail_at(b, "IM0011", line, col,
+			"file is not UTF-8 YAML text: %s", msg);
+		return;
+	}
 	if (p->context)
-		msg = arena_printf(b->a, "%s %s (line %zu)", p->problem,
+		msg = arena_printf(b->a, "%s %s (line %zu)", problem,
 				   p->context, p->context_mark.line + 1);
 	else
-		msg = arena_strdup(b->a, p->problem ? p->problem : "error");
+		msg = arena_strdup(b->a, problem);
 	fail_at(b, "IM0002", (unsigned)m.line + 1, (unsigned)m.column + 1,
 		"YAML syntax error: %s", msg);
+}
+
+/* libyaml's mark.index counts characters; the buffer is bytes. Returns the
+ * byte offset of character <idx> of UTF-8 text, or (size_t)-1 for text
+ * that is not UTF-8 (a UTF-16 BOM), where offsets cannot be mapped. */
+static size_t char_offset(const char *buf, size_t len, size_t idx)
+{
+	size_t i = 0;
+
+	if (len >= 2 && (((unsigned char)buf[0] == 0xff && (unsigned char)buf[1] == 0xfe) ||
+			 ((unsigned char)buf[0] == 0xfe && (unsigned char)buf[1] == 0xff)))
+		return (size_t)-1;
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		i = 3; /* libyaml skips a UTF-8 BOM without counting it */
+	for (; i < len; i++) {
+		if (((unsigned char)buf[i] & 0xc0) == 0x80)
+			continue;
+		if (!idx--)
+			return i;
+	}
+	return idx ? (size_t)-1 : len;
 }
 
 /* libyaml refuses a ':' followed by a flow indicator inside a plain scalar
@@ -263,12 +345,17 @@ static void parser_error(struct builder *b, yaml_parser_t *p)
  * quote the scalar and parse again. Returns the new buffer, or NULL. */
 static char *quote_flow_colon(yaml_parser_t *p, const char *buf, size_t len)
 {
-	size_t s = p->context_mark.index, e = p->problem_mark.index + 1, i;
+	size_t s, e, i;
 	char *nb;
 
 	if (!p->problem || strcmp(p->problem, "found unexpected ':'") ||
-	    !p->context || strcmp(p->context, "while scanning a plain scalar") ||
-	    s >= e || e > len)
+	    !p->context || strcmp(p->context, "while scanning a plain scalar"))
+		return NULL;
+	/* marks count characters: a multi-byte character earlier in the
+	 * file used to put the quotes in the wrong place */
+	s = char_offset(buf, len, p->context_mark.index);
+	e = char_offset(buf, len, p->problem_mark.index);
+	if (s == (size_t)-1 || e == (size_t)-1 || s >= ++e || e > len)
 		return NULL;
 	for (i = s; i < e; i++)
 		if (buf[i] == '"' || buf[i] == '\\' || buf[i] == '\n')
@@ -300,7 +387,7 @@ static int parse_once(struct builder *b, const char *buf, size_t len,
 			if (retry)
 				*retry = quote_flow_colon(&p, buf, len);
 			if (!retry || !*retry)
-				parser_error(b, &p);
+				parser_error(b, &p, buf, len);
 			break;
 		}
 		switch (ev.type) {
@@ -382,12 +469,18 @@ int ydoc_parse_file(struct arena *a, struct diag *d, const char *file,
 	FILE *fp;
 	char *buf;
 	size_t got;
-	int rc;
+	int rc, fd, err;
 
-	fp = fopen(file, "rb");
+	/* O_NONBLOCK: a FIFO given as the file must not hang the open;
+	 * it is then refused below as not a regular file */
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fp = fd < 0 ? NULL : fdopen(fd, "rb");
 	if (!fp) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
 		f = diag_add(d, "IM0009", SEV_ERROR, NULL, NULL, NULL, NULL,
-			     "cannot open: %s", strerror(errno));
+			     "cannot open: %s", strerror(err));
 	} else if (fstat(fileno(fp), &st) || !S_ISREG(st.st_mode)) {
 		f = diag_add(d, "IM0009", SEV_ERROR, NULL, NULL, NULL, NULL,
 			     "not a regular file");
@@ -468,7 +561,9 @@ bool ynode_as_int(const struct ynode *n, int64_t *out)
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
 		base = s[1] == 'x' ? 16 : 8;
 		s += 2;
-		if (!*s || *s == '-' || *s == '+')
+		/* a digit must follow: strtoll would also skip spaces
+		 * and take a sign ("0x 5", "0x-5") */
+		if (base == 16 ? !isxdigit((unsigned char)*s) : (*s < '0' || *s > '7'))
 			return false;
 	}
 	errno = 0;
@@ -489,9 +584,12 @@ bool ynode_as_double(const struct ynode *n, double *out)
 		return *out = (double)i, true;
 	if (!n || n->type != Y_SCALAR || !n->plain || !n->len)
 		return false;
-	if (!strcmp(n->str, ".inf") || !strcmp(n->str, ".nan") ||
-	    !strcmp(n->str, "-.inf"))
-		return false; /* Kubernetes refuses non-finite numbers */
+	/* YAML's float syntax only: [-+]?[0-9.]+([eE][-+]?[0-9]+)?. strtod
+	 * alone would also take "0x1p3", "infinity" and "nan"; .inf and .nan
+	 * are refused, as Kubernetes refuses non-finite numbers. */
+	if (strspn(n->str, "0123456789.eE+-") != n->len ||
+	    !strpbrk(n->str, "0123456789"))
+		return false;
 	v = strtod(n->str, &end);
 	if (*end || !isfinite(v))
 		return false;
