@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The per-service part of the text explain: routes in match order, then
  * each subset with its effective policy per port and its endpoints. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "explain_fmt.h"
 #include "explain_int.h"
 
@@ -161,10 +164,6 @@ static void text_locality(struct arena *a, FILE *out,
 
 static void text_policy(struct arena *a, FILE *out, const struct policy_eff *p)
 {
-	if (p->port)
-		fprintf(out, "        port %u:\n", p->port);
-	else
-		fputs("        any port:\n", out);
 	fprintf(out, "          loadBalancer: %s, %s\n",
 		p->lb.hash ? "consistentHash" : lb_simple_names[p->lb.simple],
 		ex_src(a, &p->lb.src));
@@ -180,6 +179,50 @@ static void text_policy(struct arena *a, FILE *out, const struct policy_eff *p)
 			"none (plaintext)");
 }
 
+static char *policy_text(struct arena *a, const struct policy_eff *p)
+{
+	char *buf = NULL, *s;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return arena_strdup(a, "");
+	text_policy(a, f, p);
+	fclose(f);
+	s = arena_strdup(a, buf ? buf : "");
+	free(buf);
+	return s;
+}
+
+/* Ports whose effective policy reads the same are printed once. */
+static void text_policies(struct arena *a, FILE *out,
+			  const struct subset_eff *e)
+{
+	char **body = arena_alloc(a, (e->n_policies + 1) * sizeof(*body));
+	bool *done = arena_alloc(a, e->n_policies + 1);
+	size_t i, j;
+
+	for (i = 0; i < e->n_policies; i++)
+		body[i] = policy_text(a, &e->policies[i]);
+	for (i = 0; i < e->n_policies; i++) {
+		if (done[i])
+			continue;
+		fputs(e->policies[i].port ? "        port" : "        any port",
+		      out);
+		for (j = i; j < e->n_policies; j++) {
+			if (done[j] || strcmp(body[i], body[j]))
+				continue;
+			done[j] = true;
+			if (e->policies[j].port)
+				fprintf(out, "%s %u", j > i ? "," : "",
+					e->policies[j].port);
+			else if (j > i)
+				fputs(", any other port", out);
+		}
+		fprintf(out, ":\n%s", body[i]);
+	}
+}
+
 static void text_subset(struct arena *a, FILE *out,
 			const struct model_service *s,
 			const struct subset_eff *e)
@@ -191,8 +234,7 @@ static void text_subset(struct arena *a, FILE *out,
 			ex_obj(a, e->dr, e->subset->at));
 	else
 		fputs("    the service as a whole (no subset)\n", out);
-	for (i = 0; i < e->n_policies; i++)
-		text_policy(a, out, &e->policies[i]);
+	text_policies(a, out, e);
 	if (!s->svc)
 		return;
 	if (!e->n_eps && s->svc->se && s->svc->se->resolution.set &&
