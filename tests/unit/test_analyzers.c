@@ -59,6 +59,10 @@ static void destination_host(void)
 	CU_ASSERT_EQUAL(f->line, 17);
 	CU_ASSERT_PTR_NOT_NULL(f->fix);
 	unit_free(c);
+	/* no Services loaded: only hosts outside the cluster are judged */
+	c = run(VS_TO("nope", "") VS_TO("x.example.com", ""), a);
+	CU_ASSERT_EQUAL(unit_count_code(c, "IST0101"), 1);
+	unit_free(c);
 	/* short name and FQDN both resolve in the VS namespace */
 	snprintf(buf, sizeof(buf), "%s%s", one, VS_TO("r", ""));
 	c = run(buf, a);
@@ -263,8 +267,13 @@ static void pods_not_selected(void)
 	char buf[4096];
 	struct config *c;
 
-	CU_ASSERT_EQUAL(count(DR("d", "{host: nope.default.svc.cluster.local}"),
+	CU_ASSERT_EQUAL(count(SVC("h", "default", "[{name: http, port: 80}]")
+			      DR("d", "{host: nope.default.svc.cluster.local}"),
 			      a, "IST0174"), 1);
+	/* with no Services loaded at all, a cluster-local host is not judged */
+	c = run(DR("d", "{host: nope.default.svc.cluster.local}"), a);
+	CU_ASSERT_EQUAL(c->diag.n, 0);
+	unit_free(c);
 	snprintf(buf, sizeof(buf), "%s%s", base,
 		 DR("d", "{host: h, subsets: [{name: v3, labels: {version: v3}}]}"));
 	CU_ASSERT_EQUAL(count(buf, a, "IST0173"), 1);

@@ -192,6 +192,25 @@ bool an_workloads_known(const struct config *c)
 	return false;
 }
 
+bool an_services_known(const struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->objs[i]->kind == K_SERVICE)
+			return true;
+	return false;
+}
+
+bool an_k8s_host(const char *host)
+{
+	if (!host || !*host)
+		return false;
+	if (host[0] != '*' && !strchr(host, '.'))
+		return true;
+	return has_suffix(host, ".svc.cluster.local");
+}
+
 const struct object *an_find(const struct config *c, const char *kind_name,
 			     const char *ns, const char *name)
 {

@@ -55,6 +55,13 @@ const struct service *an_visible_service(struct config *c,
 /* Whether the inputs describe workloads at all (Pods or WorkloadEntries):
  * without them "selects nothing" cannot be told from "not given". */
 bool an_workloads_known(const struct config *c);
+/* Whether the inputs hold Kubernetes Services: without any, a missing
+ * cluster-local host says more about what was loaded than about the
+ * config, so analyzers only judge those hosts when Services were given. */
+bool an_services_known(const struct config *c);
+/* A host that names a Kubernetes Service: a short name, or one under
+ * .svc.cluster.local. */
+bool an_k8s_host(const char *host);
 /* An object of another kind (Gateway...) by kind name, namespace, name. */
 const struct object *an_find(const struct config *c, const char *kind_name,
 			     const char *ns, const char *name);

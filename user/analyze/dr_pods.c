@@ -57,7 +57,7 @@ static void check_subsets(struct config *c, const struct registry *r,
 
 void analyze_dr_pods(struct config *c)
 {
-	bool wl = an_workloads_known(c);
+	bool wl = an_workloads_known(c), svcs = an_services_known(c);
 	struct registry r;
 
 	registry_build_all(&r, c);
@@ -68,6 +68,8 @@ void analyze_dr_pods(struct config *c)
 		const struct ynode *at = ynode_get(dr->at, "host");
 
 		s = an_visible_service(c, &r, o->ns, &dr->export_to, host);
+		if (!s && !svcs && an_k8s_host(host))
+			continue;
 		if (!s) {
 			diag_add(&c->diag, "IST0174", SEV_WARNING, o,
 				 at ? at : an_meta_name(o), "spec.host",

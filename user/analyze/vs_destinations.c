@@ -9,6 +9,7 @@
 
 struct host_ctx {
 	struct registry reg;
+	bool services_known;
 };
 
 static const char *port_list(struct config *c, const struct service *s,
@@ -71,6 +72,8 @@ static void check_host(struct config *c, struct object *vs,
 		check_ports(c, vs, ad, s);
 		return;
 	}
+	if (!hc->services_known && an_k8s_host(host))
+		return;
 	diag_add(&c->diag, "IST0101", SEV_ERROR, vs, ad->at,
 		 arena_printf(&c->arena, "%s.host", ad->path),
 		 *host ? arena_printf(&c->arena, "point host at a Service or "
@@ -87,6 +90,7 @@ void analyze_vs_destination_hosts(struct config *c)
 	struct host_ctx hc;
 
 	registry_build_all(&hc.reg, c);
+	hc.services_known = an_services_known(c);
 	for_each_any(c, o, K_VIRTUAL_SERVICE)
 		an_each_destination(c, o, check_host, &hc);
 }
