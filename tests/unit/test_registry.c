@@ -151,8 +151,46 @@ static void export_to(void)
 	CU_ASSERT_FALSE(registry_exported_to(&slist, "x", "x"));
 }
 
+static void node_topology_and_export_annotation(void)
+{
+	struct config *c = unit_load(yaml);
+	struct registry r;
+	const struct workload *w;
+	const struct service *s;
+	struct kv zone = { NULL, "topology.kubernetes.io/zone", "z1" };
+	struct kv host = { NULL, "kubernetes.io/hostname", "n1" };
+	struct kv other = { NULL, "topology.kubernetes.io/zone", "z2" };
+	struct kvs sel = { &zone, 1, NULL }, hsel = { &host, 1, NULL };
+	struct kvs osel = { &other, 1, NULL };
+
+	registry_build(&r, c);
+	w = wl(&r, "reviews-1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	/* istiod gives endpoints the topology labels of their node */
+	CU_ASSERT_TRUE(registry_labels_match(&sel, w));
+	CU_ASSERT_TRUE(registry_labels_match(&hsel, w));
+	CU_ASSERT_FALSE(registry_labels_match(&osel, w));
+	CU_ASSERT_FALSE(registry_labels_match(&sel, wl(&r, "other")));
+	s = registry_service(&r, "reviews.default.svc.cluster.local");
+	CU_ASSERT_PTR_NULL(s->export_to);
+	unit_free(c);
+
+	c = unit_load("apiVersion: v1\nkind: Service\nmetadata:\n"
+		      "  name: d\n  namespace: x\n  annotations:\n"
+		      "    networking.istio.io/exportTo: \"a,.\"\n"
+		      "spec: {ports: [{port: 80}]}\n");
+	registry_build(&r, c);
+	CU_ASSERT_EQUAL_FATAL(r.n_svcs, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.svcs[0].export_to);
+	CU_ASSERT_TRUE(registry_exported_to(r.svcs[0].export_to, "x", "a"));
+	CU_ASSERT_TRUE(registry_exported_to(r.svcs[0].export_to, "x", "x"));
+	CU_ASSERT_FALSE(registry_exported_to(r.svcs[0].export_to, "x", "b"));
+	unit_free(c);
+}
+
 UNIT_SUITE(registry)
 {
+	UNIT_TEST(s, node_topology_and_export_annotation);
 	UNIT_TEST(s, services_and_ports);
 	UNIT_TEST(s, workloads);
 	UNIT_TEST(s, selection);
