@@ -20,14 +20,14 @@ static size_t finish(size_t len, const struct pkt_spec *s)
 
 static size_t put_eth(__u8 *buf, __u16 ethertype)
 {
-	struct ethhdr *eth = (struct ethhdr *)buf;
-	static const __u8 src[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 1 };
-	static const __u8 dst[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 2 };
+	struct ethhdr eth = {
+		.h_dest = { 0x02, 0, 0, 0, 0, 2 },
+		.h_source = { 0x02, 0, 0, 0, 0, 1 },
+		.h_proto = htons(ethertype),
+	};
 
-	memcpy(eth->h_source, src, ETH_ALEN);
-	memcpy(eth->h_dest, dst, ETH_ALEN);
-	eth->h_proto = htons(ethertype);
-	return sizeof(*eth);
+	memcpy(buf, &eth, sizeof(eth));
+	return sizeof(eth);
 }
 
 static __u16 csum16(const void *p, size_t n)
@@ -46,24 +46,29 @@ static __u16 csum16(const void *p, size_t n)
 }
 
 /* Writes the IPv4 header (with NOP options when ihl > 5) for an L4
- * segment of <l4len> bytes; returns the header's real size. */
+ * segment of <l4len> bytes; returns the header's real size. Headers are
+ * built in locals and copied: at offset 14 they are not aligned. */
 static size_t put_ipv4(__u8 *p, const struct pkt_spec *s, __u8 proto,
 		       size_t l4len)
 {
-	struct iphdr *ip = (struct iphdr *)p;
-	__u8 ihl = DEF(s->ihl, 5);
-	size_t hlen = ihl >= 5 ? ihl * 4u : sizeof(*ip);
+	__u8 ihl = s->ihl > 15 ? 15 : DEF(s->ihl, 5);	/* a 4-bit field */
+	size_t hlen = ihl >= 5 ? ihl * 4u : sizeof(struct iphdr);
+	__u8 hdr[60];
+	struct iphdr ip = {
+		.version = DEF(s->version, 4),
+		.ihl = ihl,
+		.tot_len = htons(DEF(s->tot_len, hlen + l4len)),
+		.ttl = 64,
+		.protocol = proto,
+		.saddr = htonl(DEF(s->saddr, 0x0a000001)),
+		.daddr = htonl(DEF(s->daddr, 0x0a000002)),
+	};
 
-	memset(p, 1, hlen);	/* 1 = IPOPT_NOP for the option bytes */
-	memset(ip, 0, sizeof(*ip));
-	ip->version = DEF(s->version, 4);
-	ip->ihl = ihl;
-	ip->tot_len = htons(DEF(s->tot_len, hlen + l4len));
-	ip->ttl = 64;
-	ip->protocol = proto;
-	ip->saddr = htonl(DEF(s->saddr, 0x0a000001));
-	ip->daddr = htonl(DEF(s->daddr, 0x0a000002));
-	ip->check = csum16(ip, hlen);
+	memset(hdr, 1, hlen);	/* 1 = IPOPT_NOP for the option bytes */
+	memcpy(hdr, &ip, sizeof(ip));
+	ip.check = csum16(hdr, hlen);
+	memcpy(hdr, &ip, sizeof(ip));
+	memcpy(p, hdr, hlen);
 	return hlen;
 }
 
@@ -80,16 +85,17 @@ size_t pkt_eth_ipv4_tcp(__u8 *buf, const struct pkt_spec *s)
 	size_t plen = payload_len(s, sizeof(struct tcphdr));
 	size_t l4len = sizeof(struct tcphdr) + plen;
 	size_t off = put_eth(buf, DEF(s->ethertype, ETH_P_IP));
-	struct tcphdr *tcp;
+	struct tcphdr tcp = {
+		.source = htons(DEF(s->sport, 40000)),
+		.dest = htons(DEF(s->dport, 8080)),
+		.doff = sizeof(tcp) / 4,
+		.window = htons(65535),
+	};
 
 	off += put_ipv4(buf + off, s, IPPROTO_TCP, l4len);
-	tcp = (struct tcphdr *)(buf + off);
-	memset(tcp, 0, l4len);
-	tcp->source = htons(DEF(s->sport, 40000));
-	tcp->dest = htons(DEF(s->dport, 8080));
-	tcp->doff = sizeof(*tcp) / 4;
-	((__u8 *)tcp)[13] = DEF(s->tcp_flags, 0x02);	/* flags byte; SYN */
-	tcp->window = htons(65535);
+	((__u8 *)&tcp)[13] = DEF(s->tcp_flags, 0x02);	/* flags byte; SYN */
+	memcpy(buf + off, &tcp, sizeof(tcp));
+	memset(buf + off + sizeof(tcp), 0, plen);
 	return finish(off + l4len, s);
 }
 
@@ -98,14 +104,15 @@ size_t pkt_eth_ipv4_udp(__u8 *buf, const struct pkt_spec *s)
 	size_t plen = payload_len(s, sizeof(struct udphdr));
 	size_t l4len = sizeof(struct udphdr) + plen;
 	size_t off = put_eth(buf, DEF(s->ethertype, ETH_P_IP));
-	struct udphdr *udp;
+	struct udphdr udp = {
+		.source = htons(DEF(s->sport, 40000)),
+		.dest = htons(DEF(s->dport, 8080)),
+		.len = htons(l4len),
+	};
 
 	off += put_ipv4(buf + off, s, IPPROTO_UDP, l4len);
-	udp = (struct udphdr *)(buf + off);
-	memset(udp, 0, l4len);
-	udp->source = htons(DEF(s->sport, 40000));
-	udp->dest = htons(DEF(s->dport, 8080));
-	udp->len = htons(l4len);
+	memcpy(buf + off, &udp, sizeof(udp));
+	memset(buf + off + sizeof(udp), 0, plen);
 	return finish(off + l4len, s);
 }
 
