@@ -77,7 +77,7 @@ void vs_gateway_names(const struct vctx *x, const struct strs *g,
 bool vs_applies_to_gateway(const struct vs_spec *vs);
 /* validateWeight, summing into <total> with Go's int32 wrap-around, and
  * the "total destination weight = 0" rule for >= 2 destinations */
-void vs_weight(const struct vctx *x, const struct ynode *dest_at,
+bool vs_weight(const struct vctx *x, const struct ynode *dest_at,
 	       const struct opt_i64 *w, const char *path, uint32_t *total);
 void vs_weight_total(const struct vctx *x, size_t n, uint32_t total,
 		     const struct ynode *at, const char *path);

@@ -166,18 +166,19 @@ static void header_ops(const struct vctx *x, const struct headers *h,
 			       false, vp(p, "%s.response.remove[%zu]", path, i));
 }
 
-void vs_weight(const struct vctx *x, const struct ynode *dest_at,
+bool vs_weight(const struct vctx *x, const struct ynode *dest_at,
 	       const struct opt_i64 *w, const char *path, uint32_t *total)
 {
 	if (!w->set)
-		return;
+		return true;
 	if (!v_int32(x, dest_at, "weight", w, path))
-		return;
+		return false;
 	if (w->v < 0)
 		v_error(x->c, x->o, vnode(dest_at, "weight"), path,
 			"Use a weight of 0 or more; weights are relative.",
 			"weight %lld < 0", (long long)w->v);
 	*total += (uint32_t)w->v; /* Go sums int32: wraps the same way */
+	return true;
 }
 
 void vs_weight_total(const struct vctx *x, size_t n, uint32_t total,
@@ -194,6 +195,7 @@ static void destinations(const struct vctx *x, const struct http_route *r,
 {
 	char p[VP_LEN], q[VP_LEN];
 	uint32_t total = 0;
+	bool sum = true;
 	size_t i;
 
 	for (i = 0; i < r->route.n; i++) {
@@ -205,10 +207,12 @@ static void destinations(const struct vctx *x, const struct http_route *r,
 				"destination is required");
 		header_ops(x, &d->headers, vp(q, "%s.headers", p));
 		v_destination(x, &d->destination, vp(q, "%s.destination", p));
-		vs_weight(x, d->at, &d->weight, vp(q, "%s.weight", p), &total);
+		sum &= vs_weight(x, d->at, &d->weight, vp(q, "%s.weight", p),
+				 &total);
 	}
-	vs_weight_total(x, r->route.n, total, vnode(r->at, "route"),
-			vp(p, "%s.route", path));
+	if (sum) /* no total when a weight could not even be decoded */
+		vs_weight_total(x, r->route.n, total, vnode(r->at, "route"),
+				vp(p, "%s.route", path));
 }
 
 static void mirror_percent(const struct vctx *x, const struct ynode *at,

@@ -12,6 +12,7 @@ static void route_destinations(const struct vctx *x, const struct l4_route *r,
 {
 	char p[VP_LEN], q[VP_LEN];
 	uint32_t total = 0;
+	bool sum = true;
 	size_t i;
 
 	for (i = 0; i < r->route.n; i++) {
@@ -22,10 +23,12 @@ static void route_destinations(const struct vctx *x, const struct l4_route *r,
 			v_error(x->c, x->o, d->at, p, "Add destination.host.",
 				"destination is required");
 		v_destination(x, &d->destination, vp(q, "%s.destination", p));
-		vs_weight(x, d->at, &d->weight, vp(q, "%s.weight", p), &total);
+		sum &= vs_weight(x, d->at, &d->weight, vp(q, "%s.weight", p),
+				 &total);
 	}
-	vs_weight_total(x, r->route.n, total, vnode(r->at, "route"),
-			vp(p, "%s.route", path));
+	if (sum) /* no total when a weight could not even be decoded */
+		vs_weight_total(x, r->route.n, total, vnode(r->at, "route"),
+				vp(p, "%s.route", path));
 }
 
 /* What TCP and TLS matches share. */
