@@ -54,8 +54,13 @@ static void seed_routes_and_policies(void)
 	CU_ASSERT_EQUAL(s->http[2].timeout_ns, 60000000000LL);
 	CU_ASSERT_STRING_EQUAL(s->http[2].retries.retry_on,
 			       "unavailable,resource-exhausted");
-	/* three DRs merged; 05's trafficPolicy wins, 06's and 08's do not */
-	CU_ASSERT_EQUAL(s->n_drs, 3);
+	/* 08 is rejected (distribute with failover) and stays out; 05 and
+	 * 06 merge, and 05's trafficPolicy wins over 06's circuit breaker */
+	CU_ASSERT_TRUE(unit_obj(c, K_DESTINATION_RULE,
+				"model-server-locality")->invalid);
+	CU_ASSERT_EQUAL_FATAL(s->n_drs, 2);
+	CU_ASSERT_STRING_EQUAL(s->drs[1]->meta.name,
+			       "model-server-circuit-breaker");
 	CU_ASSERT_STRING_EQUAL(s->tp_dr->meta.name, "model-server");
 	v1 = subset(s, "v1-stable");
 	CU_ASSERT_EQUAL_FATAL(v1->n_policies, 1);
