@@ -106,7 +106,9 @@ void v_workload_entry(struct config *c, const struct object *o,
 				"address is required");
 			return;
 		}
-		v_warn(c, o, we->at, path, NULL,
+		v_warn(c, o, we->at, path,
+		       "set address unless the workload is reached only through "
+		       "its network's gateway",
 		       "address is unset with network \"%s\"", we->network);
 	} else {
 		struct we_spec w = *we;
