@@ -388,30 +388,60 @@ static bool path_takes_grpc(const char *v)
 				     strlen(v));
 }
 
-/* Whether every rule limits paths and none of the paths is a gRPC one. */
-static const struct strs *rest_only_paths(const struct ap_spec *ap)
+static bool strs_has(const struct strs *s, const char *v)
 {
-	const struct strs *first = NULL;
-	size_t i, j, k;
+	size_t i;
 
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], v))
+			return true;
+	return false;
+}
+
+/* Whether operation <op> lets a gRPC call to <port> through: gRPC is
+ * always POST, with a /package.Service/Method path. */
+static bool op_takes_grpc(const struct ap_operation *op, const char *port)
+{
+	size_t k;
+	bool path = !op->paths.n;
+
+	if ((op->ports.n && !strs_has(&op->ports, port)) ||
+	    strs_has(&op->not_ports, port) ||
+	    (op->methods.n && !strs_has(&op->methods, "POST")))
+		return false;
+	for (k = 0; k < op->paths.n; k++)
+		path |= path_takes_grpc(op->paths.v[k]);
+	return path;
+}
+
+static bool policy_takes_grpc(const struct ap_spec *ap, uint32_t port)
+{
+	char ps[12];
+	size_t i, j;
+
+	snprintf(ps, sizeof(ps), "%u", port);
 	for (i = 0; i < ap->rules.n; i++) {
 		const struct ap_rule *r = &ap->rules.v[i];
 
 		if (!r->to.n)
-			return NULL;
-		for (j = 0; j < r->to.n; j++) {
-			const struct strs *ps = &r->to.v[j].operation.paths;
-
-			if (!ps->n)
-				return NULL;
-			for (k = 0; k < ps->n; k++)
-				if (path_takes_grpc(ps->v[k]))
-					return NULL;
-			if (!first)
-				first = ps;
-		}
+			return true;
+		for (j = 0; j < r->to.n; j++)
+			if (op_takes_grpc(&r->to.v[j].operation, ps))
+				return true;
 	}
-	return first;
+	return false;
+}
+
+/* The first `paths` list of the policy, where the finding points. */
+static const struct strs *first_paths(const struct ap_spec *ap)
+{
+	size_t i, j;
+
+	for (i = 0; i < ap->rules.n; i++)
+		for (j = 0; j < ap->rules.v[i].to.n; j++)
+			if (ap->rules.v[i].to.v[j].operation.paths.n)
+				return &ap->rules.v[i].to.v[j].operation.paths;
+	return NULL;
 }
 
 static void check_grpc_denied(struct pit *p, const struct object *o)
@@ -419,20 +449,23 @@ static void check_grpc_denied(struct pit *p, const struct object *o)
 	const struct ap_spec *ap = obj_ap(o);
 	const struct svc_port_info *pi;
 	const struct service *s = NULL;
-	const struct strs *ps;
+	const struct strs *ps = first_paths(ap);
+	uint32_t port;
 
-	if (!is_allow(ap) || !ap->rules.n || !(ps = rest_only_paths(ap)))
+	if (!is_allow(ap) || !ap->rules.n || !ps)
 		return;
 	pi = policy_port(p, o, grpc_protocol, &s);
 	if (!pi)
 		return;
-	diag_add(&p->c->diag, "IM1016", SEV_WARNING, o, ps->at,
-		 "spec.rules[0].to[0].operation.paths",
+	port = pi->target_port ? pi->target_port : pi->port;
+	if (policy_takes_grpc(ap, port))
+		return;
+	diag_add(&p->c->diag, "IM1016", SEV_WARNING, o, ps->at, NULL,
 		 "add the gRPC method paths (e.g. \"/inference.GRPCInference"
 		 "Service/*\") or a rule for the gRPC port without paths",
-		 "gRPC calls carry the path /package.Service/Method, which none "
-		 "of these paths matches: every gRPC call to port %u of %s is "
-		 "denied", pi->port, s->name);
+		 "gRPC calls are POSTs to /package.Service/Method, which no "
+		 "rule of this policy lets through: every gRPC call to port %u "
+		 "of %s is denied", port, s->name);
 }
 
 /* ---- IM1010: services without an identity boundary ---- */

@@ -140,20 +140,10 @@ static bool from_names_identity(const struct ap_rule *r, bool negated)
 		const struct ap_source *s = &r->from.v[j].source;
 
 		if (negated ? s->not_principals.n || s->not_namespaces.n :
-			      s->principals.n || s->namespaces.n)
+			      s->principals.n || s->namespaces.n ||
+			      s->service_accounts.n || s->trust_domains.n)
 			return true;
 	}
-	return false;
-}
-
-static bool rule_scoped_by_port(const struct ap_rule *r)
-{
-	size_t j;
-
-	for (j = 0; j < r->to.n; j++)
-		if (r->to.v[j].operation.ports.n ||
-		    r->to.v[j].operation.not_ports.n)
-			return true;
 	return false;
 }
 
@@ -173,24 +163,70 @@ static bool plaintext_port(const struct mtls_eff *m, uint32_t *port)
 	return false;
 }
 
-static void check_allow_plain(struct pit *p, const struct object *o,
-			      const struct mtls_eff *m, size_t ri)
+static bool ops_take_port(const struct ap_rule *r, const char *port)
 {
-	const struct ap_rule *r = &obj_ap(o)->rules.v[ri];
-	char path[48];
+	size_t j, k;
 
-	if (m->mode == MTLS_STRICT || !from_names_identity(r, false))
+	if (!r->to.n)
+		return true;
+	for (j = 0; j < r->to.n; j++) {
+		const struct ap_operation *op = &r->to.v[j].operation;
+		bool in = !op->ports.n, out = false;
+
+		for (k = 0; k < op->ports.n; k++)
+			in |= !strcmp(op->ports.v[k], port);
+		for (k = 0; k < op->not_ports.n; k++)
+			out |= !strcmp(op->not_ports.v[k], port);
+		if (in && !out)
+			return true;
+	}
+	return false;
+}
+
+/* Whether some rule can match a plaintext request to <port> (0: any). */
+static bool allows_plaintext(const struct ap_spec *ap, uint32_t port)
+{
+	char ps[12];
+	size_t i;
+
+	snprintf(ps, sizeof(ps), "%u", port);
+	for (i = 0; i < ap->rules.n; i++) {
+		const struct ap_rule *r = &ap->rules.v[i];
+
+		if (!from_names_identity(r, false) &&
+		    (!port || ops_take_port(r, ps)))
+			return true;
+	}
+	return false;
+}
+
+static void check_allow_plain(struct pit *p, const struct object *o,
+			      const struct mtls_eff *m)
+{
+	const struct ap_spec *ap = obj_ap(o);
+	uint32_t port;
+	const char *what;
+
+	if (!ap->rules.n || !plaintext_port(m, &port) ||
+	    allows_plaintext(ap, port))
 		return;
-	snprintf(path, sizeof(path), "spec.rules[%zu].from", ri);
-	diag_add(&p->c->diag, "IM1032", m->mode == MTLS_DISABLE ? SEV_WARNING :
-		 SEV_INFO, o, pit_at(r->at, "from"), path,
+	what = m->mode == MTLS_DISABLE ? "every request is denied" :
+	       m->mode == MTLS_PERMISSIVE ?
+	       "plaintext callers are denied although mTLS is optional" :
+	       arena_printf(&p->c->arena, "plaintext requests to port %u "
+			    "(PERMISSIVE, e.g. metrics scrapes) are denied",
+			    port);
+	diag_add(&p->c->diag, "IM1032", m->mode == MTLS_PERMISSIVE ?
+		 SEV_INFO : SEV_WARNING, o, pit_at(ap->at, "rules"),
+		 "spec.rules", m->mode == MTLS_STRICT ?
+		 arena_printf(&p->c->arena, "add a rule `- to: [{operation: "
+			      "{ports: [\"%u\"]}}]` for the plaintext port", port) :
 		 "make mTLS STRICT for these workloads (PeerAuthentication), "
 		 "so that every caller presents an identity",
-		 "mTLS is %s for these workloads (%s), and a plaintext caller "
-		 "has no principal or namespace: this rule never matches it, "
-		 "so %s", mtls_mode_names[m->mode], decider(m),
-		 m->mode == MTLS_DISABLE ? "every request is denied" :
-		 "plaintext callers are denied although mTLS is optional");
+		 "every rule of this ALLOW policy requires a caller identity "
+		 "(principals, namespaces...), and plaintext carries none; "
+		 "PeerAuthentication (%s) accepts plaintext here, so %s",
+		 decider(m), what);
 }
 
 static void check_deny_plain(struct pit *p, const struct object *o,
@@ -200,8 +236,12 @@ static void check_deny_plain(struct pit *p, const struct object *o,
 	uint32_t port;
 	char path[48];
 
-	if (!from_names_identity(r, true) || rule_scoped_by_port(r) ||
-	    !plaintext_port(m, &port))
+	char ps[12];
+
+	if (!from_names_identity(r, true) || !plaintext_port(m, &port))
+		return;
+	snprintf(ps, sizeof(ps), "%u", port);
+	if (port && !ops_take_port(r, ps))
 		return;
 	snprintf(path, sizeof(path), "spec.rules[%zu].from", ri);
 	diag_add(&p->c->diag, "IM1033", SEV_WARNING, o, pit_at(r->at, "from"),
@@ -233,12 +273,10 @@ static void check_policy_identity(struct pit *p, const struct object *o)
 	if (pit_selected(p, o->ns, labels, w, 1))
 		labels = w[0]->labels;
 	resolve_mtls(p->c, &p->c->arena, o->ns, labels, &m);
-	for (i = 0; i < ap->rules.n; i++) {
-		if (is_action(ap, AP_ALLOW))
-			check_allow_plain(p, o, &m, i);
-		else if (is_action(ap, AP_DENY))
-			check_deny_plain(p, o, &m, i);
-	}
+	if (is_action(ap, AP_ALLOW))
+		check_allow_plain(p, o, &m);
+	for (i = 0; i < ap->rules.n && is_action(ap, AP_DENY); i++)
+		check_deny_plain(p, o, &m, i);
 }
 
 void pit_mtls(struct pit *p)
