@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every map of the L4 dataplane, defined once. Each entry object includes
+ * this file, so each object carries all of them; the loader
+ * (user/dataplane/) creates them with the first object and hands the same
+ * fds to the others, which makes them one set of maps shared by connect4,
+ * getpeername4, sockops, the tc guard and the XDP guard. Layouts are in
+ * include/infermesh/dataplane.h.
+ */
+#ifndef IM_BPF_MAPS_H
+#define IM_BPF_MAPS_H
+
+#include <bpf/bpf_helpers.h>
+
+#include "infermesh/dataplane.h"
+
+/* The live generation (see dataplane.h on the one-step switch). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct im_cfg);
+} im_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IM_GENS * IM_MAX_SERVICES);
+	__type(key, struct im_svc_key);
+	__type(value, struct im_svc);
+} im_svc SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_GENS * IM_MAX_ROUTES);
+	__type(key, __u32);
+	__type(value, struct im_route);
+} im_route SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_GENS * IM_MAX_SUBSETS);
+	__type(key, __u32);
+	__type(value, struct im_subset);
+} im_subset SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_GENS * IM_MAX_ENDPOINTS);
+	__type(key, __u32);
+	__type(value, struct im_ep);
+} im_ep SEC(".maps");
+
+/* Runtime state per endpoint address: no generation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IM_MAX_EP_STATE);
+	__type(key, struct im_ep_key);
+	__type(value, struct im_ep_state);
+} im_ep_st SEC(".maps");
+
+/* Per-socket decision of connect4; freed with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct im_sock_info);
+} im_sock SEC(".maps");
+
+/* Round-robin position per subset, per CPU: no shared cache line. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IM_GENS * IM_MAX_SUBSETS);
+	__type(key, __u32);
+	__type(value, __u32);
+} im_rr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IM_GENS * IM_MAX_IDENTS);
+	__type(key, struct im_ident_key);
+	__type(value, struct im_ident);
+} im_ident SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IM_GENS * IM_MAX_WLPORTS);
+	__type(key, struct im_wlport_key);
+	__type(value, struct im_wlport);
+} im_wlport SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_GENS * IM_MAX_POLSETS);
+	__type(key, __u32);
+	__type(value, struct im_polset);
+} im_polset SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_GENS * IM_MAX_CLAUSES);
+	__type(key, __u32);
+	__type(value, struct im_clause);
+} im_clause SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, IM_MAX_MEMBERS);
+	__type(key, struct im_member_key);
+	__type(value, __u8);
+} im_member SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, IM_MAX_CIDRS);
+	__type(key, struct im_cidr_key);
+	__type(value, __u8);
+} im_cidr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, IM_MAX_XDENY);
+	__type(key, struct im_xdeny_key);
+	__type(value, __u32);
+} im_xdeny SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IM_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} im_drops SEC(".maps");
+
+/* The live generation; 0 before the agent wrote anything. */
+static __always_inline __u32 im_live_gen(void)
+{
+	__u32 zero = 0;
+	struct im_cfg *cfg = bpf_map_lookup_elem(&im_cfg, &zero);
+
+	return cfg ? cfg->gen & 1 : 0;
+}
+
+/* Counts one drop (or refused connect) under its stable reason. */
+static __always_inline void im_count_drop(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&im_drops, &reason);
+
+	if (n)
+		*n += 1;	/* per-CPU slot: no atomic needed */
+}
+
+#endif

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * L4 AuthorizationPolicy evaluation, shared by connect4 (source side, with
+ * the identity the destination will see) and the tc guard (destination
+ * side, plaintext: no identity). Istio's order: a matching DENY denies; no
+ * ALLOW policy allows; a matching ALLOW allows; otherwise deny. The agent
+ * stores DENY clauses before ALLOW clauses, so the first match decides.
+ */
+#ifndef IM_BPF_POLICY_H
+#define IM_BPF_POLICY_H
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "lib/maps.h"
+
+/* Who is calling, as the destination would see it. */
+struct im_peer {
+	__u32 principal;	/* 0 = no authenticated identity (plaintext) */
+	__u32 ns;		/* 0 = no authenticated identity */
+	__be32 ip;		/* source address, for ipBlocks */
+};
+
+/* Mode and policy set of a local workload's port: the port's own entry,
+ * else the workload's default (port 0). <*exact> says which one it was. */
+static __always_inline struct im_wlport *
+im_wlport_find(__u32 gen, __be32 ip, __be16 port, bool *exact)
+{
+	struct im_wlport_key k = { .ip = ip, .port = port, .gen = gen };
+	struct im_wlport *wp = bpf_map_lookup_elem(&im_wlport, &k);
+
+	*exact = wp != NULL;
+	if (wp)
+		return wp;
+	k.port = 0;
+	return bpf_map_lookup_elem(&im_wlport, &k);
+}
+
+static __always_inline bool im_member_has(__u32 clause, __u8 field,
+					  __u32 value)
+{
+	struct im_member_key k = {
+		.clause = clause, .value = value, .field = field,
+	};
+
+	return bpf_map_lookup_elem(&im_member, &k) != NULL;
+}
+
+static __always_inline bool im_cidr_has(__u32 clause, __u8 field, __be32 ip)
+{
+	struct im_cidr_key k = {
+		.prefixlen = 64 + 32, .clause = clause, .field = field, .ip = ip,
+	};
+
+	return bpf_map_lookup_elem(&im_cidr, &k) != NULL;
+}
+
+/* principals/namespaces (<yes>) and their not-forms (<no>) for identity
+ * <id>: without an identity the first never matches, the second always
+ * does, as Istio treats a plaintext peer. */
+static __always_inline bool im_id_ok(__u32 c, __u8 fields, __u8 yes, __u8 no,
+				     __u32 id)
+{
+	if ((fields & yes) && (!id || !im_member_has(c, yes, id)))
+		return false;
+	if ((fields & no) && id && im_member_has(c, no, id))
+		return false;
+	return true;
+}
+
+/* All fields of clause <c> hold: they are ANDed within one source and
+ * operation; the values of one field are ORed (one set lookup). */
+static __always_inline bool im_clause_match(__u32 c, __u8 f,
+					    const struct im_peer *p, __u16 port)
+{
+	if (!im_id_ok(c, f, IM_F_PRINC, IM_F_NOTPRINC, p->principal))
+		return false;
+	if (!im_id_ok(c, f, IM_F_NS, IM_F_NOTNS, p->ns))
+		return false;
+	if ((f & IM_F_IPB) && !im_cidr_has(c, IM_F_IPB, p->ip))
+		return false;
+	if ((f & IM_F_NOTIPB) && im_cidr_has(c, IM_F_NOTIPB, p->ip))
+		return false;
+	if ((f & IM_F_PORTS) && !im_member_has(c, IM_F_PORTS, port))
+		return false;
+	if ((f & IM_F_NOTPORTS) && im_member_has(c, IM_F_NOTPORTS, port))
+		return false;
+	return true;
+}
+
+/* State of one walk over a policy set's clauses (bpf_loop context). */
+struct im_pol_walk {
+	struct im_peer peer;
+	__u32 base;		/* gen * IM_MAX_CLAUSES + first clause */
+	__u16 port;		/* destination port, host order */
+	__u8 matched;		/* a clause matched: its action is in <action> */
+	__u8 action;
+};
+
+static long im_pol_step(__u32 i, void *data)
+{
+	struct im_pol_walk *w = data;
+	__u32 idx = w->base + i;
+	struct im_clause *c = bpf_map_lookup_elem(&im_clause, &idx);
+
+	if (!c)
+		return 1;
+	if (!im_clause_match(idx, c->fields, &w->peer, w->port))
+		return 0;
+	w->matched = 1;
+	w->action = c->action;
+	return 1;	/* DENY clauses come first: the first match decides */
+}
+
+/*
+ * Verdict of policy set <set> (generation <gen>) for <peer> reaching port
+ * <port> (host order): IM_DROP_NONE to allow, else the drop reason.
+ */
+static __always_inline __u32 im_policy_verdict(__u32 gen, __u32 set,
+					       const struct im_peer *peer,
+					       __u16 port)
+{
+	struct im_pol_walk w = { .peer = *peer, .port = port };
+	__u32 idx = gen * IM_MAX_POLSETS + set;
+	struct im_polset *ps;
+	__u32 n;
+
+	if (!set)
+		return IM_DROP_NONE;	/* no policy selects the workload */
+	ps = set < IM_MAX_POLSETS ? bpf_map_lookup_elem(&im_polset, &idx) : 0;
+	if (!ps)
+		return IM_DROP_POLICY_NO_ALLOW;	/* fail closed */
+	n = ps->n < IM_POLSET_CLAUSES ? ps->n : IM_POLSET_CLAUSES;
+	if (ps->first > IM_MAX_CLAUSES - n)
+		return IM_DROP_POLICY_NO_ALLOW;
+	w.base = gen * IM_MAX_CLAUSES + ps->first;
+	bpf_loop(n, im_pol_step, &w, 0);
+	if (w.matched)
+		return w.action == IM_ACT_DENY ? IM_DROP_POLICY_DENY
+					       : IM_DROP_NONE;
+	return ps->has_allow ? IM_DROP_POLICY_NO_ALLOW : IM_DROP_NONE;
+}
+
+#endif

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * sockops: for sockets connect4 balanced, count the endpoint's active
+ * connections (least-request needs them) and its local-origin failures
+ * (outlier ejection needs them). A refused connect is only visible if the
+ * state callback is on before the SYN leaves, so it is switched on in
+ * TCP_CONNECT_CB: then SYN_SENT -> CLOSE arrives and ESTABLISHED never does.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "lib/config.h"
+#include "lib/maps.h"
+#include "lib/outlier.h"
+
+/* Errors that make a failed connect a local-origin failure of the
+ * endpoint; a connect the application abandons has sk_err 0. */
+#define IM_ENETUNREACH	101
+#define IM_ECONNRESET	104
+#define IM_ETIMEDOUT	110
+#define IM_ECONNREFUSED	111
+#define IM_EHOSTUNREACH	113
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline bool im_local_origin(struct bpf_sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	int err;
+
+	if (!tp)
+		return false;
+	err = tp->inet_conn.icsk_inet.sk.sk_err;
+	return err == IM_ECONNREFUSED || err == IM_ETIMEDOUT ||
+	       err == IM_EHOSTUNREACH || err == IM_ENETUNREACH ||
+	       err == IM_ECONNRESET;
+}
+
+static __always_inline void im_conn_up(struct im_sock_info *si)
+{
+	struct im_ep_state *st = im_ep_state_get(si->ep_ip, si->ep_port, true);
+
+	if (!st)
+		return;
+	__sync_fetch_and_add(&st->active, 1);
+	__sync_fetch_and_add(&st->conns, 1);
+	im_outlier_success(st);
+	si->flags |= IM_SOCK_ESTABLISHED;
+}
+
+/* Leaving ESTABLISHED ends the connection's claim on the endpoint. */
+static __always_inline void im_conn_down(struct im_sock_info *si)
+{
+	struct im_ep_state *st = im_ep_state_get(si->ep_ip, si->ep_port, false);
+
+	si->flags &= ~IM_SOCK_ESTABLISHED;
+	/* an add of -1: clang 14 has no atomic sub for the default cpu */
+	if (st && st->active)
+		__sync_fetch_and_add(&st->active, -1);
+}
+
+static __always_inline void im_state_change(struct bpf_sock_ops *skops,
+					    struct bpf_sock *sk,
+					    struct im_sock_info *si)
+{
+	__u32 from = skops->args[0], to = skops->args[1];
+
+	if (si->flags & IM_SOCK_ESTABLISHED) {
+		if (to != BPF_TCP_ESTABLISHED)
+			im_conn_down(si);
+		return;
+	}
+	if (from == BPF_TCP_SYN_SENT && to == BPF_TCP_CLOSE &&
+	    im_local_origin(sk))
+		im_outlier_fail(si);
+}
+
+SEC("sockops")
+int im_sockops(struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *sk = skops->sk;
+	struct im_sock_info *si;
+
+	if (!sk)
+		return 1;
+	si = bpf_sk_storage_get(&im_sock, sk, 0, 0);
+	if (!si)
+		return 1;	/* not balanced by connect4 */
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+					  BPF_SOCK_OPS_STATE_CB_FLAG);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		im_conn_up(si);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		im_state_change(skops, sk, si);
+		break;
+	}
+	return 1;
+}

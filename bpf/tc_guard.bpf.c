@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * tc guard for a workload's interface, judging what arrives for the
+ * workload in plaintext. Plaintext carries no authenticated identity: as in
+ * Istio, principals and namespaces never match it, notPrincipals and
+ * notNamespaces always do; ipBlocks judge the source address. STRICT ports
+ * drop it, PERMISSIVE ports pass it to the policy. Each drop is counted by
+ * its stable reason.
+ *
+ * Which packets are judged: every packet to a port with its own im_wlport
+ * entry (a listening port: nothing but inbound traffic reaches it), and
+ * only connection openings (SYN without ACK) to the other ports, whose
+ * packets are mostly replies to the workload's own outbound connections;
+ * a refused opening leaves the rest of that flow with no socket to reach.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "lib/config.h"
+#include "lib/maps.h"
+#include "lib/pkt.h"
+#include "lib/policy.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The verdict on a parsed TCP packet: IM_DROP_NONE or why it is dropped. */
+static __always_inline __u32 im_judge(const struct im_pkt *pk)
+{
+	struct im_peer peer = { .ip = pk->saddr };	/* no identity */
+	__u32 gen = im_live_gen();
+	struct im_wlport *wp;
+	bool exact, opening;
+
+	wp = im_wlport_find(gen, pk->daddr, pk->dport, &exact);
+	if (!wp)
+		return IM_DROP_NONE;	/* not a local workload */
+	opening = (pk->tcp_flags & (IM_TCP_SYN | IM_TCP_ACK)) == IM_TCP_SYN;
+	if (!exact && !opening)
+		return IM_DROP_NONE;
+	if (wp->mode == IM_MODE_STRICT)
+		return IM_DROP_STRICT_PLAINTEXT;
+	return im_policy_verdict(gen, wp->polset, &peer, bpf_ntohs(pk->dport));
+}
+
+static __always_inline __u32 im_guard(struct __sk_buff *skb)
+{
+	struct im_pkt pk = {};
+	void *data, *end;
+
+	/* headers may sit in paged data: make them linear first */
+	bpf_skb_pull_data(skb, skb->len < IM_PKT_HDRS ? skb->len : IM_PKT_HDRS);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	switch (im_pkt_parse(data, end, &pk)) {
+	case IM_PKT_MALFORMED:
+		return IM_DROP_MALFORMED;
+	case IM_PKT_TCP4:
+		break;
+	default:
+		return IM_DROP_NONE;	/* UDP, ICMP, IPv6: not judged */
+	}
+	if (im_agent_mark && skb->mark == im_agent_mark)
+		return IM_DROP_NONE;	/* the agent's own, authorized leg */
+	return im_judge(&pk);
+}
+
+SEC("tc")
+int im_tc_guard(struct __sk_buff *skb)
+{
+	__u32 reason = im_guard(skb);
+
+	if (reason == IM_DROP_NONE)
+		return TC_ACT_OK;
+	im_count_drop(reason);
+	return TC_ACT_SHOT;
+}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The L4 dataplane ABI: every map key and value, enum, drop reason and
+ * limit shared by bpf/{connect,sockops,tc_guard,xdp_guard}.bpf.c and user/.
+ *
+ * WARNING: these structs are the layout of BPF maps that outlive the agent
+ * (pinned). Changing a field, its size or its order changes the format:
+ * give the map a new name (suffix _v2) instead of reusing the old one, and
+ * never renumber an enum value that has shipped (retire it, add a new one).
+ *
+ * Byte order is part of the type: __be16/__be32 hold network order, every
+ * other integer host order. Padding is spelled out so that clang -target bpf
+ * and the host compiler agree on every offset (asserted below).
+ *
+ * Map names start with "im_" and stay within the 15 characters the kernel
+ * keeps. The feature probe's maps use "im_probe_", which none of these do.
+ *
+ * One-step table switch: every table compiled from the configuration is
+ * indexed by a generation, 0 or 1 (arrays: gen * IM_MAX_X + id; hashes and
+ * LPM tries: a gen byte in the key). The programs read the live generation
+ * from im_cfg once per connection or packet, so the agent writes a complete
+ * new table set under the idle generation and then flips im_cfg.gen with a
+ * single map update: no program ever sees half of a configuration. Runtime
+ * state (im_ep_st, im_sock, im_rr, im_drops) carries no generation: it
+ * belongs to endpoints and sockets, which survive a table switch.
+ */
+#ifndef IM_DATAPLANE_H
+#define IM_DATAPLANE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>	/* BPF programs get these from vmlinux.h */
+#endif
+
+/* Limits: sizes of the maps, per generation. */
+#define IM_GENS			2U	/* live + the one being built */
+#define IM_MAX_SERVICES		16384U	/* VIP:port entries (im_svc) */
+#define IM_MAX_ROUTES		16384U	/* im_route */
+#define IM_ROUTE_DSTS		8U	/* weighted destinations per route */
+#define IM_MAX_SUBSETS		16384U	/* im_subset (Envoy: cluster) */
+#define IM_MAX_ENDPOINTS	65536U	/* im_ep */
+#define IM_SUBSET_EPS		64U	/* endpoints per subset (one u64 mask) */
+#define IM_MAX_PRIO		8U	/* locality priorities P0..P7 */
+#define IM_MAX_IDENTS		16384U	/* cgroups with a workload identity */
+#define IM_MAX_WLPORTS		65536U	/* workload ports (im_wlport) */
+#define IM_MAX_POLSETS		4096U	/* policy sets (im_polset) */
+#define IM_MAX_CLAUSES		16384U	/* im_clause */
+#define IM_POLSET_CLAUSES	256U	/* clauses one policy set may hold */
+#define IM_MAX_MEMBERS		262144U	/* im_member */
+#define IM_MAX_CIDRS		65536U	/* im_cidr */
+#define IM_MAX_XDENY		16384U	/* im_xdeny */
+#define IM_MAX_EP_STATE		131072U	/* im_ep_st */
+
+/* Value of im_cfg (ARRAY, one entry, key 0). */
+struct im_cfg {
+	__u32 gen;		/* live generation: 0 or 1 */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct im_cfg) == 8, "im_cfg layout");
+
+/* Key of im_svc (HASH): a service address as the application dials it. */
+struct im_svc_key {
+	__be32 vip;		/* service (cluster) IP */
+	__be16 port;		/* service port */
+	__u8 gen;		/* generation of the table this entry is in */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct im_svc_key) == 8, "im_svc_key layout");
+
+/* Value of im_svc. */
+struct im_svc {
+	__u32 svc_id;		/* the agent's service number (for names) */
+	__u32 route;		/* index into im_route (within gen) */
+	__u32 flags;		/* none defined yet: written as 0 */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct im_svc) == 16, "im_svc layout");
+
+/* One weighted destination of a route: a subset (Envoy cluster). */
+struct im_route_dst {
+	__u32 subset;		/* index into im_subset (within gen) */
+	__u32 weight;		/* VirtualService weight; 0 = never chosen */
+};
+
+/*
+ * Value of im_route (ARRAY, index gen * IM_MAX_ROUTES + route): the weighted
+ * destinations of a VirtualService tcp route, or of an http route without
+ * match conditions; a service without a VirtualService has one destination.
+ */
+struct im_route {
+	__u32 n_dst;		/* entries used in dst[] */
+	__u32 pad;
+	struct im_route_dst dst[IM_ROUTE_DSTS];
+};
+_Static_assert(sizeof(struct im_route) == 72, "im_route layout");
+
+/* Load-balancer policy of a subset (DestinationRule loadBalancer.simple). */
+enum im_lb {
+	IM_LB_LEAST_REQUEST = 0,	/* Istio's default: P2C over active conns */
+	IM_LB_ROUND_ROBIN = 1,		/* weighted round robin */
+	IM_LB_RANDOM = 2,		/* weighted random */
+};
+
+/* im_subset.flags */
+#define IM_SUB_OUTLIER	0x01	/* outlierDetection set: eject, and panic */
+
+/*
+ * Value of im_subset (ARRAY, index gen * IM_MAX_SUBSETS + subset): one
+ * Envoy cluster (host, subset, port) with its effective traffic policy.
+ * Its endpoints are im_ep[gen * IM_MAX_ENDPOINTS + first_ep + i] for
+ * i < n_ep, sorted by priority (P0 first).
+ */
+struct im_subset {
+	__u32 first_ep;		/* first endpoint, index within gen */
+	__u8 n_ep;		/* endpoints, at most IM_SUBSET_EPS */
+	__u8 lb;		/* enum im_lb */
+	__u8 flags;		/* IM_SUB_* */
+	__u8 min_health_pct;	/* minHealthPercent: 0 = never panic */
+	__u8 max_eject_pct;	/* maxEjectionPercent (Istio default 10) */
+	__u8 pad[3];
+	__u32 consec_fail;	/* consecutiveLocalOriginFailures; 0 = off */
+	__u32 base_eject_ms;	/* baseEjectionTime */
+	__u32 interval_ms;	/* interval: one back-off step decays per tick */
+	__u32 svc_id;		/* the service it belongs to (for names) */
+};
+_Static_assert(sizeof(struct im_subset) == 28, "im_subset layout");
+
+/*
+ * Value of im_ep (ARRAY, index gen * IM_MAX_ENDPOINTS + ep): one backend
+ * slot. <loc> numbers the endpoint's locality inside its subset so that a
+ * locality is chosen by weight first and a host inside it second, as
+ * Envoy's locality-weighted balancing does; the agent spreads each
+ * locality's `distribute` weight over its endpoints.
+ */
+struct im_ep {
+	__be32 ip;
+	__be16 port;		/* workload (target) port */
+	__u8 prio;		/* locality priority, < IM_MAX_PRIO */
+	__u8 loc;		/* locality number within the subset */
+	__u32 weight;		/* 0 = never chosen */
+};
+_Static_assert(sizeof(struct im_ep) == 12, "im_ep layout");
+
+/* Key of im_ep_st (HASH): an endpoint's state follows its address, so it
+ * survives table switches and agent restarts. */
+struct im_ep_key {
+	__be32 ip;
+	__be16 port;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct im_ep_key) == 8, "im_ep_key layout");
+
+/* Value of im_ep_st: written by the programs, read by the agent and CLI.
+ * Times are bpf_ktime_get_ns(), i.e. CLOCK_MONOTONIC. */
+struct im_ep_state {
+	__u32 active;		/* established connections chosen by connect4 */
+	__u32 consec_fail;	/* consecutive local-origin failures */
+	__u64 ejected_until;	/* ejected while now < this (ns) */
+	__u32 eject_k;		/* back-off multiplier of the last ejection */
+	__u32 ejections;	/* ejections so far */
+	__u64 fails;		/* local-origin failures so far */
+	__u64 conns;		/* connections established so far */
+};
+_Static_assert(sizeof(struct im_ep_state) == 40, "im_ep_state layout");
+
+/* im_sock_info.flags */
+#define IM_SOCK_ESTABLISHED	0x01	/* counted in im_ep_state.active */
+
+/* Value of im_sock (SK_STORAGE): what connect4 decided for this socket.
+ * getpeername4 answers with the VIP; sockops charges the endpoint; the agent
+ * can read it with the socket's fd as key. */
+struct im_sock_info {
+	__be32 vip;		/* address the application dialled */
+	__be32 ep_ip;		/* endpoint chosen */
+	__be16 vport;
+	__be16 ep_port;
+	__u32 subset;		/* gen * IM_MAX_SUBSETS + subset */
+	__u32 svc_id;
+	__u32 flags;		/* IM_SOCK_* */
+};
+_Static_assert(sizeof(struct im_sock_info) == 24, "im_sock_info layout");
+
+/* Key of im_ident (HASH): a cgroup v2 id, which is the inode number of the
+ * cgroup's directory and what bpf_get_current_cgroup_id() returns. */
+struct im_ident_key {
+	__u64 cgroup;
+	__u8 gen;
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct im_ident_key) == 16, "im_ident_key layout");
+
+/* Value of im_ident: the workload identity of processes in that cgroup. */
+struct im_ident {
+	__u32 principal;	/* id of ns/NS/sa/SA; 0 never used */
+	__u32 ns;		/* id of the namespace; 0 never used */
+	__be32 ip;		/* the workload's address (source of its calls) */
+	__u32 flags;		/* none defined yet */
+};
+_Static_assert(sizeof(struct im_ident) == 16, "im_ident layout");
+
+/* PeerAuthentication mode of a workload port. */
+enum im_mode {
+	IM_MODE_PERMISSIVE = 0,
+	IM_MODE_STRICT = 1,
+	IM_MODE_DISABLE = 2,
+};
+
+/* Key of im_wlport (HASH): a local workload's port; port 0 = the mode and
+ * policy of the workload's ports without an entry of their own. */
+struct im_wlport_key {
+	__be32 ip;
+	__be16 port;
+	__u8 gen;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct im_wlport_key) == 8, "im_wlport_key layout");
+
+struct im_wlport {
+	__u8 mode;		/* enum im_mode */
+	__u8 pad[3];
+	__u32 polset;		/* index into im_polset; 0 = no policy */
+};
+_Static_assert(sizeof(struct im_wlport) == 8, "im_wlport layout");
+
+/*
+ * Value of im_polset (ARRAY, index gen * IM_MAX_POLSETS + set): the L4
+ * AuthorizationPolicy clauses that select one workload, DENY clauses
+ * first. A clause is one (from entry x to entry) of a rule, flattened by
+ * the agent, so a clause matches when all of its fields match.
+ */
+struct im_polset {
+	__u32 first;		/* first clause, index within gen */
+	__u16 n;		/* clauses, at most IM_POLSET_CLAUSES */
+	__u8 has_allow;		/* an ALLOW policy selects the workload */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct im_polset) == 8, "im_polset layout");
+
+enum im_action {
+	IM_ACT_ALLOW = 0,
+	IM_ACT_DENY = 1,
+};
+
+/* Fields a clause tests (im_clause.fields) and kinds of im_member/im_cidr
+ * entries. principals/namespaces never match a peer without identity
+ * (plaintext); notPrincipals/notNamespaces always do. */
+enum im_field {
+	IM_F_PRINC = 0x01,	/* member: principal id */
+	IM_F_NOTPRINC = 0x02,
+	IM_F_NS = 0x04,		/* member: namespace id */
+	IM_F_NOTNS = 0x08,
+	IM_F_IPB = 0x10,	/* im_cidr: source ipBlocks */
+	IM_F_NOTIPB = 0x20,
+	IM_F_PORTS = 0x40,	/* member: destination (workload) port */
+	IM_F_NOTPORTS = 0x80,
+};
+
+/* Value of im_clause (ARRAY, index gen * IM_MAX_CLAUSES + clause). */
+struct im_clause {
+	__u8 action;		/* enum im_action */
+	__u8 fields;		/* enum im_field bits this clause tests */
+	__u16 pad;
+	__u32 rule_id;		/* the agent's (policy, rule) number for names */
+};
+_Static_assert(sizeof(struct im_clause) == 8, "im_clause layout");
+
+/* Key of im_member (HASH, value __u8 1): <value> is in <field> of the
+ * clause. The clause index already includes the generation. */
+struct im_member_key {
+	__u32 clause;		/* gen * IM_MAX_CLAUSES + clause */
+	__u32 value;		/* principal id, namespace id, or port */
+	__u8 field;		/* IM_F_PRINC, _NOTPRINC, _NS, _NOTNS, _PORTS,
+				   _NOTPORTS */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct im_member_key) == 12, "im_member_key layout");
+
+/* Key of im_cidr (LPM_TRIE, value __u8 1): prefixlen covers clause and
+ * field (64 bits) plus the CIDR's own bits. */
+struct im_cidr_key {
+	__u32 prefixlen;	/* 64 + CIDR length */
+	__u32 clause;		/* gen * IM_MAX_CLAUSES + clause; always fully
+				   inside the prefix, so its byte order is moot */
+	__u8 field;		/* IM_F_IPB or IM_F_NOTIPB */
+	__u8 pad[3];
+	__be32 ip;
+};
+_Static_assert(sizeof(struct im_cidr_key) == 16, "im_cidr_key layout");
+
+/* Key of im_xdeny (LPM_TRIE, value __u32 rule id): sources the XDP guard
+ * drops on the node interface. prefixlen = 32 + CIDR length. */
+struct im_xdeny_key {
+	__u32 prefixlen;
+	__u8 gen;
+	__u8 pad[3];
+	__be32 ip;
+};
+_Static_assert(sizeof(struct im_xdeny_key) == 12, "im_xdeny_key layout");
+
+/*
+ * Why a packet was dropped or a connect() refused: the index into im_drops
+ * (PERCPU_ARRAY of __u64). Stable: never renumber, append before
+ * IM_DROP_MAX.
+ */
+enum im_drop_reason {
+	IM_DROP_NONE = 0,		/* not a drop; never counted */
+	IM_DROP_MALFORMED = 1,		/* IPv4/TCP header cut short or bad */
+	IM_DROP_STRICT_PLAINTEXT = 2,	/* plaintext to a STRICT port */
+	IM_DROP_POLICY_DENY = 3,	/* a DENY clause matched */
+	IM_DROP_POLICY_NO_ALLOW = 4,	/* ALLOW policies apply, none matched */
+	IM_DROP_XDP_DENIED_SRC = 5,	/* source in im_xdeny */
+	IM_DROP_NO_HEALTHY = 6,		/* connect4: no endpoint to choose */
+	IM_DROP_MAX			/* map size; append above this line */
+};
+
+#endif

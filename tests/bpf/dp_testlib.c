@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <time.h>
+
+#include "dp_testlib.h"
+
+int dp_test_load(struct dp *dp, const struct dp_opts *o)
+{
+	struct dp_opts none = { 0 };
+	int err = dp_load(dp, o ? o : &none);
+
+	CHECK_EQ(err, 0, "loading the dataplane programs");
+	return err;
+}
+
+void dp_test_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX])
+{
+	CHECK_EQ(dp_get_drops(dp, out), 0, "reading im_drops");
+}
+
+uint64_t dp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The tc and XDP guards through BPF_PROG_TEST_RUN: tables of packets built
+ * by user/kernel/pkt_build (plus dp_pkt's bends), each with the verdict and
+ * the one drop counter it must move.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <string.h>
+
+#include "dp_pkt.h"
+#include "dp_testlib.h"
+
+#define WL	IP4(10, 1, 0, 5)	/* STRICT, PERMISSIVE and policies */
+#define WL_OPEN	IP4(10, 1, 0, 6)	/* a workload with no policy */
+#define MARK	0x77			/* the agent's own leg */
+#define TCP	pkt_eth_ipv4_tcp
+#define UDP	pkt_eth_ipv4_udp
+#define ETH	pkt_eth
+#define ETH_IPV6 0x86dd
+#define ACK	0x10
+#define SYNACK	0x12
+
+struct guard_case {
+	const char *what;
+	size_t (*build)(__u8 *buf, const struct pkt_spec *s);
+	struct pkt_spec pkt;
+	struct dp_bend bend;
+	__u32 mark;		/* skb->mark (tc only) */
+	int verdict;		/* TC_ACT_* or XDP_* */
+	unsigned int reason;	/* counter that must move; IM_DROP_NONE: none */
+	int run_err;		/* the kernel refuses the run with this errno */
+};
+
+/* A clause, and one member of it when <mfield> is set. */
+static void put_clause(struct dp *dp, __u32 idx, __u8 action, __u8 fields,
+		       __u8 mfield, __u32 mvalue)
+{
+	struct im_clause c = { .action = action, .fields = fields,
+			       .rule_id = idx };
+
+	CHECK_EQ(dp_put_clause(dp, 0, idx, &c), 0, "clause %u", idx);
+	if (mfield)
+		CHECK_EQ(dp_put_member(dp, 0, idx, mfield, mvalue), 0,
+			 "member of clause %u", idx);
+}
+
+/*
+ * WL:8081 STRICT; WL:9090 PERMISSIVE with set 1; WL's other ports
+ * PERMISSIVE with set 2; WL_OPEN PERMISSIVE without policy.
+ *  set 1: DENY ipBlocks 10.9.0.0/16; ALLOW ipBlocks 10.0.0.0/8
+ *  set 2: DENY notNamespaces [3] ports [7001];
+ *         ALLOW principals [5];
+ *         ALLOW notPrincipals [5] ports [7000]
+ */
+static void guard_tables(struct dp *dp)
+{
+	struct im_wlport strict = { .mode = IM_MODE_STRICT };
+	struct im_wlport metrics = { .mode = IM_MODE_PERMISSIVE, .polset = 1 };
+	struct im_wlport other = { .mode = IM_MODE_PERMISSIVE, .polset = 2 };
+	struct im_wlport open = { .mode = IM_MODE_PERMISSIVE };
+	struct im_polset s1 = { .first = 0, .n = 2, .has_allow = 1 };
+	struct im_polset s2 = { .first = 2, .n = 3, .has_allow = 1 };
+
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL), htons(8081), &strict), 0,
+		 "WL:8081");
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL), htons(9090), &metrics), 0,
+		 "WL:9090");
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL), 0, &other), 0, "WL:*");
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL_OPEN), 0, &open), 0,
+		 "WL_OPEN:*");
+	CHECK_EQ(dp_put_polset(dp, 0, 1, &s1), 0, "set 1");
+	CHECK_EQ(dp_put_polset(dp, 0, 2, &s2), 0, "set 2");
+	put_clause(dp, 0, IM_ACT_DENY, IM_F_IPB, 0, 0);
+	CHECK_EQ(dp_put_cidr(dp, 0, 0, IM_F_IPB, htonl(IP4(10, 9, 0, 0)), 16),
+		 0, "clause 0 cidr");
+	put_clause(dp, 1, IM_ACT_ALLOW, IM_F_IPB, 0, 0);
+	CHECK_EQ(dp_put_cidr(dp, 0, 1, IM_F_IPB, htonl(IP4(10, 0, 0, 0)), 8),
+		 0, "clause 1 cidr");
+	put_clause(dp, 2, IM_ACT_DENY, IM_F_NOTNS | IM_F_PORTS, IM_F_NOTNS, 3);
+	CHECK_EQ(dp_put_member(dp, 0, 2, IM_F_PORTS, 7001), 0, "port 7001");
+	put_clause(dp, 3, IM_ACT_ALLOW, IM_F_PRINC, IM_F_PRINC, 5);
+	put_clause(dp, 4, IM_ACT_ALLOW, IM_F_NOTPRINC | IM_F_PORTS,
+		   IM_F_NOTPRINC, 5);
+	CHECK_EQ(dp_put_member(dp, 0, 4, IM_F_PORTS, 7000), 0, "port 7000");
+}
+
+static const struct guard_case tc_cases[] = {
+	{ "SYN to a STRICT port", TCP, { .daddr = WL, .dport = 8081 }, {},
+	  0, TC_ACT_SHOT, IM_DROP_STRICT_PLAINTEXT, 0 },
+	{ "data to a STRICT port (a listed port: every packet is judged)",
+	  TCP, { .daddr = WL, .dport = 8081, .tcp_flags = ACK }, {},
+	  0, TC_ACT_SHOT, IM_DROP_STRICT_PLAINTEXT, 0 },
+	{ "STRICT port, the agent's mark", TCP,
+	  { .daddr = WL, .dport = 8081 }, {}, MARK, TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "STRICT port, another mark", TCP, { .daddr = WL, .dport = 8081 },
+	  {}, MARK + 1, TC_ACT_SHOT, IM_DROP_STRICT_PLAINTEXT, 0 },
+	{ "9090 from an ALLOW ipBlock", TCP,
+	  { .saddr = IP4(10, 2, 3, 4), .daddr = WL, .dport = 9090 }, {},
+	  0, TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "9090 from a DENY ipBlock inside the ALLOW one (DENY first)", TCP,
+	  { .saddr = IP4(10, 9, 1, 1), .daddr = WL, .dport = 9090 }, {},
+	  0, TC_ACT_SHOT, IM_DROP_POLICY_DENY, 0 },
+	{ "9090 from outside every ALLOW ipBlock", TCP,
+	  { .saddr = IP4(172, 16, 0, 1), .daddr = WL, .dport = 9090 }, {},
+	  0, TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW, 0 },
+	{ "principals never match plaintext", TCP,
+	  { .daddr = WL, .dport = 7100 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_POLICY_NO_ALLOW, 0 },
+	{ "notPrincipals always match plaintext (ALLOW on 7000)", TCP,
+	  { .daddr = WL, .dport = 7000 }, {}, 0, TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "notNamespaces always match plaintext (DENY on 7001)", TCP,
+	  { .daddr = WL, .dport = 7001 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_POLICY_DENY, 0 },
+	{ "SYN-ACK to an unlisted port (reply to an outbound call)", TCP,
+	  { .daddr = WL, .dport = 7100, .tcp_flags = SYNACK }, {}, 0,
+	  TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "workload without policy", TCP, { .daddr = WL_OPEN, .dport = 8081 },
+	  {}, 0, TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "not a local workload", TCP,
+	  { .daddr = IP4(10, 99, 0, 1), .dport = 8081 }, {}, 0, TC_ACT_OK,
+	  IM_DROP_NONE, 0 },
+	{ "UDP to a STRICT port is not judged", UDP,
+	  { .daddr = WL, .dport = 8081 }, {}, 0, TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "IPv6 is not judged", ETH,
+	  { .ethertype = ETH_IPV6, .payload = 60 }, {}, 0, TC_ACT_OK,
+	  IM_DROP_NONE, 0 },
+	{ "VLAN-tagged SYN to a STRICT port", TCP,
+	  { .daddr = WL, .dport = 8081 }, { .vlan = 7 }, 0, TC_ACT_SHOT,
+	  IM_DROP_STRICT_PLAINTEXT, 0 },
+	{ "VLAN-tagged IPv6", ETH, { .ethertype = ETH_IPV6, .payload = 60 },
+	  { .vlan = 7 }, 0, TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "later fragment to a STRICT port (no TCP header to judge)", TCP,
+	  { .daddr = WL, .dport = 8081 }, { .frag = 185 }, 0, TC_ACT_OK,
+	  IM_DROP_NONE, 0 },
+	{ "IPv4 header length 16 (< 20)", TCP,
+	  { .daddr = WL, .dport = 8081, .ihl = 4 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_MALFORMED, 0 },
+	{ "IPv4 options run past the frame", TCP,
+	  { .daddr = WL, .ihl = 15, .cut = ETH_HLEN + 40 }, {}, 0,
+	  TC_ACT_SHOT, IM_DROP_MALFORMED, 0 },
+	{ "IP version 6 in an IPv4 ethertype", TCP,
+	  { .daddr = WL, .dport = 8081, .version = 6 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_MALFORMED, 0 },
+	{ "total length smaller than the header", TCP,
+	  { .daddr = WL, .tot_len = 12 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_MALFORMED, 0 },
+	{ "TCP header cut after 10 bytes", TCP,
+	  { .daddr = WL, .dport = 8081, .cut = ETH_HLEN + 20 + 10 }, {}, 0,
+	  TC_ACT_SHOT, IM_DROP_MALFORMED, 0 },
+	{ "total length leaves no room for the TCP header", TCP,
+	  { .daddr = WL, .dport = 8081, .tot_len = 30 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_MALFORMED, 0 },
+	{ "TCP data offset 4 (< 5)", TCP, { .daddr = WL, .dport = 8081 },
+	  { .doff = 4 }, 0, TC_ACT_SHOT, IM_DROP_MALFORMED, 0 },
+	{ "Ethernet header and 6 bytes of IPv4: refused before the program",
+	  ETH, { .payload = 6 }, {}, 0, 0, IM_DROP_NONE, EINVAL },
+	{ "Ethernet header only, ethertype 0", ETH, { .ethertype = 1 }, {},
+	  0, TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "VLAN tag cut short", ETH,
+	  { .ethertype = 0x8100, .payload = 2 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_MALFORMED, 0 },
+};
+
+static const struct guard_case xdp_cases[] = {
+	{ "TCP from a denied prefix", TCP,
+	  { .saddr = IP4(203, 0, 113, 7), .daddr = WL }, {}, 0, XDP_DROP,
+	  IM_DROP_XDP_DENIED_SRC, 0 },
+	{ "UDP from a denied prefix", UDP, { .saddr = IP4(203, 0, 113, 7) },
+	  {}, 0, XDP_DROP, IM_DROP_XDP_DENIED_SRC, 0 },
+	{ "VLAN-tagged, from a denied prefix", TCP,
+	  { .saddr = IP4(203, 0, 113, 200) }, { .vlan = 9 }, 0, XDP_DROP,
+	  IM_DROP_XDP_DENIED_SRC, 0 },
+	{ "denied /32 host", TCP, { .saddr = IP4(198, 51, 100, 1) }, {}, 0,
+	  XDP_DROP, IM_DROP_XDP_DENIED_SRC, 0 },
+	{ "neighbour of the denied /32", TCP,
+	  { .saddr = IP4(198, 51, 100, 2) }, {}, 0, XDP_PASS, IM_DROP_NONE, 0 },
+	{ "prefix denied only in the idle generation", TCP,
+	  { .saddr = IP4(203, 0, 114, 1) }, {}, 0, XDP_PASS, IM_DROP_NONE, 0 },
+	{ "IPv6 passes", ETH, { .ethertype = ETH_IPV6, .payload = 60 }, {},
+	  0, XDP_PASS, IM_DROP_NONE, 0 },
+	{ "IPv4 header length 16 (< 20)", TCP, { .ihl = 4 }, {}, 0, XDP_DROP,
+	  IM_DROP_MALFORMED, 0 },
+	{ "TCP header cut after 10 bytes", TCP,
+	  { .cut = ETH_HLEN + 20 + 10 }, {}, 0, XDP_DROP, IM_DROP_MALFORMED, 0 },
+	{ "IPv4 header cut after 10 bytes", TCP, { .cut = ETH_HLEN + 10 },
+	  {}, 0, XDP_DROP, IM_DROP_MALFORMED, 0 },
+	{ "Ethernet header only, IPv4 ethertype", ETH, {}, {}, 0, XDP_DROP,
+	  IM_DROP_MALFORMED, 0 },
+};
+
+/* Runs one case through <prog_fd>; checks verdict and counters. */
+static void run_case(struct dp *dp, int prog_fd, bool tc,
+		     const struct guard_case *gc)
+{
+	uint64_t before[IM_DROP_MAX], after[IM_DROP_MAX];
+	struct __sk_buff skb = { .mark = gc->mark };
+	__u8 frame[PKT_MAX] = { 0 };
+	size_t len = dp_pkt_bend(frame, gc->build(frame, &gc->pkt), &gc->bend);
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame,
+		    .data_size_in = len, .repeat = 1);
+	unsigned int r;
+	int err;
+
+	if (tc) {
+		t.ctx_in = &skb;
+		t.ctx_size_in = sizeof(skb);
+	}
+	dp_test_drops(dp, before);
+	err = bpf_prog_test_run_opts(prog_fd, &t);
+	CHECK_EQ(err ? errno : 0, gc->run_err, "%s: test run", gc->what);
+	if (!gc->run_err)
+		CHECK_EQ(t.retval, gc->verdict, "%s: verdict", gc->what);
+	dp_test_drops(dp, after);
+	for (r = 1; r < IM_DROP_MAX; r++)
+		CHECK_EQ(after[r] - before[r], r == gc->reason,
+			 "%s: drop counter %u", gc->what, r);
+}
+
+static void tc_guard_table(void)
+{
+	struct dp_opts o = { .agent_mark = MARK };
+	struct dp dp;
+	size_t i;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, &o))
+		return;
+	guard_tables(&dp);
+	for (i = 0; i < sizeof(tc_cases) / sizeof(tc_cases[0]); i++)
+		run_case(&dp, dp_tc_prog_fd(&dp), true, &tc_cases[i]);
+	dp_destroy(&dp);
+}
+
+/* A frame shorter than an Ethernet header never reaches the tc program:
+ * the kernel refuses the run (EINVAL). */
+static void tc_guard_runt(void)
+{
+	__u8 frame[PKT_MAX] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame,
+		    .data_size_in = ETH_HLEN - 4, .repeat = 1);
+	struct dp dp;
+	int err;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, NULL))
+		return;
+	err = bpf_prog_test_run_opts(dp_tc_prog_fd(&dp), &t);
+	CHECK_EQ(err < 0 ? errno : 0, EINVAL, "10-byte frame refused");
+	dp_destroy(&dp);
+}
+
+/* Tables written under the idle generation change nothing until the
+ * switch, and everything at once after it. */
+static void tc_guard_generation_switch(void)
+{
+	struct im_wlport strict = { .mode = IM_MODE_STRICT };
+	struct guard_case c = {
+		"gen 0: SYN to the open workload passes", TCP,
+		{ .daddr = WL_OPEN, .dport = 80 }, {}, 0, TC_ACT_OK,
+		IM_DROP_NONE, 0
+	};
+	struct dp dp;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, NULL))
+		return;
+	guard_tables(&dp);
+	CHECK_EQ(dp_put_wlport(&dp, 1, htonl(WL_OPEN), 0, &strict), 0,
+		 "gen 1: WL_OPEN STRICT");
+	run_case(&dp, dp_tc_prog_fd(&dp), true, &c);
+	CHECK_EQ(dp_set_gen(&dp, 1), 0, "switch to gen 1");
+	c.what = "gen 1: the same SYN meets STRICT";
+	c.verdict = TC_ACT_SHOT;
+	c.reason = IM_DROP_STRICT_PLAINTEXT;
+	run_case(&dp, dp_tc_prog_fd(&dp), true, &c);
+	c.what = "gen 1: WL has no entries at all";
+	c.pkt.daddr = WL;
+	c.pkt.dport = 8081;
+	c.verdict = TC_ACT_OK;
+	c.reason = IM_DROP_NONE;
+	run_case(&dp, dp_tc_prog_fd(&dp), true, &c);
+	CHECK_EQ(dp_set_gen(&dp, 0), 0, "switch back to gen 0");
+	c.what = "gen 0 again: WL:8081 STRICT";
+	c.verdict = TC_ACT_SHOT;
+	c.reason = IM_DROP_STRICT_PLAINTEXT;
+	run_case(&dp, dp_tc_prog_fd(&dp), true, &c);
+	dp_destroy(&dp);
+}
+
+static void xdp_guard_table(void)
+{
+	struct dp dp;
+	size_t i;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, NULL))
+		return;
+	CHECK_EQ(dp_put_xdeny(&dp, 0, htonl(IP4(203, 0, 113, 0)), 24, 1), 0,
+		 "deny 203.0.113.0/24");
+	CHECK_EQ(dp_put_xdeny(&dp, 0, htonl(IP4(198, 51, 100, 1)), 32, 2), 0,
+		 "deny 198.51.100.1/32");
+	CHECK_EQ(dp_put_xdeny(&dp, 1, htonl(IP4(203, 0, 114, 0)), 24, 3), 0,
+		 "gen 1 only: deny 203.0.114.0/24");
+	for (i = 0; i < sizeof(xdp_cases) / sizeof(xdp_cases[0]); i++)
+		run_case(&dp, dp_xdp_prog_fd(&dp), false, &xdp_cases[i]);
+	dp_destroy(&dp);
+}
+
+UNIT_SUITE(dp_guard)
+{
+	UNIT_TEST(s, tc_guard_table);
+	UNIT_TEST(s, tc_guard_runt);
+	UNIT_TEST(s, tc_guard_generation_switch);
+	UNIT_TEST(s, xdp_guard_table);
+}

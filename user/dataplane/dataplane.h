@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Loading, attaching and filling the L4 dataplane programs
+ * (bpf/{connect,sockops,tc_guard,xdp_guard}.bpf.c). No policy of its own:
+ * the agent decides what goes into the maps, this writes it.
+ *
+ * Every function returns 0 or a negative errno. Not thread safe: one
+ * caller owns a struct dp.
+ */
+#ifndef IM_USER_DATAPLANE_H
+#define IM_USER_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "infermesh/dataplane.h"
+
+struct connect_bpf;
+struct sockops_bpf;
+struct tc_guard_bpf;
+struct xdp_guard_bpf;
+struct bpf_link;
+
+/* Load-time configuration (the programs' rodata). */
+struct dp_opts {
+	uint32_t node_id;
+	uint64_t max_eject_ns;	/* Envoy's max_ejection_time; 0 = 300 s */
+	bool mtls;		/* mesh calls are tunnelled through mTLS */
+	uint32_t agent_mark;	/* skb mark of the agent's own leg; 0 = none */
+};
+
+#define DP_MAX_LINKS 4
+
+struct dp {
+	struct connect_bpf *connect;
+	struct sockops_bpf *sockops;
+	struct tc_guard_bpf *tc;
+	struct xdp_guard_bpf *xdp;
+	struct bpf_link *links[DP_MAX_LINKS];	/* cgroup attachments */
+	int n_links;
+};
+
+/* Opens and loads all four objects sharing one set of maps. On failure
+ * nothing stays loaded. */
+int dp_load(struct dp *dp, const struct dp_opts *o);
+/* Detaches and unloads everything dp_load and dp_attach_cgroup made. */
+void dp_destroy(struct dp *dp);
+/* Attaches connect4, getpeername4 and sockops to the cgroup <cgroup_fd>. */
+int dp_attach_cgroup(struct dp *dp, int cgroup_fd);
+/* The fd of map <name> (e.g. "im_drops"), or -ENOENT. */
+int dp_map_fd(const struct dp *dp, const char *name);
+/* Program fds for BPF_PROG_TEST_RUN and for attaching elsewhere. */
+int dp_tc_prog_fd(const struct dp *dp);
+int dp_xdp_prog_fd(const struct dp *dp);
+
+/*
+ * Table writers. <gen> is the generation being built (0 or 1); nothing
+ * written there is seen until dp_set_gen() makes it live. Addresses and
+ * ports are in network order, as in the ABI structs.
+ */
+int dp_set_gen(const struct dp *dp, unsigned int gen);
+int dp_put_service(const struct dp *dp, unsigned int gen, uint32_t vip,
+		   uint16_t port, const struct im_svc *svc);
+int dp_put_route(const struct dp *dp, unsigned int gen, uint32_t route,
+		 const struct im_route *rt);
+/* Writes the subset and its sub->n_ep endpoints <eps> at sub->first_ep. */
+int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
+		  const struct im_subset *sub, const struct im_ep *eps);
+int dp_put_ident(const struct dp *dp, unsigned int gen, uint64_t cgroup,
+		 const struct im_ident *id);
+int dp_put_wlport(const struct dp *dp, unsigned int gen, uint32_t ip,
+		  uint16_t port, const struct im_wlport *wp);
+int dp_put_polset(const struct dp *dp, unsigned int gen, uint32_t set,
+		  const struct im_polset *ps);
+int dp_put_clause(const struct dp *dp, unsigned int gen, uint32_t clause,
+		  const struct im_clause *c);
+/* <value> joins <field> of the clause: a principal or namespace id, or a
+ * port in host order. */
+int dp_put_member(const struct dp *dp, unsigned int gen, uint32_t clause,
+		  uint8_t field, uint32_t value);
+int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
+		uint8_t field, uint32_t ip, unsigned int plen);
+int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,
+		 unsigned int plen, uint32_t rule_id);
+
+/* Readers. */
+int dp_get_ep_state(const struct dp *dp, uint32_t ip, uint16_t port,
+		    struct im_ep_state *st);
+/* Drop counters by reason, summed over CPUs. */
+int dp_get_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX]);
+
+#endif

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Writing the dataplane tables from the ABI structs, and reading the state
+ * the programs keep. Index arithmetic per generation lives here only. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane.h"
+
+static int dp_update(const struct dp *dp, const char *map, const void *key,
+		     const void *val)
+{
+	int fd = dp_map_fd(dp, map);
+
+	if (fd < 0)
+		return fd;
+	return bpf_map_update_elem(fd, key, val, BPF_ANY) ? -errno : 0;
+}
+
+/* Array slot <id> of generation <gen> in a table of <max> per generation. */
+static int dp_put_slot(const struct dp *dp, const char *map, unsigned int gen,
+		       uint32_t id, uint32_t max, const void *val)
+{
+	uint32_t idx = gen * max + id;
+
+	if (gen >= IM_GENS || id >= max)
+		return -ERANGE;
+	return dp_update(dp, map, &idx, val);
+}
+
+int dp_set_gen(const struct dp *dp, unsigned int gen)
+{
+	struct im_cfg cfg = { .gen = gen };
+	uint32_t zero = 0;
+
+	if (gen >= IM_GENS)
+		return -ERANGE;
+	return dp_update(dp, "im_cfg", &zero, &cfg);
+}
+
+int dp_put_service(const struct dp *dp, unsigned int gen, uint32_t vip,
+		   uint16_t port, const struct im_svc *svc)
+{
+	struct im_svc_key k = { .vip = vip, .port = port, .gen = gen };
+
+	if (gen >= IM_GENS || svc->route >= IM_MAX_ROUTES)
+		return -ERANGE;
+	return dp_update(dp, "im_svc", &k, svc);
+}
+
+int dp_put_route(const struct dp *dp, unsigned int gen, uint32_t route,
+		 const struct im_route *rt)
+{
+	if (rt->n_dst > IM_ROUTE_DSTS)
+		return -ERANGE;
+	return dp_put_slot(dp, "im_route", gen, route, IM_MAX_ROUTES, rt);
+}
+
+int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
+		  const struct im_subset *sub, const struct im_ep *eps)
+{
+	uint32_t i;
+	int err;
+
+	if (sub->n_ep > IM_SUBSET_EPS ||
+	    sub->first_ep > IM_MAX_ENDPOINTS - sub->n_ep)
+		return -ERANGE;
+	for (i = 0; i < sub->n_ep; i++) {
+		if (eps[i].prio >= IM_MAX_PRIO)
+			return -ERANGE;
+		err = dp_put_slot(dp, "im_ep", gen, sub->first_ep + i,
+				  IM_MAX_ENDPOINTS, &eps[i]);
+		if (err)
+			return err;
+	}
+	return dp_put_slot(dp, "im_subset", gen, subset, IM_MAX_SUBSETS, sub);
+}
+
+int dp_put_ident(const struct dp *dp, unsigned int gen, uint64_t cgroup,
+		 const struct im_ident *id)
+{
+	struct im_ident_key k = { .cgroup = cgroup, .gen = gen };
+
+	if (gen >= IM_GENS)
+		return -ERANGE;
+	return dp_update(dp, "im_ident", &k, id);
+}
+
+int dp_put_wlport(const struct dp *dp, unsigned int gen, uint32_t ip,
+		  uint16_t port, const struct im_wlport *wp)
+{
+	struct im_wlport_key k = { .ip = ip, .port = port, .gen = gen };
+
+	if (gen >= IM_GENS || wp->polset >= IM_MAX_POLSETS)
+		return -ERANGE;
+	return dp_update(dp, "im_wlport", &k, wp);
+}
+
+int dp_put_polset(const struct dp *dp, unsigned int gen, uint32_t set,
+		  const struct im_polset *ps)
+{
+	if (ps->n > IM_POLSET_CLAUSES || ps->first > IM_MAX_CLAUSES - ps->n)
+		return -ERANGE;
+	return dp_put_slot(dp, "im_polset", gen, set, IM_MAX_POLSETS, ps);
+}
+
+int dp_put_clause(const struct dp *dp, unsigned int gen, uint32_t clause,
+		  const struct im_clause *c)
+{
+	return dp_put_slot(dp, "im_clause", gen, clause, IM_MAX_CLAUSES, c);
+}
+
+int dp_put_member(const struct dp *dp, unsigned int gen, uint32_t clause,
+		  uint8_t field, uint32_t value)
+{
+	struct im_member_key k = {
+		.clause = gen * IM_MAX_CLAUSES + clause,
+		.value = value, .field = field,
+	};
+	uint8_t one = 1;
+
+	if (gen >= IM_GENS || clause >= IM_MAX_CLAUSES)
+		return -ERANGE;
+	return dp_update(dp, "im_member", &k, &one);
+}
+
+int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
+		uint8_t field, uint32_t ip, unsigned int plen)
+{
+	struct im_cidr_key k = {
+		.prefixlen = 64 + plen,
+		.clause = gen * IM_MAX_CLAUSES + clause,
+		.field = field, .ip = ip,
+	};
+	uint8_t one = 1;
+
+	if (gen >= IM_GENS || clause >= IM_MAX_CLAUSES || plen > 32)
+		return -ERANGE;
+	return dp_update(dp, "im_cidr", &k, &one);
+}
+
+int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,
+		 unsigned int plen, uint32_t rule_id)
+{
+	struct im_xdeny_key k = { .prefixlen = 32 + plen, .gen = gen, .ip = ip };
+
+	if (gen >= IM_GENS || plen > 32)
+		return -ERANGE;
+	return dp_update(dp, "im_xdeny", &k, &rule_id);
+}
+
+int dp_get_ep_state(const struct dp *dp, uint32_t ip, uint16_t port,
+		    struct im_ep_state *st)
+{
+	struct im_ep_key k = { .ip = ip, .port = port };
+	int fd = dp_map_fd(dp, "im_ep_st");
+
+	if (fd < 0)
+		return fd;
+	return bpf_map_lookup_elem(fd, &k, st) ? -errno : 0;
+}
+
+int dp_get_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX])
+{
+	int fd = dp_map_fd(dp, "im_drops"), ncpu = libbpf_num_possible_cpus();
+	uint64_t *per_cpu;
+	uint32_t r;
+	int c;
+
+	if (fd < 0)
+		return fd;
+	if (ncpu < 0)
+		return ncpu;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (r = 0; r < IM_DROP_MAX; r++) {
+		out[r] = 0;
+		if (bpf_map_lookup_elem(fd, &r, per_cpu))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[r] += per_cpu[c];
+	}
+	free(per_cpu);
+	return 0;
+}
