@@ -124,10 +124,10 @@ unit: $(OUT)/tests/unit
 	$(OUT)/tests/unit
 
 demo: all
-	@tools/demo.sh
+	@OUT=$(OUT) tools/demo.sh
 
 bench: all
-	@tools/bench.sh
+	@OUT=$(OUT) tools/bench.sh
 
 fmt:
 	clang-format -i $(shell find user tests bpf include -name '*.[ch]')

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# make bench: times `infermesh analyze` on a generated mesh of 10,000 objects
+# (tools/gen-mesh.py): median wall time of 5 runs, peak RSS, and, when
+# valgrind is installed, an instruction count under callgrind (on a 1,000
+# object mesh: callgrind runs ~50x slower). A 1,000 object run is timed too,
+# so the two sizes show how analyze scales. Results go to
+# $OUT/bench-results.json as [{name, metric, value, baseline, ratio}], with
+# baselines from tools/bench-baseline.json (ratio = value / baseline).
+#
+# Environment: OUT (build dir, default .output), BENCH_OBJECTS (10000),
+# BENCH_RUNS (5), BENCH_CALLGRIND=0 to skip callgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-.output}
+BIN=$OUT/infermesh
+OBJECTS=${BENCH_OBJECTS:-10000}
+RUNS=${BENCH_RUNS:-5}
+RESULTS=$OUT/bench-results.json
+BASELINE=tools/bench-baseline.json
+
+[ -x "$BIN" ] || { echo "bench: $BIN not built (make OUT=$OUT)" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/infermesh-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# Runs analyze on $1 once; prints "wall_ms peak_rss_kib cpu_ms" (cpu: user
+# plus system, steadier than wall time on a busy machine). Exit status 0 and
+# 1 (findings with errors) are both a completed analysis; anything else is
+# a crash or unusable input and stops the bench.
+run_once() {
+	local t0 t1 rc=0 usage
+	t0=$(date +%s%N)
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%M %U %S' -o "$work/usage" "$BIN" analyze \
+			-f "$1" >/dev/null 2>&1 || rc=$?
+		usage=$(tail -n 1 "$work/usage")
+	else	# getrusage of the child, through python3's resource module
+		usage=$(python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(u.ru_maxrss, u.ru_utime, u.ru_stime)
+sys.exit(rc)' "$BIN" analyze -f "$1") || rc=$?
+	fi
+	t1=$(date +%s%N)
+	if [ "$rc" -gt 1 ]; then
+		echo "bench: analyze -f $1 exited with $rc" >&2
+		exit 1
+	fi
+	echo "$(((t1 - t0) / 1000000)) $usage" |
+		awk '{ printf "%d %d %d\n", $1, $2, ($3 + $4) * 1000 }'
+}
+
+# Median wall and cpu time, largest peak RSS, of $RUNS runs on $1.
+measure() {
+	local i
+	for i in $(seq "$RUNS"); do run_once "$1"; done >"$work/runs"
+	sort -n -k1,1 "$work/runs" | awk '{ w[NR] = $1 } END { printf "%d ", w[int((NR + 1) / 2)] }'
+	sort -n -k3,3 "$work/runs" | awk '{ c[NR] = $3; if ($2 > r) r = $2 }
+		END { print r, c[int((NR + 1) / 2)] }'
+}
+
+# Instructions executed, from callgrind's "summary:" line.
+instructions() {
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+		"$BIN" analyze -f "$1" >/dev/null 2>&1 || true
+	awk '/^summary:/ { print $2 }' "$work/cg.out"
+}
+
+echo "generating meshes in $work ..."
+python3 tools/gen-mesh.py --objects "$OBJECTS" "$work/big"
+python3 tools/gen-mesh.py --objects 1000 --namespaces 10 "$work/small"
+
+results=()
+add() { # name metric value
+	results+=("$1 $2 $3")
+}
+
+tag=$((OBJECTS / 1000))k
+for size in "$tag big" "1k small"; do
+	set -- $size
+	echo "timing analyze on $1 objects, $RUNS runs ..."
+	read -r wall rss cpu < <(measure "$work/$2")
+	add "analyze_$1" wall_ms "$wall"
+	add "analyze_$1" cpu_ms "$cpu"
+	add "analyze_$1" peak_rss_kib "$rss"
+done
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+	echo "counting instructions under callgrind (1k objects) ..."
+	add analyze_1k instructions "$(instructions "$work/small")"
+else
+	echo "note: valgrind not installed (or BENCH_CALLGRIND=0): no instruction count"
+fi
+
+printf '%s\n' "${results[@]}" | python3 tools/bench-report.py "$BASELINE" "$RESULTS"
