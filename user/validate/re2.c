@@ -81,7 +81,12 @@ static bool escape(struct rx *r, bool in_bracket)
 		return fail(r, "trailing backslash at end of expression", at, 1);
 	if (c >= '1' && c <= '9')
 		return fail(r, "invalid escape sequence", at, 2);
-	if ((cls = class_escape(c, in_bracket))) {
+	if (c == 'Q' && !in_bracket) { /* \Q...\E: all literal */
+		const char *e = strstr(r->s + r->i, "\\E");
+
+		r->i = e ? (size_t)(e - r->s) + 2 : strlen(r->s);
+		put(r, "x");
+	} else if ((cls = class_escape(c, in_bracket))) {
 		put(r, cls);
 	} else if (c == 'x' || c == 'p' || c == 'P') {
 		skip_escape_arg(r, c);
