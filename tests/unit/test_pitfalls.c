@@ -388,6 +388,14 @@ static void outlier_pool(void)
 	expect(y, "IM1040", 0);
 }
 
+static void pool_unknown(void)
+{
+	expect(DR NS "spec:\n  host: ms\n  trafficPolicy:\n    outlierDetection: "
+	       "{maxEjectionPercent: 50}\n", "IM1043", 1);
+	expect(DR NS "spec:\n  host: ms\n  trafficPolicy:\n    outlierDetection: "
+	       "{maxEjectionPercent: 30}\n", "IM1043", 0);
+}
+
 static void min_health(void)
 {
 	expect(DR NS "spec:\n  host: ms\n  trafficPolicy:\n    outlierDetection: "
@@ -528,6 +536,7 @@ UNIT_SUITE(pitfalls)
 	UNIT_TEST(s, subset_replaces);
 	UNIT_TEST(s, port_replaces);
 	UNIT_TEST(s, outlier_pool);
+	UNIT_TEST(s, pool_unknown);
 	UNIT_TEST(s, min_health);
 	UNIT_TEST(s, locality);
 	UNIT_TEST(s, double_tls);

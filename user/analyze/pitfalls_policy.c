@@ -226,6 +226,26 @@ static void check_min_health(struct pit *p, const struct object *o,
 		 (long long)max, (long long)(100 - max));
 }
 
+/* Without endpoints the pool size is unknown; half the pool is still a
+ * lot to eject, and a canary subset of one is never ejected at all. */
+static void check_pool_unknown(struct pit *p, const struct object *o,
+			       const struct outlier_detection *od,
+			       const char *path)
+{
+	if (!od->max_ejection_percent.set || od->max_ejection_percent.v < 50)
+		return;
+	diag_add(&p->c->diag, "IM1043", SEV_INFO, o,
+		 pit_at(od->at, "maxEjectionPercent"), path,
+		 "give the Services and workloads so pool sizes can be "
+		 "checked, and keep maxEjectionPercent below 50 on pools of "
+		 "two or fewer endpoints",
+		 "maxEjectionPercent %lld lets outlier detection eject that "
+		 "share of the pool at once, and no endpoints were given to "
+		 "size it: on a pool of 2, one ejection moves all traffic onto "
+		 "the other GPU, while a canary subset of 1 is never ejected",
+		 (long long)od->max_ejection_percent.v);
+}
+
 static void check_outlier(struct pit *p, const struct object *o,
 			  const struct dr_group *g)
 {
@@ -237,6 +257,9 @@ static void check_outlier(struct pit *p, const struct object *o,
 
 	if (top->at) {
 		check_min_health(p, o, top, "spec.trafficPolicy.outlierDetection");
+		if (!s || !pit_pool(p, s, NULL))
+			check_pool_unknown(p, o, top,
+					   "spec.trafficPolicy.outlierDetection");
 		if (g->tp == o && s)
 			check_pool(p, o, top, "spec.trafficPolicy.outlierDetection",
 				   arena_printf(&p->c->arena, "service %s", d->host),

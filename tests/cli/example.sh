@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# examples/mesh is the seed's mesh said the way it was meant: it must
+# analyze clean, with no error and no warning (infos are allowed).
+set -u
+OUT=${OUT:-.output}
+BIN=$OUT/infermesh-san
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+"$BIN" analyze -f examples/mesh/ >"$tmp/text"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: analyze examples/mesh exit $rc, want 0"
+	fails=$((fails + 1))
+fi
+if grep -E '^(Error|Warning) \[' "$tmp/text"; then
+	echo "FAIL: examples/mesh has errors or warnings (above)"
+	fails=$((fails + 1))
+fi
+# the example must really be read: all 9 files and their 32 objects
+if grep -q '^Info' "$tmp/text"; then
+	:  # infos print instead of the summary line
+elif ! grep -q 'analyzing 32 objects in 9 files' "$tmp/text"; then
+	echo "FAIL: expected the 32 objects of the 9 files to load"
+	fails=$((fails + 1))
+fi
+# and a broken copy must not be clean: the checks run on these objects
+cp -r examples/mesh "$tmp/broken"
+sed -i 's/maxEjectionPercent: 34/maxEjectionPercent: 30/' \
+	"$tmp/broken/07-destinationrules.yaml"
+"$BIN" analyze -f "$tmp/broken/" >"$tmp/broken.txt"
+if ! grep -q 'IM1041' "$tmp/broken.txt"; then
+	echo "FAIL: a 30% maxEjectionPercent on 3 endpoints went unreported"
+	fails=$((fails + 1))
+fi
+
+[ "$fails" -eq 0 ] || { cat "$tmp/text"; exit 1; }
+echo "example: examples/mesh analyzes clean"
