@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp_child.h"
+#include "dp_testlib.h"
+
+#define DIAL_TIMEOUT_S 2	/* per connect: a lost SYN must not hang */
+#define REPORT_WAIT_MS 30000
+#define REAP_WAIT_MS 5000
+
+/* One connect; returns 0 or errno, and checks getpeername(). */
+static int dial_one(const struct dp_dial *d, struct dp_dial_result *r,
+		    int *fd_out)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = d->port,
+				  .sin_addr.s_addr = d->ip };
+	struct timeval tv = { .tv_sec = DIAL_TIMEOUT_S };
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	int fd, err = 0;
+
+	*fd_out = -1;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return errno;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) ||
+	    peer.sin_addr.s_addr != d->ip || peer.sin_port != d->port)
+		r->peer_bad++;
+	*fd_out = fd;
+	return 0;
+}
+
+static void tally(struct dp_dial_result *r, int err)
+{
+	if (!err)
+		r->ok++;
+	else if (err == EPERM)
+		r->eperm++;
+	else if (err == ECONNREFUSED)
+		r->refused++;
+	else {
+		r->other++;
+		r->last_errno = err;
+	}
+}
+
+/* The child's whole life: never returns. */
+static void child_main(const struct cgroup_tmp *cg, const struct dp_dial *d,
+		       int res_fd, int go_fd)
+{
+	static int held[DP_DIAL_MAX];
+	struct dp_dial_result r = { 0 };
+	struct pollfd pfd = { .fd = go_fd, .events = POLLIN };
+	uint64_t t0 = dp_now_ms();
+	int i, fd, n = d->n < DP_DIAL_MAX ? d->n : DP_DIAL_MAX;
+
+	if (cgroup_tmp_enter(cg, 0))
+		_exit(10);
+	for (i = 0; i < n; i++) {
+		tally(&r, dial_one(d, &r, &fd));
+		held[i] = fd;
+		if (!d->hold && fd >= 0)
+			close(fd);
+	}
+	r.elapsed_ms = (long)(dp_now_ms() - t0);
+	if (write(res_fd, &r, sizeof(r)) != sizeof(r))
+		_exit(11);
+	if (d->hold)
+		poll(&pfd, 1, REPORT_WAIT_MS);
+	for (i = 0; d->hold && i < n; i++)
+		if (held[i] >= 0)
+			close(held[i]);
+	_exit(0);
+}
+
+int dp_child_start(struct dp_child *c, const struct cgroup_tmp *cg,
+		   const struct dp_dial *d)
+{
+	int res[2], go[2];
+
+	c->pid = -1;
+	c->res_fd = c->go_fd = -1;
+	if (pipe(res))
+		return -errno;
+	if (pipe(go)) {
+		close(res[0]);
+		close(res[1]);
+		return -errno;
+	}
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid == 0) {
+		close(res[0]);
+		close(go[1]);
+		child_main(cg, d, res[1], go[0]);
+	}
+	close(res[1]);
+	close(go[0]);
+	c->res_fd = res[0];
+	c->go_fd = go[1];
+	return c->pid < 0 ? -EAGAIN : 0;
+}
+
+int dp_child_report(struct dp_child *c, struct dp_dial_result *r)
+{
+	struct pollfd pfd = { .fd = c->res_fd, .events = POLLIN };
+
+	memset(r, 0, sizeof(*r));
+	if (poll(&pfd, 1, REPORT_WAIT_MS) != 1)
+		return -ETIMEDOUT;
+	return read(c->res_fd, r, sizeof(*r)) == sizeof(*r) ? 0 : -EIO;
+}
+
+void dp_child_finish(struct dp_child *c)
+{
+	uint64_t until = dp_now_ms() + REAP_WAIT_MS;
+	int status;
+
+	if (c->go_fd >= 0)
+		(void)!write(c->go_fd, "x", 1);	/* it may be gone already */
+	while (c->pid > 0 && waitpid(c->pid, &status, WNOHANG) == 0) {
+		if (dp_now_ms() > until) {
+			kill(c->pid, SIGKILL);	/* our own child only */
+			waitpid(c->pid, &status, 0);
+			break;
+		}
+		usleep(2000);
+	}
+	if (c->res_fd >= 0)
+		close(c->res_fd);
+	if (c->go_fd >= 0)
+		close(c->go_fd);
+	c->pid = c->res_fd = c->go_fd = -1;
+}
+
+int dp_dial_from(const struct cgroup_tmp *cg, const struct dp_dial *d,
+		 struct dp_dial_result *r)
+{
+	struct dp_child c;
+	int err = dp_child_start(&c, cg, d);
+
+	if (!err)
+		err = dp_child_report(&c, r);
+	dp_child_finish(&c);
+	return err;
+}

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * connect4, getpeername4 and sockops for real: the programs are attached
+ * to a fresh child cgroup, a forked child inside it dials a fake service
+ * address on loopback, and real listeners on other loopback addresses are
+ * the endpoints. Statistical checks use 5 sigma of the binomial spread, so
+ * a correct dataplane fails them less than once in a million runs.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dp_child.h"
+#include "dp_pkt.h"
+#include "dp_testlib.h"
+
+#define VIP	IP4(127, 0, 0, 100)
+#define VPORT	9		/* nobody listens: a missed rewrite is refused */
+#define N_LIS	3		/* listeners 127.0.0.11 .. 127.0.0.13 */
+#define DEAD	IP4(127, 0, 0, 19)	/* nothing listens there */
+#define EJECT_MS 300		/* baseEjectionTime in the tests */
+
+struct cfix {
+	struct cgroup_tmp cg;
+	struct dp dp;
+	bool loaded;
+	int lfd[N_LIS];
+	__u32 ip[N_LIS];	/* network order */
+	__u16 port[N_LIS];	/* network order */
+};
+
+static int listen_on(__u32 ip_host, __u32 *ip, __u16 *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(ip_host) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 2048) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
+		close(fd);
+		return -1;
+	}
+	*ip = sa.sin_addr.s_addr;
+	*port = sa.sin_port;
+	return fd;
+}
+
+static void fix_down(struct cfix *f)
+{
+	int i;
+
+	for (i = 0; i < N_LIS; i++)
+		if (f->lfd[i] >= 0)
+			close(f->lfd[i]);
+	if (f->loaded)
+		dp_destroy(&f->dp);
+	cgroup_tmp_remove(&f->cg);
+}
+
+/* Cgroup, programs attached to it, listeners. False: the test stops (its
+ * failure is recorded) and everything made so far is gone. */
+static bool fix_up(struct cfix *f, const struct dp_opts *o)
+{
+	char root[256];
+	int i, ok = 1;
+
+	memset(f, 0, sizeof(*f));
+	f->cg.fd = -1;
+	for (i = 0; i < N_LIS; i++)
+		f->lfd[i] = -1;
+	if (!CHECK_EQ(cgroup2_root(root, sizeof(root)), 0, "cgroup2 mount") ||
+	    !CHECK_EQ(cgroup_tmp_create(&f->cg, root, "im-dp-test"), 0,
+		      "child cgroup under %s", root))
+		return false;
+	f->loaded = dp_test_load(&f->dp, o) == 0;
+	ok = f->loaded && CHECK_EQ(dp_attach_cgroup(&f->dp, f->cg.fd), 0,
+				   "attaching to the cgroup");
+	for (i = 0; ok && i < N_LIS; i++) {
+		f->lfd[i] = listen_on(IP4(127, 0, 0, 11 + i), &f->ip[i],
+				      &f->port[i]);
+		ok = CHECK_EQ(f->lfd[i] >= 0, 1, "listener %d", i);
+	}
+	if (!ok)
+		fix_down(f);
+	return ok;
+}
+
+/* Accepts (and closes) what listener <i> has queued: the connections that
+ * really reached it. Waits up to 1 s for <want> of them. */
+static int accepted(struct cfix *f, int i, int want)
+{
+	uint64_t until = dp_now_ms() + 1000;
+	int n = 0, fd;
+
+	while (n < DP_DIAL_MAX) {
+		fd = accept(f->lfd[i], NULL, NULL);
+		if (fd >= 0) {
+			close(fd);
+			n++;
+			continue;
+		}
+		if (n >= want || dp_now_ms() > until)
+			break;
+		usleep(1000);
+	}
+	return n;
+}
+
+static struct im_ep ep_of(const struct cfix *f, int i)
+{
+	return (struct im_ep){ .ip = f->ip[i], .port = f->port[i],
+			       .weight = 1 };
+}
+
+static struct im_ep ep_dead(const struct cfix *f)
+{
+	return (struct im_ep){ .ip = htonl(DEAD), .port = f->port[0],
+			       .weight = 1 };
+}
+
+/* VIP:VPORT -> route 0 -> subsets given with their weights. */
+static void put_service(struct cfix *f, int n, const __u32 *weights)
+{
+	struct im_svc svc = { .svc_id = 42, .route = 0 };
+	struct im_route rt = { .n_dst = n };
+	int i;
+
+	for (i = 0; i < n; i++)
+		rt.dst[i] = (struct im_route_dst){ .subset = i,
+						   .weight = weights[i] };
+	CHECK_EQ(dp_put_route(&f->dp, 0, 0, &rt), 0, "route 0");
+	CHECK_EQ(dp_put_service(&f->dp, 0, htonl(VIP), htons(VPORT), &svc),
+		 0, "service VIP");
+}
+
+static void put_subset(struct cfix *f, __u32 id, struct im_subset sub,
+		       const struct im_ep *eps)
+{
+	CHECK_EQ(dp_put_subset(&f->dp, 0, id, &sub, eps), 0, "subset %u", id);
+}
+
+static struct dp_dial to_vip(int n)
+{
+	return (struct dp_dial){ .ip = htonl(VIP), .port = htons(VPORT),
+				 .n = n };
+}
+
+static bool dial(struct cfix *f, struct dp_dial d, struct dp_dial_result *r)
+{
+	return CHECK_EQ(dp_dial_from(&f->cg, &d, r), 0, "child dialled");
+}
+
+static struct im_ep_state ep_state(struct cfix *f, struct im_ep ep)
+{
+	struct im_ep_state st = { 0 };
+
+	dp_get_ep_state(&f->dp, ep.ip, ep.port, &st);
+	return st;
+}
+
+/* One endpoint: rewritten, getpeername says the VIP, sockops counts. */
+static void connect_rewrite_peername(void)
+{
+	struct dp_dial_result r;
+	struct cfix f;
+	__u32 w = 1;
+	struct im_ep ep;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	ep = ep_of(&f, 1);
+	put_service(&f, 1, &w);
+	put_subset(&f, 0, (struct im_subset){ .n_ep = 1 }, &ep);
+	if (dial(&f, to_vip(20), &r)) {
+		CHECK_EQ(r.ok, 20, "connects to the VIP succeed");
+		CHECK_EQ(r.peer_bad, 0, "getpeername() answers the VIP");
+		CHECK_EQ(accepted(&f, 1, 20), 20, "endpoint accepted them");
+		CHECK_EQ(accepted(&f, 0, 0), 0, "other listener got none");
+		CHECK_EQ(ep_state(&f, ep).conns, 20, "sockops counted them");
+	}
+	/* an address that is no service is left alone */
+	if (dial(&f, (struct dp_dial){ .ip = f.ip[2], .port = f.port[2],
+				       .n = 3 }, &r)) {
+		CHECK_EQ(r.ok, 3, "direct connects succeed");
+		CHECK_EQ(accepted(&f, 2, 3), 3, "reached the dialled listener");
+	}
+	fix_down(&f);
+}
+
+/* Route weights 3:1 over 400 connections. */
+static void connect_weighted_split(void)
+{
+	const int n = 400, want = 300;
+	const int tol = (int)ceil(5 * sqrt(n * 0.75 * 0.25));	/* 44 */
+	__u32 w[2] = { 3, 1 };
+	struct dp_dial_result r;
+	struct im_ep a, b;
+	struct cfix f;
+	int got_a;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	a = ep_of(&f, 0);
+	b = ep_of(&f, 1);
+	put_service(&f, 2, w);
+	put_subset(&f, 0, (struct im_subset){ .n_ep = 1, .first_ep = 0 }, &a);
+	put_subset(&f, 1, (struct im_subset){ .n_ep = 1, .first_ep = 1 }, &b);
+	if (dial(&f, to_vip(n), &r)) {
+		CHECK_EQ(r.ok, n, "all connects succeed");
+		got_a = accepted(&f, 0, want - tol);
+		CHECK_EQ(got_a + accepted(&f, 1, n - got_a), n,
+			 "every connection reached one of the two");
+		CHECK_EQ(abs(got_a - want) <= tol, 1,
+			 "weight 3 got %d of %d, want %d +- %d (5 sigma)",
+			 got_a, n, want, tol);
+	}
+	fix_down(&f);
+}
+
+/* An outlier policy for the ejection tests: RR makes the order plain. */
+static struct im_subset outlier_sub(__u8 n_ep, __u32 consec, __u8 max_pct,
+				    __u8 min_health)
+{
+	return (struct im_subset){
+		.n_ep = n_ep, .lb = IM_LB_ROUND_ROBIN, .flags = IM_SUB_OUTLIER,
+		.consec_fail = consec, .base_eject_ms = EJECT_MS,
+		.interval_ms = 10000, .max_eject_pct = max_pct,
+		.min_health_pct = min_health,
+	};
+}
+
+/* Two refused connects eject the dead endpoint for baseEjectionTime;
+ * traffic then goes to the live one; after the time it is chosen again
+ * and a second ejection lasts twice as long. */
+static void connect_ejection_and_return(void)
+{
+	struct dp_dial_result r;
+	struct im_ep eps[2];
+	struct im_ep_state st;
+	struct cfix f;
+	__u32 w = 1;
+	uint64_t now_ns;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	eps[0] = ep_of(&f, 0);
+	eps[1] = ep_dead(&f);
+	put_service(&f, 1, &w);
+	put_subset(&f, 0, outlier_sub(2, 2, 100, 0), eps);
+	if (dial(&f, to_vip(20), &r)) {
+		CHECK_EQ(r.elapsed_ms < EJECT_MS, 1,
+			 "20 connects took %ld ms (< %d ms or the test is "
+			 "meaningless)", r.elapsed_ms, EJECT_MS);
+		CHECK_EQ(r.refused, 2, "refused until ejected");
+		CHECK_EQ(r.ok, 18, "the rest reached the live endpoint");
+		accepted(&f, 0, 18);
+	}
+	st = ep_state(&f, eps[1]);
+	CHECK_EQ(st.ejections, 1, "dead endpoint ejected once");
+	CHECK_EQ(st.fails, 2, "two local-origin failures counted");
+	CHECK_EQ(st.eject_k, 1, "first ejection: k = 1");
+	usleep((EJECT_MS + 50) * 1000);
+	if (dial(&f, to_vip(20), &r)) {
+		CHECK_EQ(r.refused, 2, "back after baseEjectionTime: chosen");
+		accepted(&f, 0, 18);
+	}
+	st = ep_state(&f, eps[1]);
+	now_ns = dp_now_ms() * 1000000ULL;
+	CHECK_EQ(st.ejections, 2, "ejected again");
+	CHECK_EQ(st.eject_k, 2, "second ejection: k = 2");
+	CHECK_EQ(st.ejected_until > now_ns + (EJECT_MS + 20) * 1000000ULL, 1,
+		 "second ejection lasts about 2 x base");
+	fix_down(&f);
+}
+
+/* maxEjectionPercent: ejection only while 100 * (ejected + 1) / total <=
+ * max. Istio's default 10 never ejects from a two-endpoint pool; 50 ejects
+ * one of two dead endpoints and never the second. */
+static void connect_max_ejection_percent(void)
+{
+	struct im_ep pool[2], dead2[2];
+	struct dp_dial_result r;
+	struct cfix f;
+	__u32 w = 1;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	pool[0] = ep_of(&f, 0);
+	pool[1] = ep_dead(&f);
+	put_service(&f, 1, &w);
+	put_subset(&f, 0, outlier_sub(2, 2, 10, 0), pool);
+	if (dial(&f, to_vip(20), &r)) {
+		CHECK_EQ(r.refused, 10, "10%%: the dead one stays in rotation");
+		accepted(&f, 0, 10);
+	}
+	CHECK_EQ(ep_state(&f, pool[1]).ejections, 0, "10%%: never ejected");
+	dead2[0] = ep_dead(&f);
+	dead2[1] = dead2[0];
+	dead2[1].port = f.port[1];
+	put_subset(&f, 0, outlier_sub(2, 1, 50, 0), dead2);
+	if (dial(&f, to_vip(10), &r))
+		CHECK_EQ(r.refused, 10, "50%%: both dead, all refused");
+	CHECK_EQ(ep_state(&f, dead2[0]).ejections +
+		 ep_state(&f, dead2[1]).ejections, 1,
+		 "50%%: exactly one of the two ejected");
+	fix_down(&f);
+}
+
+/* All endpoints ejected: with minHealthPercent 0 (Istio's default when
+ * outlierDetection is set) nothing is chosen and connect() is refused at
+ * once, counted as NO_HEALTHY; with minHealthPercent > 0 the pool is in
+ * panic and the ejected hosts are tried anyway. */
+static void connect_all_ejected_panic(void)
+{
+	uint64_t before[IM_DROP_MAX], after[IM_DROP_MAX];
+	struct dp_dial_result r;
+	struct im_ep dead[2];
+	struct cfix f;
+	__u32 w = 1;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	dead[0] = ep_dead(&f);
+	dead[1] = dead[0];
+	dead[1].port = f.port[1];
+	put_service(&f, 1, &w);
+	put_subset(&f, 0, outlier_sub(2, 1, 100, 0), dead);
+	dial(&f, to_vip(2), &r);	/* ejects both */
+	dp_test_drops(&f.dp, before);
+	if (dial(&f, to_vip(5), &r))
+		CHECK_EQ(r.refused, 5, "no healthy host: refused");
+	dp_test_drops(&f.dp, after);
+	CHECK_EQ(after[IM_DROP_NO_HEALTHY] - before[IM_DROP_NO_HEALTHY], 5,
+		 "refused by connect4 (NO_HEALTHY), not by the hosts");
+	put_subset(&f, 0, outlier_sub(2, 1, 100, 50), dead);
+	dp_test_drops(&f.dp, before);
+	if (dial(&f, to_vip(5), &r))
+		CHECK_EQ(r.refused, 5, "panic: the ejected hosts refuse");
+	dp_test_drops(&f.dp, after);
+	CHECK_EQ(after[IM_DROP_NO_HEALTHY] - before[IM_DROP_NO_HEALTHY], 0,
+		 "panic: connect4 chose a host");
+	fix_down(&f);
+}
+
+/* Active connections while held, back to zero when closed; a refused
+ * connect is one local-origin failure; no outlierDetection: no ejection. */
+static void sockops_active_and_failures(void)
+{
+	struct dp_dial d = to_vip(5);
+	struct dp_dial_result r;
+	struct dp_child c;
+	struct im_ep ep[2];
+	struct cfix f;
+	uint64_t until;
+	__u32 w[2] = { 1, 0 };
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	ep[0] = ep_of(&f, 0);
+	ep[1] = ep_dead(&f);
+	put_service(&f, 2, w);
+	put_subset(&f, 0, (struct im_subset){ .n_ep = 1 }, &ep[0]);
+	put_subset(&f, 1, (struct im_subset){ .n_ep = 1, .first_ep = 1 },
+		   &ep[1]);
+	d.hold = true;
+	if (CHECK_EQ(dp_child_start(&c, &f.cg, &d), 0, "holding child") &&
+	    CHECK_EQ(dp_child_report(&c, &r), 0, "holding child report")) {
+		CHECK_EQ(r.ok, 5, "five held connections");
+		CHECK_EQ(ep_state(&f, ep[0]).active, 5, "active while held");
+	}
+	dp_child_finish(&c);
+	until = dp_now_ms() + 2000;
+	while (ep_state(&f, ep[0]).active && dp_now_ms() < until)
+		usleep(2000);
+	CHECK_EQ(ep_state(&f, ep[0]).active, 0, "active after close");
+	w[0] = 0;
+	w[1] = 1;
+	put_service(&f, 2, w);
+	if (dial(&f, to_vip(3), &r))
+		CHECK_EQ(r.refused, 3, "dead endpoint refuses");
+	CHECK_EQ(ep_state(&f, ep[1]).fails, 3, "three local-origin failures");
+	CHECK_EQ(ep_state(&f, ep[1]).consec_fail, 3, "consecutive");
+	CHECK_EQ(ep_state(&f, ep[1]).ejections, 0, "no outlierDetection");
+	fix_down(&f);
+}
+
+/* LEAST_REQUEST: with 5 connections held on A and B idle, power of two
+ * choices lands on A only when both draws are A: 1/4 of the time. */
+static void connect_least_request(void)
+{
+	const int n = 400, want = 100;
+	const int tol = (int)ceil(5 * sqrt(n * 0.25 * 0.75));	/* 44 */
+	struct dp_dial hold = to_vip(5);
+	struct dp_dial_result r;
+	struct dp_child c;
+	struct im_ep ep[2];
+	struct cfix f;
+	__u32 w = 1;
+	int got_a;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	ep[0] = ep_of(&f, 0);
+	ep[1] = ep_of(&f, 1);
+	put_service(&f, 1, &w);
+	put_subset(&f, 0, (struct im_subset){ .n_ep = 1 }, &ep[0]);
+	hold.hold = true;
+	if (!CHECK_EQ(dp_child_start(&c, &f.cg, &hold), 0, "holding child") ||
+	    !CHECK_EQ(dp_child_report(&c, &r), 0, "holding child report"))
+		goto out;
+	/* the held five stay queued on A: closing them here would end them */
+	put_subset(&f, 0, (struct im_subset){ .n_ep = 2,
+					      .lb = IM_LB_LEAST_REQUEST }, ep);
+	if (dial(&f, to_vip(n), &r)) {
+		got_a = accepted(&f, 0, 5 + want - tol) - 5;
+		CHECK_EQ(got_a + accepted(&f, 1, n - got_a), n,
+			 "every connection reached A or B");
+		CHECK_EQ(abs(got_a - want) <= tol, 1,
+			 "busy endpoint got %d of %d, want %d +- %d (5 sigma)",
+			 got_a, n, want, tol);
+	}
+out:
+	dp_child_finish(&c);
+	fix_down(&f);
+}
+
+UNIT_SUITE(dp_connect)
+{
+	UNIT_TEST(s, connect_rewrite_peername);
+	UNIT_TEST(s, connect_weighted_split);
+	UNIT_TEST(s, connect_ejection_and_return);
+	UNIT_TEST(s, connect_max_ejection_percent);
+	UNIT_TEST(s, connect_all_ejected_panic);
+	UNIT_TEST(s, sockops_active_and_failures);
+	UNIT_TEST(s, connect_least_request);
+}
