@@ -54,6 +54,26 @@ const char *an_selector_string(struct arena *a, const struct kvs *sel)
 	return out;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *an_join_sorted(struct arena *a, const char **v, size_t n,
+			   const char *sep, bool dedup)
+{
+	char *out = "";
+	size_t i, k = 0;
+
+	qsort(v, n, sizeof(*v), str_cmp);
+	for (i = 0; i < n; i++) {
+		if (dedup && i && !strcmp(v[i], v[i - 1]))
+			continue;
+		out = arena_printf(a, "%s%s%s", out, k++ ? sep : "", v[i]);
+	}
+	return out;
+}
+
 const struct ynode *an_item(const struct strs *s, size_t i)
 {
 	if (s->at && s->at->type == Y_SEQ && i < s->at->n)

@@ -37,6 +37,9 @@ const char *an_quote(struct arena *a, const char *s);
 const char *an_full_name(struct config *c, const struct object *o);
 /* Kubernetes' printing of a label selector: "a=1,b=2", keys sorted. */
 const char *an_selector_string(struct arena *a, const struct kvs *sel);
+/* <v> sorted (in place), joined with <sep>; repeats dropped if <dedup>. */
+const char *an_join_sorted(struct arena *a, const char **v, size_t n,
+			   const char *sep, bool dedup);
 /* Node of element <i> of a string list, else the list itself. */
 const struct ynode *an_item(const struct strs *s, size_t i);
 /* Node of metadata.name, for findings about the object as a whole. */

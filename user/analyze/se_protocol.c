@@ -82,33 +82,15 @@ static bool same_key(const struct hp *k, const struct hp *e)
 	return !strcmp(k->scope, e->scope) || !strcmp(e->scope, "*");
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorted, de-duplicated, joined with ", ". */
-static const char *join_set(struct arena *a, const char **v, size_t n)
-{
-	char *out = "";
-	size_t i, k = 0;
-
-	qsort(v, n, sizeof(*v), str_cmp);
-	for (i = 0; i < n; i++) {
-		if (i && !strcmp(v[i], v[i - 1]))
-			continue;
-		out = arena_printf(a, "%s%s%s", out, k++ ? ", " : "", v[i]);
-	}
-	return out;
-}
-
 static size_t distinct(const char **v, size_t n)
 {
-	size_t i, k = 0;
+	size_t i, j, k = 0;
 
-	qsort(v, n, sizeof(*v), str_cmp);
-	for (i = 0; i < n; i++)
-		k += !i || strcmp(v[i], v[i - 1]);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && strcmp(v[i], v[j]); j++)
+			;
+		k += j == i;
+	}
 	return k;
 }
 
@@ -141,8 +123,8 @@ static void report(struct config *c, const struct hp_set *s, const struct hp *k,
 	}
 	if (distinct(protos, n) < 2)
 		return;
-	pstr = join_set(&c->arena, protos, n);
-	nstr = join_set(&c->arena, names, n);
+	pstr = an_join_sorted(&c->arena, protos, n, ", ", true);
+	nstr = an_join_sorted(&c->arena, names, n, ", ", true);
 	for (i = 0; i < s->n; i++) {
 		const struct hp *e = &s->v[i];
 

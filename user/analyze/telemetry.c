@@ -62,15 +62,16 @@ static void not_found(struct config *c, struct object *o)
 /* IST0159 for each Telemetry selecting <w> when more than one does. */
 static void conflicts(struct config *c, const struct workload *w)
 {
-	char *names = "";
+	const char **v = arena_alloc(&c->arena, (c->n + 1) * sizeof(*v));
+	const char *names;
 	size_t n = 0;
 
 	for_each_any(c, o, K_TELEMETRY)
 		if (has_selector(obj_tel(o)) && selects(o, w))
-			names = arena_printf(&c->arena, "%s%s%s", names,
-					     n++ ? " " : "", o->meta.name);
+			v[n++] = o->meta.name ? o->meta.name : "";
 	if (n < 2)
 		return;
+	names = an_join_sorted(&c->arena, v, n, " ", false);
 	for_each_any(c, o, K_TELEMETRY) {
 		if (!has_selector(obj_tel(o)) || !selects(o, w))
 			continue;
@@ -115,18 +116,20 @@ static bool namespace_wide(const struct telemetry_spec *t)
 
 void analyze_telemetry_default_selectors(struct config *c)
 {
+	const char **v = arena_alloc(&c->arena, (c->n + 1) * sizeof(*v));
+
 	for_each_any(c, o, K_TELEMETRY) {
-		char *names = "";
+		const char *names;
 		size_t n = 0;
 
 		if (!namespace_wide(obj_tel(o)))
 			continue;
 		for_each_any(c, p, K_TELEMETRY)
 			if (namespace_wide(obj_tel(p)) && !strcmp(p->ns, o->ns))
-				names = arena_printf(&c->arena, "%s%s%s", names,
-						     n++ ? " " : "", p->meta.name);
+				v[n++] = p->meta.name ? p->meta.name : "";
 		if (n < 2)
 			continue;
+		names = an_join_sorted(&c->arena, v, n, " ", false);
 		diag_add(&c->diag, "IST0160", SEV_ERROR, o, an_meta_name(o),
 			 "spec.selector",
 			 "keep one selector-less Telemetry per namespace: merge "
