@@ -438,6 +438,114 @@ out:
 	fix_down(&f);
 }
 
+/* The caller's cgroup is workload principal 9 in namespace 3; the single
+ * endpoint's policy set 1 is <clauses> (DENY first). */
+static void put_policy_target(struct cfix *f, __u8 mode)
+{
+	struct im_ident id = { .principal = 9, .ns = 3,
+			       .ip = htonl(IP4(127, 0, 0, 1)) };
+	struct im_wlport wp = { .mode = mode, .polset = 1 };
+	struct im_ep ep = ep_of(f, 0);
+	__u32 w = 1;
+
+	put_service(f, 1, &w);
+	put_subset(f, 0, (struct im_subset){ .n_ep = 1 }, &ep);
+	CHECK_EQ(dp_put_ident(&f->dp, 0, cgroup_tmp_id(&f->cg), &id), 0,
+		 "identity of the cgroup");
+	CHECK_EQ(dp_put_wlport(&f->dp, 0, ep.ip, ep.port, &wp), 0,
+		 "endpoint port");
+}
+
+static void put_rule(struct cfix *f, __u32 idx, __u8 action, __u8 field,
+		     __u32 value)
+{
+	struct im_clause c = { .action = action, .fields = field };
+
+	CHECK_EQ(dp_put_clause(&f->dp, 0, idx, &c), 0, "clause %u", idx);
+	if (field)
+		CHECK_EQ(dp_put_member(&f->dp, 0, idx, field, value), 0,
+			 "member of clause %u", idx);
+}
+
+static void put_set(struct cfix *f, __u16 n, __u8 has_allow)
+{
+	struct im_polset ps = { .n = n, .has_allow = has_allow };
+
+	CHECK_EQ(dp_put_polset(&f->dp, 0, 1, &ps), 0, "policy set 1");
+}
+
+/* Dials 4 times; <eperm> says whether connect4 must refuse, and then
+ * <reason> is the counter that moves by 4. */
+static void expect_dial(struct cfix *f, const char *what, bool eperm,
+			unsigned int reason)
+{
+	uint64_t before[IM_DROP_MAX], after[IM_DROP_MAX];
+	struct dp_dial_result r;
+
+	dp_test_drops(&f->dp, before);
+	if (!dial(f, to_vip(4), &r))
+		return;
+	dp_test_drops(&f->dp, after);
+	CHECK_EQ(r.eperm, eperm ? 4 : 0, "%s: EPERM", what);
+	CHECK_EQ(r.ok, eperm ? 0 : 4, "%s: connected", what);
+	CHECK_EQ(accepted(f, 0, eperm ? 0 : 4), eperm ? 0 : 4,
+		 "%s: reached the endpoint", what);
+	if (eperm)
+		CHECK_EQ(after[reason] - before[reason], 4, "%s: counter %u",
+			 what, reason);
+}
+
+/* Over mTLS the destination sees principal 9 / namespace 3. */
+static void connect_policy_mtls(void)
+{
+	struct dp_opts o = { .mtls = true };
+	struct cfix f;
+
+	NEED_ROOT();
+	if (!fix_up(&f, &o))
+		return;
+	put_policy_target(&f, IM_MODE_STRICT);
+	put_rule(&f, 0, IM_ACT_ALLOW, IM_F_PRINC, 5);
+	put_set(&f, 1, 1);
+	expect_dial(&f, "ALLOW principals [5], caller 9", true,
+		    IM_DROP_POLICY_NO_ALLOW);
+	put_rule(&f, 1, IM_ACT_ALLOW, IM_F_PRINC, 9);
+	put_set(&f, 2, 1);
+	expect_dial(&f, "ALLOW principals [5] or [9], caller 9", false, 0);
+	put_rule(&f, 0, IM_ACT_DENY, IM_F_NS, 3);
+	expect_dial(&f, "DENY namespaces [3] before ALLOW [9]", true,
+		    IM_DROP_POLICY_DENY);
+	put_rule(&f, 0, IM_ACT_DENY, IM_F_NOTPRINC, 9);
+	expect_dial(&f, "DENY notPrincipals [9], caller 9", false, 0);
+	fix_down(&f);
+}
+
+/* Without mTLS the destination sees no identity: STRICT refuses, and on
+ * PERMISSIVE principals never match, notPrincipals always do. */
+static void connect_policy_plaintext(void)
+{
+	struct cfix f;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	put_policy_target(&f, IM_MODE_STRICT);
+	put_set(&f, 0, 0);
+	expect_dial(&f, "STRICT port, plaintext", true,
+		    IM_DROP_STRICT_PLAINTEXT);
+	put_policy_target(&f, IM_MODE_PERMISSIVE);
+	put_rule(&f, 0, IM_ACT_ALLOW, IM_F_PRINC, 9);
+	put_set(&f, 1, 1);
+	expect_dial(&f, "ALLOW principals [9], plaintext", true,
+		    IM_DROP_POLICY_NO_ALLOW);
+	put_rule(&f, 0, IM_ACT_DENY, IM_F_NOTPRINC, 9);
+	expect_dial(&f, "DENY notPrincipals [9], plaintext", true,
+		    IM_DROP_POLICY_DENY);
+	put_rule(&f, 0, IM_ACT_ALLOW, IM_F_PORTS, ntohs(f.port[0]));
+	expect_dial(&f, "ALLOW ports [its port], plaintext", false, 0);
+	fix_down(&f);
+}
+
 UNIT_SUITE(dp_connect)
 {
 	UNIT_TEST(s, connect_rewrite_peername);
@@ -447,4 +555,6 @@ UNIT_SUITE(dp_connect)
 	UNIT_TEST(s, connect_all_ejected_panic);
 	UNIT_TEST(s, sockops_active_and_failures);
 	UNIT_TEST(s, connect_least_request);
+	UNIT_TEST(s, connect_policy_mtls);
+	UNIT_TEST(s, connect_policy_plaintext);
 }
