@@ -61,9 +61,12 @@ static void add_object(struct config *c, struct object *o)
 	c->objs[c->n++] = o;
 }
 
+/* apiVersion and kind: written as null or "" is the same as not written
+ * (an empty kind used to load as an object of kind "") */
 static const char *scalar(const struct ynode *n)
 {
-	return n && n->type == Y_SCALAR ? n->str : NULL;
+	return n && n->type == Y_SCALAR && n->len && !ynode_is_null(n) ?
+		       n->str : NULL;
 }
 
 /* "networking.istio.io/v1beta1" -> group and version; "v1" -> core. */

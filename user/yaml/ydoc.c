@@ -301,10 +301,18 @@ static void parser_error(struct builder *b, yaml_parser_t *p, const char *buf,
 		return;
 	}
 	if (p->error == YAML_READER_ERROR) {
-		offset_position(buf, len, p->problem_offset, &line, &col);
+		size_t off = p->problem_offset < len ? p->problem_offset : len;
+
+		/* libyaml points at the byte that could not continue a
+		 * sequence; the user wants the character that it cut short */
+		if (!strcmp(problem, "invalid trailing UTF-8 octet")) {
+			while (off > 0 && ((unsigned char)buf[off - 1] & 0xc0) == 0x80)
+				off--;
+			off -= off > 0;
+		}
+		offset_position(buf, len, off, &line, &col);
 		msg = arena_printf(b->a, "%s (byte 0x%02X at offset %zu)", problem,
-				   (unsigned)p->problem_value & 0xff,
-				   p->problem_offset);
+				   off < len ? (unsigned char)buf[off] : 0u, off);
 		fail_at(b, "IM0011", line, col,
 			"file is not UTF-8 YAML text: %s", msg);
 		return;
