@@ -555,6 +555,10 @@ static void no_overlap_when_narrower_first(void)
 		"  - match: [{uri: {prefix: /foo/baz}, headers: {x-a: {exact: v}}}]\n"
 		"    route: [{destination: {host: b}}]\n"
 		"  - match: [{uri: {exact: /foo}}]\n"
+		"    route: [{destination: {host: c}}]\n"
+		"  - match: [{headers: {x-v: {exact: \"\"}}}]\n"
+		"    route: [{destination: {host: c}}]\n"
+		"  - match: [{headers: {x-v: {exact: \"-\"}}}]\n"
 		"    route: [{destination: {host: c}}]\n");
 
 	CU_ASSERT_EQUAL(unit_count_code(c, "IST0131"), 0);

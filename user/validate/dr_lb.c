@@ -200,18 +200,23 @@ static bool distribute(const struct vctx *x, const struct locality_lb *ll,
 		vp(p, "%s.distribute[%zu]", path, i);
 		src[i] = d->from;
 		for (j = 0; ok && j < d->to.n; j++) {
+			int64_t w = d->to.v[j].weight.v;
+
 			dst[j] = d->to.v[j].key;
-			total += (uint64_t)d->to.v[j].weight.v;
-			if (d->to.v[j].weight.v <= 0 || d->to.v[j].weight.v > 100)
-				ok = false, v_error(x->c, x->o, d->to.v[j].at, p,
+			total += (uint64_t)w;
+			ok = w > 0 && w <= 100;
+			if (!ok)
+				v_error(x->c, x->o, d->to.v[j].at, p,
 					"Use weights from 1 to 100.", "locality "
 					"weight must be in range [1, 100]");
 		}
-		if (ok && total != 100)
-			ok = false, v_error(x->c, x->o, vnode(d->at, "to"), p,
+		if (ok && total != 100) {
+			ok = false;
+			v_error(x->c, x->o, vnode(d->at, "to"), p,
 				"Make the weights of this entry add up to 100.",
 				"total locality weight %llu != 100",
 				(unsigned long long)total);
+		}
 		if (ok && localities(dst, d->to.n, why, sizeof(why)))
 			v_error(x->c, x->o, vnode(d->at, "to"), p, "List each "
 				"locality once; '*' only as a last segment.",

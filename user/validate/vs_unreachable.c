@@ -33,16 +33,21 @@ static void sb_raw(struct sb *b, const char *t, size_t l)
 }
 
 /* tag, then the value length-prefixed so no value can fake a boundary */
-static void sb_str(struct sb *b, const char *tag, const char *v)
+static void sb_val(struct sb *b, const char *tag, const char *v)
 {
 	char len[32];
 
-	if (!v || !*v)
-		return;
-	sb_raw(b, tag, strlen(tag));
 	snprintf(len, sizeof(len), "%zu:", strlen(v));
+	sb_raw(b, tag, strlen(tag));
 	sb_raw(b, len, strlen(len));
 	sb_raw(b, v, strlen(v));
+}
+
+/* a plain proto3 string: left out when empty, as encoding/json does */
+static void sb_str(struct sb *b, const char *tag, const char *v)
+{
+	if (v && *v)
+		sb_val(b, tag, v);
 }
 
 static void sb_int(struct sb *b, const char *tag, int64_t v)
@@ -64,11 +69,11 @@ static void sb_smatch(struct sb *b, const char *tag,
 	sb_raw(b, "{", 1);
 	/* a oneof member is encoded even when empty */
 	if (m->exact)
-		sb_raw(b, "e", 1), sb_str(b, ":", m->exact[0] ? m->exact : "-");
+		sb_val(b, "e", m->exact);
 	else if (m->prefix)
-		sb_raw(b, "p", 1), sb_str(b, ":", m->prefix[0] ? m->prefix : "-");
+		sb_val(b, "p", m->prefix);
 	else if (m->regex)
-		sb_raw(b, "r", 1), sb_str(b, ":", m->regex[0] ? m->regex : "-");
+		sb_val(b, "r", m->regex);
 	sb_raw(b, "}", 1);
 }
 
@@ -105,7 +110,7 @@ static void sb_smap(struct sb *b, const char *tag,
 	qsort(s, n, sizeof(*s), cmp_sm);
 	sb_raw(b, tag, strlen(tag));
 	for (i = 0; i < n; i++) {
-		sb_str(b, "k", s[i]->key ? s[i]->key : "-");
+		sb_val(b, "k", s[i]->key ? s[i]->key : "");
 		sb_smatch(b, "=", s[i]);
 	}
 	sb_raw(b, ";", 1);
@@ -128,8 +133,8 @@ static void sb_kvs(struct sb *b, const char *tag, const struct kvs *m)
 	qsort(s, m->n, sizeof(*s), cmp_kv);
 	sb_raw(b, tag, strlen(tag));
 	for (i = 0; i < m->n; i++) {
-		sb_str(b, "k", s[i]->key ? s[i]->key : "-");
-		sb_str(b, "=", s[i]->val ? s[i]->val : "-");
+		sb_val(b, "k", s[i]->key ? s[i]->key : "");
+		sb_val(b, "=", s[i]->val ? s[i]->val : "");
 	}
 	sb_raw(b, ";", 1);
 	free(s);
@@ -143,7 +148,7 @@ static void sb_strs(struct sb *b, const char *tag, const struct strs *l)
 		return;
 	sb_raw(b, tag, strlen(tag));
 	for (i = 0; i < l->n; i++)
-		sb_str(b, "[", l->v[i] ? l->v[i] : "-");
+		sb_val(b, "[", l->v[i] ? l->v[i] : "");
 	sb_raw(b, ";", 1);
 }
 
@@ -284,15 +289,25 @@ struct pfx {
 	size_t nmap[3];
 };
 
+static char *tagged(const char *tag, const char *v)
+{
+	size_t n = strlen(tag) + strlen(v) + 1;
+	char *s = malloc(n);
+
+	if (!s)
+		abort();
+	snprintf(s, n, "%s%s", tag, v);
+	return s;
+}
+
+/* assignExactOrPrefix: "exact:v", "prefix:v", or "" (regex, presence) */
 static char *exact_or_prefix(const struct string_match *m)
 {
-	char *s = NULL;
-
 	if (m->exact && *m->exact)
-		s = malloc(strlen(m->exact) + 7), sprintf(s, "exact:%s", m->exact);
-	else if (m->prefix && *m->prefix)
-		s = malloc(strlen(m->prefix) + 8), sprintf(s, "prefix:%s", m->prefix);
-	return s ? s : strdup("");
+		return tagged("exact:", m->exact);
+	if (m->prefix && *m->prefix)
+		return tagged("prefix:", m->prefix);
+	return tagged("", "");
 }
 
 static struct pkv *pkv_map(const struct string_match *v, size_t n)
@@ -319,7 +334,7 @@ static void pfx_fill(struct pfx *p, const struct http_match *m, size_t rule,
 	p->method = exact_or_prefix(&m->method);
 	if (!*p->method) { /* no method: Istio assumes GET */
 		free(p->method);
-		p->method = strdup("exact:GET");
+		p->method = tagged("exact:", "GET");
 	}
 	p->authority = exact_or_prefix(&m->authority);
 	p->map[0] = pkv_map(m->headers.v, m->headers.n);
