@@ -5,7 +5,7 @@
 # the user's own (seed) configuration, and what this kernel offers the
 # dataplane.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 OUT=${OUT:-.output}
 BIN=$OUT/infermesh
 SEED=../shared/fixtures/seed
