@@ -11,6 +11,8 @@ static const struct cmd cmds[] = {
 	  "analyze -f FILE|DIR... [-o json] [--explain]: check Istio config" },
 	{ "features", cmd_features,
 	  "features [-o json]: probe the kernel for what the dataplane needs" },
+	{ "maps", cmd_maps,
+	  "maps list|dump NAME [--pin-root DIR] [-o json]: pinned maps in names" },
 };
 
 bool is_prefix(const char *arg, const char *full)
