@@ -14,7 +14,7 @@ struct pit {
 };
 
 /* the topics, in the order they run */
-void pit_routes(struct pit *p);   /* pitfalls_routes.c: IM1001..IM1009 */
+void pit_routes(struct pit *p);   /* pitfalls_routes.c: IM1001..IM1007 */
 void pit_authz(struct pit *p);    /* pitfalls_authz.c: IM1010..IM1029 */
 void pit_mtls(struct pit *p);     /* pitfalls_mtls.c: IM1030..IM1039 */
 void pit_policy(struct pit *p);   /* pitfalls_policy.c: IM1040..IM1069 */

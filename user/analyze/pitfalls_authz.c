@@ -199,9 +199,8 @@ static void check_namespace_wide(struct pit *p, const struct object *o)
 			return; /* allow-all: opens, never closes */
 	names = workload_list(p, o->ns, NULL, &n);
 	diag_add(&p->c->diag, "IM1011", SEV_WARNING, o, ap->at, "spec",
-		 arena_printf(&p->c->arena, "add a selector naming the "
-			      "workloads this policy is for (selector: "
-			      "{matchLabels: {app: ...}})"),
+		 "add a selector naming the workloads this policy is for "
+		 "(selector: {matchLabels: {app: ...}})",
 		 "this ALLOW policy has no selector, so it applies to every "
 		 "workload in namespace %s%s%s%s: each of them now denies "
 		 "every request that matches no ALLOW rule, not just the "

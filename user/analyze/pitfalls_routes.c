@@ -237,14 +237,8 @@ static void check_retry_on(struct pit *p, const struct object *o,
 	if (!ro || route_attempts(r) <= 0)
 		return;
 	snprintf(path, sizeof(path), "spec.http[%zu].retries.retryOn", i);
-	if (strpbrk(ro, " \t"))
-		diag_add(&p->c->diag, "IM1008", SEV_WARNING, o,
-			 pit_at(r->retries.at, "retryOn"), path,
-			 "remove the spaces: retryOn: a,b,c",
-			 "retryOn \"%s\" contains spaces; Istio splits it on "
-			 "commas without trimming, so the conditions after a "
-			 "space are not the ones written", ro);
-	else if (retry_on_grpc_only(ro))
+	/* spaces in retryOn are IST0106 (the VirtualService validator) */
+	if (retry_on_grpc_only(ro))
 		diag_add(&p->c->diag, "IM1006", SEV_INFO, o,
 			 pit_at(r->retries.at, "retryOn"), path,
 			 "add HTTP conditions (e.g. connect-failure,refused-"
