@@ -67,7 +67,8 @@ static __always_inline __u32 im_balance(__u32 gen, const struct im_svc *svc,
  * identity) are judged: anything else is judged by the destination's guard.
  * The destination sees the caller's identity only over mTLS.
  */
-static __always_inline __u32 im_source_verdict(__u32 gen, const struct im_dest *d)
+static __always_inline __u32 im_source_verdict(__u32 gen,
+					       const struct im_dest *d)
 {
 	struct im_ident_key ik = {
 		.cgroup = bpf_get_current_cgroup_id(), .gen = gen,
