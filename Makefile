@@ -29,6 +29,9 @@ endif
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+# Made through a chain of pattern rules, so make would delete them as
+# intermediates after each run; tests include the skeletons directly.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 LIB_SRCS  := $(filter-out user/cli/main.c,$(shell find user -name '*.c' | sort))
 LIB_OBJS  := $(patsubst %.c,$(OUT)/rel/%.o,$(LIB_SRCS))
 SAN_OBJS  := $(patsubst %.c,$(OUT)/san/%.o,$(LIB_SRCS))
