@@ -718,6 +718,30 @@ static void ten_thousand_routes(void)
 	free(y);
 }
 
+static void regex_length_limit(void)
+{
+	char re[1100], y[1400];
+	struct config *c;
+	const struct finding *f;
+
+	memset(re, 'a', 1024);
+	re[1024] = 0;
+	snprintf(y, sizeof(y), VS M("uri: {regex: \"%s\"}"), re);
+	c = unit_load(y);
+	CU_ASSERT_EQUAL(unit_count_code(c, "IST0106"), 0); /* 1024: allowed */
+	unit_free(c);
+	strcat(re, "a");
+	snprintf(y, sizeof(y), VS M("uri: {regex: \"%s\"}"), re);
+	c = unit_load(y);
+	f = unit_find_code(c, "IST0106");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->line, 8);
+	CU_ASSERT_STRING_EQUAL(f->path, "spec.http[0].match[0].uri");
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->msg, "\"uri\": regex is too large, "
+				      "max length allowed is 1024"));
+	unit_free(c);
+}
+
 static void hostile_values(void)
 {
 	struct config *c = unit_load(VS "  hosts: [a]\n  http:\n  - route:\n"
@@ -756,5 +780,6 @@ UNIT_SUITE(validate_vs)
 	UNIT_TEST(s, istio_dupmatches_expectations);
 	UNIT_TEST(s, seed_virtualservices);
 	UNIT_TEST(s, ten_thousand_routes);
+	UNIT_TEST(s, regex_length_limit);
 	UNIT_TEST(s, hostile_values);
 }

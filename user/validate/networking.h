@@ -75,6 +75,8 @@ void vs_tcp_route(const struct vctx *x, const struct l4_route *r,
 void vs_gateway_names(const struct vctx *x, const struct strs *g,
 		      const char *path);
 bool vs_applies_to_gateway(const struct vs_spec *vs);
+/* jwt.ToRoutingClaim: "@request.auth.claims.x" or "@request.auth.claims[x]" */
+bool v_jwt_claim_key(const char *k);
 /* validateWeight, summing into <total> with Go's int32 wrap-around, and
  * the "total destination weight = 0" rule for >= 2 destinations */
 bool vs_weight(const struct vctx *x, const struct ynode *dest_at,

@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 /* A VirtualService without hosts is a delegate: only http routes. */
 static void delegate_vs(const struct vctx *x, const struct vs_spec *vs)
@@ -54,8 +53,7 @@ static void jwt_routes(const struct vctx *x, const struct vs_spec *vs)
 				const struct string_match *e = k < nh[0] ?
 					&h[0][k] : &h[1][k - nh[0]];
 
-				if (!e->key || strncasecmp(e->key,
-				    "@request.auth.claims", 20))
+				if (!e->key || !v_jwt_claim_key(e->key))
 					continue;
 				v_error(x->c, x->o, e->at, vp(p, "spec.http[%zu]"
 					".match[%zu]", i, j), "Bind the "

@@ -11,7 +11,7 @@ static const char *const pseudo_headers[] = { ":method", ":scheme",
 	":authority", ":path", ":status", NULL };
 
 /* jwt.ToRoutingClaim: "@request.auth.claims.x" or "@request.auth.claims[x]" */
-static bool jwt_claim_key(const char *k)
+bool v_jwt_claim_key(const char *k)
 {
 	static const char pre[] = "@request.auth.claims";
 	size_t l = sizeof(pre) - 1, n = strlen(k);
@@ -34,7 +34,7 @@ static void header_name(const struct vctx *x, const struct string_match *h,
 			"header name cannot be empty");
 		return;
 	}
-	if (jwt_claim_key(k))
+	if (v_jwt_claim_key(k))
 		return;
 	for (i = 0; pseudo_headers[i]; i++)
 		if (!strcmp(k, pseudo_headers[i]))
