@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Identities, PeerAuthentication modes and L4 AuthorizationPolicy sets.
+ * Every workload with an IPv4 address gets its mode per port and its policy
+ * set (connect4 judges a call at the source, wherever the destination
+ * runs); only this node's workloads get a cgroup identity. Workloads with
+ * the same enforced policies share one policy set. DENY clauses come first
+ * (the kernel's walk stops at the first match).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile_clause.h"
+
+struct pol_ctx {
+	const struct compile_in *in;
+	struct tables *t;
+	struct intern rules;		/* rule names -> rule_id */
+	const struct model_workload **set_owner; /* by polset index */
+	size_t cap_owner;
+};
+
+static bool enforced(const struct ap_eff *p)
+{
+	return !p->dry_run &&
+	       (p->action == AP_ALLOW || p->action == AP_DENY);
+}
+
+static bool is_local(const struct compile_in *in, const struct workload *w)
+{
+	return in->node && w->node && !strcmp(w->node, in->node);
+}
+
+/* "spiffe://td/ns/NS/sa/SA" -> "td/ns/NS/sa/SA", as principals are written */
+static const char *principal_of(const struct model_workload *mw)
+{
+	const char *id = mw->identity ? mw->identity : "";
+
+	return strncmp(id, "spiffe://", 9) ? id : id + 9;
+}
+
+static int intern_identities(const struct compile_in *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->m->n_wls; i++) {
+		const struct model_workload *mw = &in->m->wls[i];
+
+		if (!intern_id(in->principals, principal_of(mw)) ||
+		    !intern_id(in->namespaces, mw->wl->ns))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- clauses of one rule ---- */
+
+static int rule_clause(struct pol_ctx *pc, const struct ap_eff *p,
+		       const struct ap_rule *r, size_t f, size_t to,
+		       uint32_t rule_id, const char *rname)
+{
+	struct clause_b cb = {
+		.principals = pc->in->principals,
+		.namespaces = pc->in->namespaces, .pol_ns = p->obj->ns,
+	};
+	size_t i;
+	int err = 0;
+
+	if (r->from.n)
+		err = cb_source(&cb, &r->from.v[f].source);
+	if (!err && r->to.n)
+		err = cb_operation(&cb, &r->to.v[to].operation);
+	for (i = 0; !err && i < r->when.n; i++)
+		err = cb_when(&cb, &r->when.v[i]);
+	if (!err && cb.unrep)
+		ct_note(pc->t, "%s: %s; %s", rname, cb.unrep,
+			p->action == AP_ALLOW ? "this ALLOW clause is left out"
+					      : "this DENY clause denies more");
+	if (!err && !(cb.unrep && p->action == AP_ALLOW))
+		err = cb_emit(&cb, pc->t, p->action == AP_DENY ? IM_ACT_DENY
+							       : IM_ACT_ALLOW,
+			      rule_id);
+	cb_free(&cb);
+	return err;
+}
+
+static int rule_clauses(struct pol_ctx *pc, const struct ap_eff *p, size_t i)
+{
+	const struct ap_rule_eff *re = &p->rules[i];
+	const struct ap_rule *r = &re->l4;
+	size_t nf = r->from.n ? r->from.n : 1, nt = r->to.n ? r->to.n : 1;
+	size_t f, to;
+	char name[320];
+	uint32_t id;
+	int err = 0;
+
+	if (re->fate == L4_DROPPED)
+		return 0;	/* Istio: an ALLOW rule with HTTP fields is gone */
+	snprintf(name, sizeof(name), "%s/%s rules[%zu]", p->obj->ns,
+		 p->obj->meta.name ? p->obj->meta.name : "", re->index);
+	id = intern_id(&pc->rules, name);
+	if (!id)
+		return -ENOMEM;
+	for (f = 0; !err && f < nf; f++)
+		for (to = 0; !err && to < nt; to++)
+			err = rule_clause(pc, p, r, f, to, id, name);
+	return err;
+}
+
+/* ---- policy sets ---- */
+
+static size_t n_enforced(const struct authz_eff *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->n; i++)
+		n += enforced(&a->v[i]);
+	return n;
+}
+
+static bool same_policies(const struct authz_eff *a, const struct authz_eff *b)
+{
+	size_t i = 0, j = 0;
+
+	if (a->has_allow != b->has_allow)
+		return false;
+	for (;;) {
+		while (i < a->n && !enforced(&a->v[i]))
+			i++;
+		while (j < b->n && !enforced(&b->v[j]))
+			j++;
+		if (i == a->n || j == b->n)
+			return i == a->n && j == b->n;
+		if (a->v[i++].obj != b->v[j++].obj)
+			return false;
+	}
+}
+
+static int policy_clauses(struct pol_ctx *pc, const struct ap_eff *p)
+{
+	size_t i;
+	int err = 0;
+
+	if (p->action == AP_CUSTOM && !p->dry_run)
+		ct_note(pc->t, "%s: CUSTOM (external authorization) is not "
+			"enforced by the kernel", p->obj->resource);
+	if (!enforced(p))
+		return 0;
+	for (i = 0; !err && i < p->n_rules; i++)
+		err = rule_clauses(pc, p, i);
+	return err;
+}
+
+static int new_polset(struct pol_ctx *pc, const struct model_workload *mw,
+		      uint32_t *out)
+{
+	struct im_polset ps = { .first = (uint32_t)pc->t->n_clauses,
+				.has_allow = mw->authz.has_allow };
+	struct im_polset *slot;
+	size_t i, n;
+	char name[256];
+	int err = 0;
+
+	for (i = 0; !err && i < mw->authz.n; i++)	/* DENY before ALLOW */
+		err = policy_clauses(pc, &mw->authz.v[i]);
+	if (err)
+		return err;
+	n = pc->t->n_clauses - ps.first;
+	if (n > IM_POLSET_CLAUSES) {
+		snprintf(pc->t->error, sizeof(pc->t->error),
+			 "the policies of %s/%s make %zu L4 clauses, the kernel "
+			 "tables hold %u per workload: nothing applied, the "
+			 "previous tables stay", mw->wl->ns, mw->wl->name, n,
+			 IM_POLSET_CLAUSES);
+		return -E2BIG;
+	}
+	ps.n = (uint16_t)n;
+	*out = (uint32_t)pc->t->n_polsets;
+	slot = CT_PUSH(pc->t, polsets);
+	if (!slot)
+		return -ENOMEM;
+	*slot = ps;
+	snprintf(name, sizeof(name), "%s/%s", mw->wl->ns, mw->wl->name);
+	return CT_NAME(pc->t, polset_names, *out, name);
+}
+
+static int polset_of(struct pol_ctx *pc, const struct model_workload *mw,
+		     uint32_t *out)
+{
+	size_t k;
+	int err;
+
+	*out = 0;
+	if (!n_enforced(&mw->authz) && !mw->authz.has_allow)
+		return 0;
+	for (k = 1; k < pc->t->n_polsets; k++)
+		if (same_policies(&pc->set_owner[k]->authz, &mw->authz)) {
+			*out = (uint32_t)k;
+			return 0;
+		}
+	err = new_polset(pc, mw, out);
+	if (err)
+		return err;
+	if (*out >= pc->cap_owner &&
+	    ct_grow((void **)&pc->set_owner, &pc->cap_owner,
+		    sizeof(*pc->set_owner)))
+		return -ENOMEM;
+	pc->set_owner[*out] = mw;
+	return 0;
+}
+
+/* ---- workload ports and identities ---- */
+
+static uint8_t mode_of(enum mtls_mode m)
+{
+	switch (m) {
+	case MTLS_STRICT:
+		return IM_MODE_STRICT;
+	case MTLS_DISABLE:
+		return IM_MODE_DISABLE;
+	default:
+		return IM_MODE_PERMISSIVE;
+	}
+}
+
+static int put_wlport(struct tables *t, uint32_t ip, uint32_t port,
+		      enum mtls_mode mode, uint32_t polset)
+{
+	struct ct_wlport *w = CT_PUSH(t, wlports);
+
+	if (!w)
+		return -ENOMEM;
+	w->ip = ip;
+	w->port = htons((uint16_t)port);
+	w->v.mode = mode_of(mode);
+	w->v.polset = polset;
+	return 0;
+}
+
+/* Port 0 carries the workload's mode; portLevelMtls ports their own. */
+static int compile_wlports(struct pol_ctx *pc, const struct model_workload *mw,
+			   uint32_t ip)
+{
+	uint32_t set;
+	size_t i;
+	int err = polset_of(pc, mw, &set);
+
+	err = err ?: put_wlport(pc->t, ip, 0, mw->mtls.mode, set);
+	for (i = 0; !err && i < mw->mtls.n_ports; i++)
+		err = put_wlport(pc->t, ip, mw->mtls.ports[i].port,
+				 mw->mtls.ports[i].mode, set);
+	return err;
+}
+
+static int compile_ident(struct pol_ctx *pc, const struct model_workload *mw,
+			 uint32_t ip)
+{
+	const struct compile_in *in = pc->in;
+	const struct workload *w = mw->wl;
+	struct ct_ident *id;
+	uint64_t cg;
+
+	if (!is_local(in, w) || !w->cgroup || !in->cgroup_id)
+		return 0;
+	cg = in->cgroup_id(in->ctx, w->cgroup);
+	if (!cg) {
+		ct_note(pc->t, "cgroup %s of %s/%s does not exist: its calls "
+			"are not judged at the source", w->cgroup, w->ns,
+			w->name);
+		return 0;
+	}
+	id = CT_PUSH(pc->t, idents);
+	if (!id)
+		return -ENOMEM;
+	id->cgroup = cg;
+	id->v.principal = intern_find(in->principals, principal_of(mw));
+	id->v.ns = intern_find(in->namespaces, w->ns);
+	id->v.ip = ip;
+	return CT_NAME(pc->t, cgroup_names, cg, w->cgroup);
+}
+
+static int compile_workload(struct pol_ctx *pc, const struct model_workload *mw)
+{
+	uint32_t ip = 0;
+	bool v4 = ct_ipv4(mw->wl->address, &ip);
+	int err = v4 ? compile_wlports(pc, mw, ip) : 0;
+
+	return err ?: compile_ident(pc, mw, v4 ? ip : 0);
+}
+
+/* ---- sources the XDP guard drops for the whole node ---- */
+
+static bool has_policy(const struct authz_eff *a, const struct object *o)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].obj == o && enforced(&a->v[i]))
+			return true;
+	return false;
+}
+
+/* Whether DENY policy <o> applies to every local workload (and there is
+ * at least one). */
+static bool node_wide(const struct pol_ctx *pc, const struct object *o)
+{
+	const struct model *m = pc->in->m;
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n_wls; i++) {
+		if (!is_local(pc->in, m->wls[i].wl))
+			continue;
+		if (!has_policy(&m->wls[i].authz, o))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
+/* A source with nothing but ipBlocks: the address alone decides. */
+static bool only_ip_blocks(const struct ap_source *s)
+{
+	return s->ip_blocks.n && !s->not_ip_blocks.n && !s->principals.n &&
+	       !s->not_principals.n && !s->namespaces.n &&
+	       !s->not_namespaces.n && !s->service_accounts.n &&
+	       !s->not_service_accounts.n && !s->remote_ip_blocks.n &&
+	       !s->not_remote_ip_blocks.n && !s->trust_domains.n &&
+	       !s->not_trust_domains.n && !s->request_principals.n &&
+	       !s->not_request_principals.n;
+}
+
+static int xdeny_source(struct pol_ctx *pc, const struct ap_source *s,
+			uint32_t rule_id)
+{
+	unsigned int plen;
+	uint32_t ip;
+	size_t i;
+
+	for (i = 0; i < s->ip_blocks.n; i++) {
+		struct ct_xdeny *x;
+
+		if (!ct_cidr4(s->ip_blocks.v[i], &ip, &plen))
+			continue;
+		x = CT_PUSH(pc->t, xdeny);
+		if (!x)
+			return -ENOMEM;
+		x->ip = ip;
+		x->plen = (uint8_t)plen;
+		x->rule_id = rule_id;
+	}
+	return 0;
+}
+
+static int xdeny_policy(struct pol_ctx *pc, const struct ap_eff *p)
+{
+	char name[320];
+	size_t i, f;
+	int err = 0;
+
+	for (i = 0; !err && i < p->n_rules; i++) {
+		const struct ap_rule_eff *re = &p->rules[i];
+
+		if (re->fate != L4_AS_WRITTEN || re->l4.to.n || re->l4.when.n)
+			continue;
+		snprintf(name, sizeof(name), "%s/%s rules[%zu]", p->obj->ns,
+			 p->obj->meta.name ? p->obj->meta.name : "", re->index);
+		for (f = 0; !err && f < re->l4.from.n; f++)
+			if (only_ip_blocks(&re->l4.from.v[f].source))
+				err = xdeny_source(pc, &re->l4.from.v[f].source,
+						   intern_id(&pc->rules, name));
+	}
+	return err;
+}
+
+static int compile_xdeny(struct pol_ctx *pc)
+{
+	const struct model *m = pc->in->m;
+	const struct model_workload *first = NULL;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !first && i < m->n_wls; i++)
+		if (is_local(pc->in, m->wls[i].wl))
+			first = &m->wls[i];
+	for (i = 0; first && !err && i < first->authz.n; i++) {
+		const struct ap_eff *p = &first->authz.v[i];
+
+		if (p->action == AP_DENY && enforced(p) && node_wide(pc, p->obj))
+			err = xdeny_policy(pc, p);
+	}
+	return err;
+}
+
+static int name_rules(struct pol_ctx *pc)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < pc->rules.n; i++)
+		err = CT_NAME(pc->t, rule_names, i + 1, pc->rules.v[i]);
+	return err;
+}
+
+int ct_policies(const struct compile_in *in, struct tables *t)
+{
+	struct pol_ctx pc = { .in = in, .t = t };
+	size_t i;
+	int err = intern_identities(in);
+
+	for (i = 0; !err && i < in->m->n_wls; i++)
+		err = compile_workload(&pc, &in->m->wls[i]);
+	err = err ?: compile_xdeny(&pc);
+	err = err ?: name_rules(&pc);
+	intern_free(&pc.rules);
+	free(pc.set_owner);
+	return err;
+}

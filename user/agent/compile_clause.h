@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Building one im_clause from a rule's from/to entries and conditions. */
+#ifndef IM_AGENT_COMPILE_CLAUSE_H
+#define IM_AGENT_COMPILE_CLAUSE_H
+
+#include "compile_int.h"
+
+/* Ids a field must (set: intersection) or must not (union) contain. */
+struct vset {
+	uint32_t *v;
+	size_t n, cap;
+	bool set;
+};
+
+struct strlist {
+	const char *const *v;
+	size_t n;
+};
+
+#define CB_MAX_NOTIPB 8
+
+struct clause_b {
+	const struct intern *principals, *namespaces;
+	const char *pol_ns;
+	struct vset princ, notprinc, ns, notns, ports, notports;
+	struct strlist ipb;
+	bool ipb_set;
+	struct strlist notipb[CB_MAX_NOTIPB];
+	size_t n_notipb;
+	const char *unrep;	/* what could not be expressed, or NULL */
+};
+
+int cb_source(struct clause_b *cb, const struct ap_source *s);
+int cb_operation(struct clause_b *cb, const struct ap_operation *o);
+int cb_when(struct clause_b *cb, const struct ap_condition *w);
+/* Appends the clause (action, rule) and its members to <t>. */
+int cb_emit(struct clause_b *cb, struct tables *t, enum im_action action,
+	    uint32_t rule_id);
+void cb_free(struct clause_b *cb);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by compile*.c only: growing arrays, notes, the compile context. */
+#ifndef IM_AGENT_COMPILE_INT_H
+#define IM_AGENT_COMPILE_INT_H
+
+#include "compile.h"
+
+/* Appends a zeroed element to array <name> of tables <t>: its address, or
+ * NULL when memory ran out. */
+#define CT_PUSH(t, name)						\
+	((t)->n_##name < (t)->cap_##name ||				\
+	 !ct_grow((void **)&(t)->name, &(t)->cap_##name,		\
+		  sizeof(*(t)->name)) ?					\
+	 memset(&(t)->name[(t)->n_##name++], 0, sizeof(*(t)->name)) :	\
+	 NULL)
+
+int ct_grow(void **v, size_t *cap, size_t elem);
+void ct_note(struct tables *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Records name <name> for id <id> in array <arr>. */
+int ct_name(struct tables *t, struct ct_name **arr, size_t *n, size_t *cap,
+	    uint64_t id, const char *name);
+#define CT_NAME(t, arr, id, name) \
+	ct_name(t, &(t)->arr, &(t)->n_##arr, &(t)->cap_##arr, id, name)
+
+/* IPv4 text to network order; false for anything else. */
+bool ct_ipv4(const char *s, uint32_t *ip);
+/* "a.b.c.d[/len]" */
+bool ct_cidr4(const char *s, uint32_t *ip, unsigned int *plen);
+
+int ct_services(const struct compile_in *in, struct tables *t);
+int ct_policies(const struct compile_in *in, struct tables *t);
+/* Fills lb, outlier and locality fields of <sub> and its endpoints. */
+struct ct_lb_ep {
+	const struct endpoint_eff *e;
+	struct im_ep ep;
+};
+void ct_subset_policy(const struct policy_eff *pol, struct im_subset *sub);
+/* Priorities, locality numbers and weights for <eps> seen from locality
+ * <client> (may be NULL); endpoints `distribute` gives nothing are
+ * removed. Returns the number kept. */
+size_t ct_locality(const struct policy_eff *pol, const char *client,
+		   struct ct_lb_ep *eps, size_t n);
+
+#endif

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * What outlives the agent, under its pin root (one per node, so two agents
+ * in two network namespaces share nothing):
+ *   <root>/im_*            every dataplane map: tables of both generations,
+ *                          endpoint state, socket storage, counters
+ *   <root>/links/<prog>    the cgroup links: a killed agent's programs stay
+ *                          attached and keep balancing and policing with
+ *                          the maps above
+ * A new agent loads its programs against the pinned maps (adopting their
+ * contents) and swaps them into the pinned links in one step each.
+ *
+ * The loader mirrors dp_load() (user/dataplane/load.c) with one addition,
+ * a pin path on every map before load; folding a pin root into dp_opts
+ * would let this file shrink to the links.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "connect.skel.h"
+#include "sockops.skel.h"
+#include "state.h"
+#include "tc_guard.skel.h"
+#include "xdp_guard.skel.h"
+
+#define BPFFS "/sys/fs/bpf"
+
+static const char *const link_names[AGENT_N_LINKS] = {
+	"connect4", "getpeername4", "sockops",
+};
+
+static int mkdirs(const char *path)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+static int ensure_bpffs(const char *root)
+{
+	struct statfs st;
+
+	if (strncmp(root, BPFFS "/", sizeof(BPFFS)))
+		return 0;	/* elsewhere: the caller mounted it */
+	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+int pin_prepare(struct agent *a)
+{
+	char links[PATH_MAX + 16], cfg[PATH_MAX + 16];
+	int err = ensure_bpffs(a->pin_root);
+
+	if (err)
+		return err;
+	snprintf(links, sizeof(links), "%s/links", a->pin_root);
+	snprintf(cfg, sizeof(cfg), "%s/im_cfg", a->pin_root);
+	a->adopted = !access(cfg, F_OK);
+	err = mkdirs(links);
+	return err ?: mkdirs(a->state_dir);
+}
+
+/* ---- loading against the pinned maps ---- */
+
+static int set_pins(struct bpf_object *obj, const char *root)
+{
+	char path[PATH_MAX + 32];
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__is_internal(m))
+			continue;	/* .rodata: private to each object */
+		snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(m));
+		err = bpf_map__set_pin_path(m, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Same rodata as dp_load() sets (bpf/lib/config.h). */
+#define PIN_RODATA(skel, o) do { \
+	(skel)->rodata->im_node_id = (o)->node_id; \
+	if ((o)->max_eject_ns) \
+		(skel)->rodata->im_max_eject_ns = (o)->max_eject_ns; \
+	(skel)->rodata->im_mtls = (o)->mtls; \
+	(skel)->rodata->im_agent_mark = (o)->agent_mark; \
+} while (0)
+
+/* Opens, configures, pins and loads one skeleton into dp-><field>. */
+#define PIN_OPEN_LOAD(dp, field, type, o, root) ({ \
+	int __err = -ENOMEM; \
+	(dp)->field = type##__open(); \
+	if ((dp)->field) { \
+		PIN_RODATA((dp)->field, o); \
+		__err = set_pins((dp)->field->obj, root); \
+		if (!__err) \
+			__err = type##__load((dp)->field); \
+	} \
+	__err; })
+
+int pin_load(struct agent *a, const struct dp_opts *o)
+{
+	struct dp *dp = &a->dp;
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	err = PIN_OPEN_LOAD(dp, connect, connect_bpf, o, a->pin_root);
+	err = err ?: PIN_OPEN_LOAD(dp, sockops, sockops_bpf, o, a->pin_root);
+	err = err ?: PIN_OPEN_LOAD(dp, tc, tc_guard_bpf, o, a->pin_root);
+	err = err ?: PIN_OPEN_LOAD(dp, xdp, xdp_guard_bpf, o, a->pin_root);
+	if (err) {
+		dp_destroy(dp);
+		return err < 0 ? err : -EINVAL;
+	}
+	a->loaded = true;
+	return 0;
+}
+
+/* ---- cgroup links ---- */
+
+static struct bpf_program *link_prog(const struct agent *a, int i)
+{
+	switch (i) {
+	case 0:
+		return a->dp.connect->progs.im_connect4;
+	case 1:
+		return a->dp.connect->progs.im_getpeername4;
+	default:
+		return a->dp.sockops->progs.im_sockops;
+	}
+}
+
+static unsigned long long link_cgroup(const struct bpf_link *l)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len))
+		return 0;
+	return info.type == BPF_LINK_TYPE_CGROUP ? info.cgroup.cgroup_id : 0;
+}
+
+/* Gives a pinned link our program when it is attached where we attach;
+ * otherwise detaches and unpins it. Returns it, or NULL. */
+static struct bpf_link *adopt_link(struct agent *a, int i, const char *path)
+{
+	struct bpf_link *l = bpf_link__open(path);
+	struct stat st;
+
+	if (!l)
+		return NULL;
+	if (!fstat(a->cgroup_fd, &st) && link_cgroup(l) == st.st_ino &&
+	    !bpf_link__update_program(l, link_prog(a, i)))
+		return l;
+	bpf_link__detach(l);
+	bpf_link__unpin(l);
+	bpf_link__destroy(l);
+	return NULL;
+}
+
+static int attach_one(struct agent *a, int i)
+{
+	char path[PATH_MAX + 32];
+	struct bpf_link *l;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/links/%s", a->pin_root,
+		 link_names[i]);
+	l = adopt_link(a, i, path);
+	if (l) {
+		a->links[i] = l;
+		return 0;
+	}
+	l = bpf_program__attach_cgroup(link_prog(a, i), a->cgroup_fd);
+	if (!l)
+		return -errno;
+	a->links[i] = l;
+	err = bpf_link__pin(l, path);
+	return err < 0 ? err : 0;
+}
+
+int pin_attach(struct agent *a)
+{
+	int i, err = 0;
+
+	for (i = 0; !err && i < AGENT_N_LINKS; i++)
+		err = attach_one(a, i);
+	return err;
+}
+
+void pin_detach(struct agent *a)
+{
+	int i;
+
+	for (i = 0; i < AGENT_N_LINKS; i++) {
+		if (!a->links[i])
+			continue;
+		bpf_link__detach(a->links[i]);
+		bpf_link__unpin(a->links[i]);
+		bpf_link__destroy(a->links[i]);
+		a->links[i] = NULL;
+	}
+}
