@@ -19,6 +19,7 @@ struct cmd {
 	const char *summary;
 };
 
+int cmd_agent(int argc, char **argv, struct cli_opts *o);
 int cmd_analyze(int argc, char **argv, struct cli_opts *o);
 int cmd_features(int argc, char **argv, struct cli_opts *o);
 int cmd_maps(int argc, char **argv, struct cli_opts *o);

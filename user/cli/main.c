@@ -7,6 +7,8 @@
 #include "cli.h"
 
 static const struct cmd cmds[] = {
+	{ "agent", cmd_agent,
+	  "agent --config DIR --node NAME [...]: run the node agent (--help)" },
 	{ "analyze", cmd_analyze,
 	  "analyze -f FILE|DIR... [-o json] [--explain]: check Istio config" },
 	{ "features", cmd_features,
