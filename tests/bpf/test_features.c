@@ -111,8 +111,25 @@ static void unprivileged_says_needs_root(void)
 		 "unprivileged probe (10 setuid, 11 xdp, 12 btf/ktls)");
 }
 
+/* Lines as kconfig_load leaves them: split at '\n' into NUL-ended ones. */
+static void kconfig_values(void)
+{
+	static char text[] = "CONFIG_AB=m\0CONFIG_A=y\0# CONFIG_TLS is not set\0"
+			     "CONFIG_X=\"str\"";
+	struct kconfig kc = { .text = text, .len = sizeof(text) - 1 };
+	struct kconfig none = { 0 };
+
+	CU_ASSERT_STRING_EQUAL(kconfig_get(&kc, "CONFIG_A"), "y");
+	CU_ASSERT_STRING_EQUAL(kconfig_get(&kc, "CONFIG_AB"), "m");
+	CU_ASSERT_STRING_EQUAL(kconfig_get(&kc, "CONFIG_X"), "\"str\"");
+	CU_ASSERT_STRING_EQUAL(kconfig_get(&kc, "CONFIG_TLS"), "n");
+	CU_ASSERT_STRING_EQUAL(kconfig_get(&kc, "CONFIG_NOPE"), "n");
+	CU_ASSERT_PTR_NULL(kconfig_get(&none, "CONFIG_A"));
+}
+
 UNIT_SUITE(bpf_features)
 {
+	UNIT_TEST(s, kconfig_values);
 	UNIT_TEST(s, probe_matches_this_kernel);
 	UNIT_TEST(s, unprivileged_says_needs_root);
 }
