@@ -16,18 +16,25 @@
 #include "cli.h"
 
 #define PIN_BASE "/sys/fs/bpf/infermesh"
+#define STATE_BASE "/run/infermesh"	/* the agent's --state-dir default */
 
 struct maps_args {
 	const char *verb;
 	const char *name;	/* dump NAME */
 	char root[4096];
+	char state[4096 + 64];	/* where the agent writes the names */
 	int gen;		/* -1: the live one */
 };
 
 static const char usage_text[] =
 	"usage: infermesh maps list [--pin-root DIR | --node NAME] [-o json]\n"
 	"       infermesh maps dump NAME [--pin-root DIR | --node NAME] "
-	"[--gen 0|1] [-o json]\n";
+	"[--state-dir DIR] [--gen 0|1] [-o json]\n"
+	"  --node NAME      pins under " PIN_BASE "/NAME (the agent's default)\n"
+	"  --pin-root DIR   pins under DIR (the agent's --pin-root)\n"
+	"  --state-dir DIR  the agent's --state-dir, for names (default "
+	STATE_BASE "/NODE)\n"
+	"  --gen 0|1        show that table generation instead of the live one\n";
 
 /* With neither --pin-root nor --node: the one node pinned under
  * PIN_BASE, if there is exactly one. */
@@ -73,6 +80,8 @@ static int parse_args(int argc, char **argv, struct maps_args *a,
 			snprintf(a->root, sizeof(a->root), "%s", v);
 		else if (!strcmp(argv[i], "--node") && v && ++i)
 			snprintf(a->root, sizeof(a->root), "%s/%s", PIN_BASE, v);
+		else if (!strcmp(argv[i], "--state-dir") && v && ++i)
+			snprintf(a->state, sizeof(a->state), "%s", v);
 		else if (!strcmp(argv[i], "--gen") && v &&
 			 (!strcmp(v, "0") || !strcmp(v, "1")) && ++i)
 			a->gen = v[0] - '0';
@@ -85,7 +94,15 @@ static int parse_args(int argc, char **argv, struct maps_args *a,
 	}
 	if (!a->verb)
 		return -1;
-	return a->root[0] ? 0 : default_root(a, o) ? -2 : 0;
+	if (!a->root[0] && default_root(a, o))
+		return -2;
+	if (!a->state[0]) {	/* the node: the pin root's last component */
+		const char *node = strrchr(a->root, '/');
+
+		snprintf(a->state, sizeof(a->state), "%s/%s", STATE_BASE,
+			 node ? node + 1 : a->root);
+	}
+	return 0;
 }
 
 static uint64_t now_mono_ns(void)
@@ -225,6 +242,21 @@ static void dump_usage(struct cli_opts *o)
 			v[i].summary);
 }
 
+/* The names: beside the pins (im_names map) or in the agent's state
+ * directory (names.<gen>.json), whichever has them. */
+static struct im_names *load_names(const struct maps_args *a,
+				   unsigned int gen, char *why, size_t n)
+{
+	struct im_names *names = names_load(a->root, gen, why, n);
+
+	if (!names && !why[0])
+		names = names_load(a->state, gen, why, n);
+	if (!names && !why[0])
+		snprintf(why, n, "no names for generation %u under %s or %s",
+			 gen, a->root, a->state);
+	return names;
+}
+
 static int do_dump(const struct map_src *s, const struct maps_args *a,
 		   struct cli_opts *o)
 {
@@ -232,7 +264,7 @@ static int do_dump(const struct map_src *s, const struct maps_args *a,
 	struct view_ctx c = { .src = s };
 	struct im_names *names;
 	json_t *rows;
-	char why[512];
+	char why[8448];
 	int err;
 
 	if (!v) {
@@ -241,10 +273,9 @@ static int do_dump(const struct map_src *s, const struct maps_args *a,
 	}
 	c.dec.gen = a->gen >= 0 ? (unsigned int)a->gen : view_live_gen(s, NULL);
 	c.dec.now_ns = now_mono_ns();
-	names = names_load(a->root, c.dec.gen, why, sizeof(why));
+	names = load_names(a, c.dec.gen, why, sizeof(why));
 	if (!names && o->out != OUT_JSON)
-		fprintf(stderr, "note: %s; ids are shown as numbers\n",
-			why[0] ? why : "no names file for this generation");
+		fprintf(stderr, "note: %s; ids are shown as numbers\n", why);
 	c.dec.names = names;
 	rows = json_array();
 	err = v->build(&c, rows);

@@ -2,19 +2,13 @@
 /* The names sidecar (see names.h): a thin layer over one JSON object. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include "names.h"
-
-struct im_names {
-	json_t *root;
-};
+#include "names_int.h"
 
 /* Member of the root object holding each kind's table. */
 static const char *const kind_key[NAMES__COUNT] = {
@@ -120,75 +114,9 @@ int names_add_label(struct im_names *n, uint32_t ip, const char *key,
 	return json_object_set_new(l, key, json_string(value)) ? -ENOMEM : 0;
 }
 
-static unsigned int names_gen(const struct im_names *n)
+unsigned int names_gen(const struct im_names *n)
 {
 	return (unsigned int)json_integer_value(json_object_get(n->root, "gen"));
-}
-
-/* Written beside the final name and renamed over it: readers see the old
- * file or the new one, never a partial one. */
-int names_save(const struct im_names *n, const char *dir)
-{
-	char path[4096], tmp[4096 + 16];
-	int err = 0;
-
-	snprintf(path, sizeof(path), "%s/names.%u.json", dir, names_gen(n));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (json_dump_file(n->root, tmp, JSON_INDENT(1) | JSON_SORT_KEYS))
-		return -EIO;
-	if (rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
-struct im_names *names_parse(const char *text)
-{
-	json_t *root = json_loads(text, 0, NULL);
-	struct im_names *n;
-
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return NULL;
-	}
-	n = calloc(1, sizeof(*n));
-	if (!n) {
-		json_decref(root);
-		return NULL;
-	}
-	n->root = root;
-	return n;
-}
-
-struct im_names *names_load(const char *dir, unsigned int gen, char *why,
-			    size_t wn)
-{
-	char path[4096];
-	json_error_t e;
-	json_t *root;
-	struct im_names *n;
-
-	snprintf(path, sizeof(path), "%s/names.%u.json", dir, gen);
-	if (why && wn)
-		why[0] = 0;
-	if (access(path, F_OK))
-		return NULL;
-	root = json_load_file(path, 0, &e);
-	if (!json_is_object(root)) {
-		if (why)
-			snprintf(why, wn, "%s: %s", path, root ? "not an object" :
-				 e.text);
-		json_decref(root);
-		return NULL;
-	}
-	n = calloc(1, sizeof(*n));
-	if (!n) {
-		json_decref(root);
-		return NULL;
-	}
-	n->root = root;
-	return n;
 }
 
 const char *names_get(const struct im_names *n, enum names_kind kind,
@@ -220,4 +148,28 @@ const void *names_endpoint(const struct im_names *n, uint32_t ip)
 const char *names_node(const struct im_names *n)
 {
 	return n ? json_string_value(json_object_get(n->root, "node")) : NULL;
+}
+
+struct im_names *names_parse(const char *text)
+{
+	json_t *root = json_loads(text, 0, NULL);
+
+	return names_wrap(root);
+}
+
+struct im_names *names_wrap(json_t *root)
+{
+	struct im_names *n;
+
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		json_decref(root);
+		return NULL;
+	}
+	n->root = root;
+	return n;
 }

@@ -4,11 +4,19 @@
  * routes, principals, namespaces, rules, policy sets, cgroups) and what
  * only userspace knows about an endpoint (workload, labels, locality).
  *
- * The agent writes one file per table generation, <pin-root>/names.<gen>.json,
- * BEFORE it flips im_cfg.gen to that generation, so a reader that first
- * reads the live generation and then the file of that generation always
- * gets the names of the tables it decodes. The file is replaced atomically
- * (written beside, then renamed), so readers never see half of one.
+ * The agent writes the names of each table generation BEFORE it flips
+ * im_cfg.gen to that generation, so a reader that first reads the live
+ * generation and then its names always gets the names of the tables it
+ * decodes. Where they live:
+ *   - pin root on bpffs (the agent): in the pinned map <pin-root>/im_names,
+ *     a HASH (BPF_F_NO_PREALLOC) from struct names_chunk_key {gen, chunk}
+ *     to struct names_chunk: the JSON text below cut into NAMES_CHUNK byte
+ *     pieces, chunk 0 first; the text ends at the first chunk shorter than
+ *     NAMES_CHUNK or the first missing one. bpffs holds no plain files, and
+ *     a map keeps the names exactly as long as the tables they name.
+ *   - any other directory (tests, offline copies): <dir>/names.<gen>.json,
+ *     replaced atomically (written beside, then renamed).
+ * names_save() and names_load() pick the right one by themselves.
  *
  * Format (version 1), every id a decimal string:
  *   { "version": 1, "gen": 0, "node": "node-a",
@@ -45,6 +53,21 @@ enum names_kind {
 
 #define NAMES_VERSION 1
 
+/* The pinned names map (userspace only: no BPF program reads it). */
+#define NAMES_MAP "im_names"
+#define NAMES_CHUNK 4092U
+#define NAMES_MAX_CHUNKS 4096U	/* per generation: 16 MiB of JSON */
+
+struct names_chunk_key {
+	uint32_t gen;
+	uint32_t chunk;
+};
+
+struct names_chunk {
+	uint32_t len;		/* bytes used in data[] */
+	char data[NAMES_CHUNK];
+};
+
 struct im_names;
 
 /* An empty set of names for generation <gen> of node <node> (may be NULL). */
@@ -60,11 +83,14 @@ int names_set_endpoint(struct im_names *n, uint32_t ip, const char *workload,
 /* Adds label <key>=<value> to the endpoint <ip> (created if needed). */
 int names_add_label(struct im_names *n, uint32_t ip, const char *key,
 		    const char *value);
-/* Writes <dir>/names.<gen>.json atomically. Returns 0 or -errno. */
+/* Saves the names of their generation under <dir>: into <dir>/im_names
+ * (created and pinned when missing) when <dir> is on bpffs, else as
+ * <dir>/names.<gen>.json. Returns 0 or -errno. */
 int names_save(const struct im_names *n, const char *dir);
 
-/* Reads <dir>/names.<gen>.json; NULL if absent or unreadable (then
- * <why>, if given, says why: "" when the file simply does not exist). */
+/* Reads the names of generation <gen> under <dir> (the map, else the
+ * file); NULL if absent or unreadable (then <why>, if given, says why:
+ * "" when there simply are none). */
 struct im_names *names_load(const char *dir, unsigned int gen, char *why,
 			    size_t n);
 /* Parses the JSON text of a names file (for tests); NULL if invalid. */
