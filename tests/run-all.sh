@@ -13,9 +13,14 @@ run() { # name, command...
 	local name=$1
 	shift
 	printf '\n===== %s =====\n' "$name"
-	if "$@"; then
+	"$@"
+	local rc=$?
+	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
 	else
+		# a status above 128 is a signal: say so, CUnit cannot
+		[ "$rc" -gt 128 ] && echo "*** $name killed by signal $((rc - 128)) ***"
+		echo "*** FAILED: $name (exit $rc) ***"
 		failed=$((failed + 1))
 		failed_names+=("$name")
 	fi
