@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The node agent for real, as root: a forked child runs agent_run() on a
+ * temporary config dir, pin root and cgroup; the parent reads the pinned
+ * maps back through libbpf while it changes the config, kills the agent
+ * with SIGKILL and restarts it, and stops it with SIGTERM. Every wait is
+ * bounded; only the children started here are signalled, by PID; all that
+ * was created is removed, also when an assertion fails.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/state.h"
+#include "bpf_test.h"
+#include "kernel/cgroup.h"
+
+#define WAIT_MS 30000		/* start-up probes the kernel first */
+#define STOP_MS 10000
+#define VIP1 "10.250.0.1"
+#define VIP2 "10.250.0.2"
+#define EP "10.250.1.1"
+
+struct afix {
+	char dir[64];		/* config dir */
+	char state[80];
+	char pins[96];
+	char log[96];
+	struct cgroup_tmp cg;
+	char wl_cg[320];	/* the workload's cgroup, inside cg */
+	bool mounted;		/* bpffs mounted by this test */
+	pid_t pid;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char tmp[160], path[160];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	fclose(f);
+	return rename(tmp, path) ? -errno : 0;	/* one event, whole file */
+}
+
+static const char *svc_yaml(const char *name, const char *vip, int port)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "apiVersion: v1\nkind: Service\nmetadata: {name: %s, "
+		 "namespace: t}\nspec:\n  clusterIP: %s\n  selector: {app: echo}\n"
+		 "  ports: [{name: tcp, port: %d}]\n", name, vip, port);
+	return buf;
+}
+
+#define WL_YAML \
+	"apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n" \
+	"metadata:\n  name: echo-1\n  namespace: t\n  annotations:\n" \
+	"    infermesh.io/node: n1\n    infermesh.io/cgroup: wl\n" \
+	"spec: {address: " EP ", serviceAccount: echo, labels: {app: echo}}\n"
+
+/* ---- reading the pinned maps ---- */
+
+static int map_fd(const struct afix *f, const char *name)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/%s", f->pins, name);
+	return bpf_obj_get(path);
+}
+
+static int lookup(const struct afix *f, const char *map, const void *k,
+		  void *v)
+{
+	int fd = map_fd(f, map), err;
+
+	if (fd < 0)
+		return -ENOENT;
+	err = bpf_map_lookup_elem(fd, k, v) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static int live_gen(const struct afix *f)
+{
+	struct im_cfg cfg;
+	uint32_t zero = 0;
+
+	return lookup(f, "im_cfg", &zero, &cfg) ? -1 : (int)cfg.gen;
+}
+
+static bool has_svc(const struct afix *f, int gen, const char *vip,
+		    int port, struct im_svc *out)
+{
+	struct im_svc_key k = { .port = htons((uint16_t)port),
+				.gen = (uint8_t)gen };
+	struct im_svc v;
+
+	inet_pton(AF_INET, vip, &k.vip);
+	if (lookup(f, "im_svc", &k, &v))
+		return false;
+	if (out)
+		*out = v;
+	return true;
+}
+
+/* Waits until generation <gen> is live and holds <vip>:<port>. */
+static bool wait_svc(const struct afix *f, int gen, const char *vip,
+		     int port, long ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		if (live_gen(f) == gen && has_svc(f, gen, vip, port, NULL))
+			return true;
+		sleep_ms(50);
+	}
+	return false;
+}
+
+/* Programs attached to the cgroup for connect4 (0 when none); the first
+ * one's id in *id. */
+static int attached(const struct afix *f, __u32 *id)
+{
+	__u32 ids[4] = { 0 }, cnt = 4, flags = 0;
+
+	if (bpf_prog_query(f->cg.fd, BPF_CGROUP_INET4_CONNECT, 0, &flags, ids,
+			   &cnt))
+		return -errno;
+	if (id)
+		*id = ids[0];
+	return (int)cnt;
+}
+
+static bool pinned(const struct afix *f, const char *rel)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "%s/%s", f->pins, rel);
+	return !access(path, F_OK);
+}
+
+/* ---- the agent child ---- */
+
+static void start_agent(struct afix *f)
+{
+	struct agent_opts o = {
+		.config_dir = f->dir, .node = "n1", .pin_root = f->pins,
+		.state_dir = f->state, .cgroup_root = f->cg.path,
+		.debounce_ms = 50,
+	};
+	int fd;
+
+	fflush(NULL);
+	f->pid = fork();
+	if (f->pid)
+		return;
+	fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		dup2(fd, STDERR_FILENO);
+	_exit(agent_run(&o) ? 1 : 0);
+}
+
+/* Sends <sig> to our child and reaps it within STOP_MS (then SIGKILL).
+ * Returns its exit status, or -1. */
+static int stop_agent(struct afix *f, int sig)
+{
+	uint64_t end = now_ms() + STOP_MS;
+	int status = -1;
+	pid_t r = 0;
+
+	if (f->pid <= 0)
+		return -1;
+	kill(f->pid, sig);
+	while (now_ms() < end && !(r = waitpid(f->pid, &status, WNOHANG)))
+		sleep_ms(20);
+	if (!r) {
+		kill(f->pid, SIGKILL);
+		waitpid(f->pid, &status, 0);
+		status = -1;
+	}
+	f->pid = 0;
+	return status;
+}
+
+static void dump_log(const struct afix *f)
+{
+	char line[512];
+	FILE *l = fopen(f->log, "r");
+
+	if (!l)
+		return;
+	fprintf(stderr, "--- agent log ---\n");
+	while (fgets(line, sizeof(line), l))
+		fputs(line, stderr);
+	fclose(l);
+}
+
+/* ---- setup and teardown ---- */
+
+static void rm_tree(const char *path)
+{
+	char cmd[300];
+
+	/* pins and temp files only: paths made by this test, no spaces */
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", path);
+}
+
+static bool dir_empty(const char *path)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return false;
+	while ((e = readdir(d)))	/* the kernel's own iterators count not */
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		     strcmp(e->d_name, "maps.debug") &&
+		     strcmp(e->d_name, "progs.debug");
+	closedir(d);
+	return !n;
+}
+
+static bool bpffs_mounted(void)
+{
+	struct statfs st;
+
+	return !statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+static bool setup(struct afix *f)
+{
+	char root[256];
+
+	memset(f, 0, sizeof(*f));
+	f->cg.fd = -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/im-agent-cfg-XXXXXX");
+	snprintf(f->state, sizeof(f->state), "/tmp/im-agent-state-XXXXXX");
+	snprintf(f->pins, sizeof(f->pins), "/sys/fs/bpf/im-test-agent-%d",
+		 (int)getpid());
+	if (!mkdtemp(f->dir) || !mkdtemp(f->state))
+		return false;
+	snprintf(f->log, sizeof(f->log), "%s/agent.log", f->state);
+	if (!bpffs_mounted()) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+			return false;
+		f->mounted = true;
+	}
+	if (cgroup2_root(root, sizeof(root)) ||
+	    cgroup_tmp_create(&f->cg, root, "im-agent"))
+		return false;
+	snprintf(f->wl_cg, sizeof(f->wl_cg), "%s/wl", f->cg.path);
+	if (mkdir(f->wl_cg, 0755))
+		return false;
+	return !write_file(f->dir, "svc.yaml", svc_yaml("echo", VIP1, 7000)) &&
+	       !write_file(f->dir, "wl.yaml", WL_YAML);
+}
+
+static void teardown(struct afix *f)
+{
+	if (f->pid > 0)
+		stop_agent(f, SIGKILL);
+	rm_tree(f->pins);	/* unpinned links detach themselves */
+	if (f->wl_cg[0])
+		rmdir(f->wl_cg);
+	cgroup_tmp_remove(&f->cg);
+	rm_tree(f->dir);
+	rm_tree(f->state);
+	if (f->mounted && dir_empty("/sys/fs/bpf"))
+		umount("/sys/fs/bpf");	/* ours, and nobody pinned anything */
+}
+
+/* ---- the steps ---- */
+
+/* First start: tables in generation 1, identity of the workload cgroup,
+ * programs attached through pinned links. */
+static bool first_start(struct afix *f)
+{
+	struct im_ident_key ik = { .gen = 1 };
+	struct im_ident id;
+	struct stat st;
+	bool ok;
+
+	start_agent(f);
+	ok = CHECK_EQ(wait_svc(f, 1, VIP1, 7000, WAIT_MS), true,
+		      "%s:7000 in generation 1 within %d ms", VIP1, WAIT_MS);
+	if (!ok)
+		return false;
+	CHECK_EQ(attached(f, NULL), 1, "connect4 programs on the cgroup");
+	CHECK_EQ(pinned(f, "links/connect4"), true, "connect4 link pinned");
+	CHECK_EQ(pinned(f, "im_ep_st"), true, "im_ep_st pinned");
+	stat(f->wl_cg, &st);
+	ik.cgroup = st.st_ino;
+	CHECK_EQ(lookup(f, "im_ident", &ik, &id), 0, "identity of cgroup wl");
+	CHECK_EQ(id.principal != 0 && id.ns != 0, true,
+		 "identity has principal and namespace ids");
+	return true;
+}
+
+/* A new file in the config dir: the other generation goes live with the
+ * new service; the old generation keeps what it had. */
+static bool config_change(struct afix *f)
+{
+	bool ok;
+
+	write_file(f->dir, "svc2.yaml", svc_yaml("echo2", VIP2, 7001));
+	ok = CHECK_EQ(wait_svc(f, 0, VIP2, 7001, WAIT_MS), true,
+		      "%s:7001 live in generation 0 after the change", VIP2);
+	CHECK_EQ(has_svc(f, 0, VIP1, 7000, NULL), true,
+		 "%s:7000 still in the new generation", VIP1);
+	CHECK_EQ(has_svc(f, 1, VIP2, 7001, NULL), false,
+		 "the old generation was not touched");
+	return ok;
+}
+
+/* A broken file: rejected as a whole, the live tables stay. */
+static void bad_config_kept_out(struct afix *f)
+{
+	char path[160];
+
+	write_file(f->dir, "bad.yaml", "kind: [unclosed\n");
+	sleep_ms(1500);	/* debounce is 50 ms: a reload had time */
+	CHECK_EQ(live_gen(f), 0, "live generation after a broken file");
+	CHECK_EQ(has_svc(f, 0, VIP2, 7001, NULL), true,
+		 "the last good tables stay in force");
+	snprintf(path, sizeof(path), "%s/bad.yaml", f->dir);
+	unlink(path);
+	CHECK_EQ(wait_svc(f, 1, VIP2, 7001, WAIT_MS), true,
+		 "the fixed config goes live in generation 1");
+}
+
+/* Endpoint state the kernel would have written: it must survive. */
+static void plant_state(const struct afix *f)
+{
+	struct im_ep_key k = { .port = htons(7000) };
+	struct im_ep_state st = { .active = 5, .ejections = 2 };
+	int fd = map_fd(f, "im_ep_st");
+
+	inet_pton(AF_INET, EP, &k.ip);
+	CHECK_EQ(fd >= 0 && !bpf_map_update_elem(fd, &k, &st, BPF_ANY), true,
+		 "planting endpoint state");
+	if (fd >= 0)
+		close(fd);
+}
+
+static void state_survived(const struct afix *f)
+{
+	struct im_ep_key k = { .port = htons(7000) };
+	struct im_ep_state st = { 0 };
+
+	inet_pton(AF_INET, EP, &k.ip);
+	CHECK_EQ(lookup(f, "im_ep_st", &k, &st), 0, "endpoint state after "
+		 "restart");
+	CHECK_EQ(st.active, 5, "active connections adopted");
+	CHECK_EQ(st.ejections, 2, "ejection count adopted");
+}
+
+/* SIGKILL: programs stay attached with the last tables; a new agent
+ * swaps its programs into the pinned links and adopts the maps. */
+static bool kill_and_restart(struct afix *f)
+{
+	__u32 before = 0, after = 0;
+
+	plant_state(f);
+	stop_agent(f, SIGKILL);
+	CHECK_EQ(attached(f, &before), 1, "connect4 still attached after "
+		 "SIGKILL");
+	CHECK_EQ(live_gen(f), 1, "tables still live after SIGKILL");
+	start_agent(f);
+	if (!CHECK_EQ(wait_svc(f, 0, VIP2, 7001, WAIT_MS), true,
+		      "restarted agent switched to generation 0"))
+		return false;
+	CHECK_EQ(attached(f, &after), 1, "one connect4 program, not two");
+	CHECK_EQ(after != before, true, "the new program replaced the old "
+		 "(ids %u -> %u)", before, after);
+	state_survived(f);
+	return true;
+}
+
+static void sigterm_detaches(struct afix *f)
+{
+	int status = stop_agent(f, SIGTERM);
+
+	CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 0, true,
+		 "agent exits 0 on SIGTERM (status %#x)", status);
+	CHECK_EQ(attached(f, NULL), 0, "no program on the cgroup after "
+		 "SIGTERM");
+	CHECK_EQ(pinned(f, "links/connect4"), false, "link pin removed");
+	CHECK_EQ(pinned(f, "im_ep_st"), true, "maps stay pinned");
+	CHECK_EQ(pinned(f, "im_svc"), true, "tables stay pinned");
+}
+
+static void agent_lifecycle(void)
+{
+	struct afix f;
+	bool ok;
+
+	NEED_ROOT();
+	ok = CHECK_EQ(setup(&f), true, "test setup (%s)", strerror(errno));
+	ok = ok && first_start(&f);
+	ok = ok && config_change(&f);
+	if (ok)
+		bad_config_kept_out(&f);
+	ok = ok && kill_and_restart(&f);
+	if (ok)
+		sigterm_detaches(&f);
+	if (CU_get_number_of_failures())
+		dump_log(&f);
+	teardown(&f);
+}
+
+UNIT_SUITE(agent_run)
+{
+	UNIT_TEST(s, agent_lifecycle);
+}
