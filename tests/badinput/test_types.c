@@ -2,6 +2,7 @@
 /* Values of the wrong type at many places in many kinds: each is one
  * IST0106 finding at the value, with the field path and the expected type,
  * and the object is kept out of the model. Also the fuzzer's finds. */
+#include "analyze/analyze.h"
 #include "files.h"
 
 struct wrong {
@@ -183,6 +184,59 @@ static void fuzz_regressions(void)
 	}
 }
 
+/* Loads, validates and runs every analyzer, as the fuzzer does. */
+static struct config *analyze_text(const char *text)
+{
+	struct config *c = unit_load(text);
+
+	analyze_all(c);
+	return c;
+}
+
+/* Found by the fuzzer in the analyzers, fixed in the loader: a string list
+ * element of the wrong type was left NULL (analyzers read invalid objects
+ * too), and an IstioOperator without meshConfig loaded as a spec-less
+ * PeerAuthentication (kind 0). */
+static void fuzz_analyzer_regressions(void)
+{
+	struct config *c;
+	struct object *o;
+
+	c = analyze_text(VS "metadata: {name: r, namespace: n}\nspec:\n"
+			 "  hosts: [e: x.local, port: reviews]\n"
+			 "  gateways: [mesh, rootNamespace: x]\n"
+			 "  tcp: [{route: [{destination: {host: mysql}}]}]\n");
+	o = unit_obj(c, K_VIRTUAL_SERVICE, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_TRUE(o->invalid);
+	CU_ASSERT_EQUAL(unit_count_code(c, "IST0106"), 3);
+	CU_ASSERT_EQUAL_FATAL(obj_vs(o)->hosts.n, 2);
+	CU_ASSERT_STRING_EQUAL(obj_vs(o)->hosts.v[0], "");
+	CU_ASSERT_STRING_EQUAL(obj_vs(o)->gateways.v[0], "mesh");
+	CU_ASSERT_STRING_EQUAL(obj_vs(o)->gateways.v[1], "");
+	unit_free(c);
+	c = analyze_text(SE "metadata: {name: e, namespace: n}\nspec:\n"
+			 "  hosts: [a.example.com, name: x, 80]\n"
+			 "  ports: [{number: 443, name: https, protocol: TLS}]\n"
+			 "  endpoints: [{address: 1.2.3.4, labels: {app: [x]}}]\n");
+	o = unit_obj(c, K_SERVICE_ENTRY, "e");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(obj_se(o)->hosts.v[1], "");
+	CU_ASSERT_STRING_EQUAL(obj_se(o)->hosts.v[2], "80"); /* the text as written */
+	CU_ASSERT_STRING_EQUAL(obj_se(o)->endpoints.v[0].labels.v[0].val, "");
+	unit_free(c);
+	c = analyze_text("apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\n"
+			 "metadata: {name: io, namespace: istio-system}\n"
+			 "spec: {profile: demo}\n---\n"
+			 "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\n"
+			 "metadata: {nmae: x}\n");
+	CU_ASSERT_EQUAL_FATAL(c->n, 2);
+	CU_ASSERT_EQUAL(c->objs[0]->kind, K_OTHER);
+	CU_ASSERT_EQUAL(c->objs[1]->kind, K_OTHER);
+	CU_ASSERT_PTR_NULL(obj_pa(c->objs[0]));
+	unit_free(c);
+}
+
 /* A flow list holding an IPv6 address is re-read with the address quoted
  * (libyaml refuses "fe80::" there). The quotes went to the wrong byte when
  * a multi-byte character came earlier in the file. */
@@ -228,6 +282,7 @@ UNIT_SUITE(badinput_types)
 	UNIT_TEST(s, wrong_type_position);
 	UNIT_TEST(s, wrong_metadata);
 	UNIT_TEST(s, fuzz_regressions);
+	UNIT_TEST(s, fuzz_analyzer_regressions);
 	UNIT_TEST(s, ipv6_after_utf8);
 	UNIT_TEST(s, broken_embedded_mesh);
 }

@@ -222,6 +222,10 @@ static void load_doc(struct config *c, const struct ynode *doc)
 		return;
 	}
 	o = arena_alloc(&c->arena, sizeof(*o));
+	/* until a loader below says otherwise: zeroed memory would make it a
+	 * PeerAuthentication without a spec (an IstioOperator without
+	 * meshConfig was one, and crashed the model; fuzzer) */
+	o->kind = K_OTHER;
 	o->doc = doc;
 	o->kind_name = kind;
 	o->api_version = av;

@@ -266,6 +266,16 @@ static int decode_list(struct decode_ctx *c, const struct field *f,
 	return errs;
 }
 
+/* An element of a string list or map that failed its type check still
+ * gets a string: the object is invalid, but analyzers read invalid objects
+ * too (as istioctl does) and a NULL in the array crashed them (fuzzer). */
+static const char *text_or_empty(const struct ynode *n, const char *s)
+{
+	if (s)
+		return s;
+	return n->type == Y_SCALAR ? n->str : "";
+}
+
 static int decode_strs(struct decode_ctx *c, const struct ynode *n,
 		       struct strs *slot, const char *path)
 {
@@ -280,6 +290,7 @@ static int decode_strs(struct decode_ctx *c, const struct ynode *n,
 	for (i = 0; i < n->n; i++) {
 		path_index(sub, path, i);
 		errs += decode_scalar_str(c, n->items[i], &slot->v[i], sub, false);
+		slot->v[i] = text_or_empty(n->items[i], slot->v[i]);
 	}
 	slot->n = n->n;
 	return errs;
@@ -303,6 +314,7 @@ static int decode_kvs(struct decode_ctx *c, const struct ynode *n,
 		kv->at = n->pairs[i].key;
 		kv->key = n->pairs[i].key->str;
 		errs += decode_scalar_str(c, n->pairs[i].val, &kv->val, sub, false);
+		kv->val = text_or_empty(n->pairs[i].val, kv->val);
 	}
 	slot->n = n->n;
 	return errs;
