@@ -52,17 +52,16 @@ fi
 
 step "3. the seed configuration ($SEED/): findings in brief"
 if [ -d "$SEED" ]; then
-	if command -v jq >/dev/null; then
-		"$BIN" analyze -f "$SEED" -o json 2>/dev/null |
-			jq -r '.[] | [.level, .code, .resource,
-				"\(.file | split("/") | last):\(.line)"] | @tsv' |
-			awk -F'\t' '{ printf "%-8s %-8s %-60s %s\n", $1, $2, $3, $4
-				n[$1]++ }
-				END { printf "\n%d errors, %d warnings, %d info\n",
-					n["Error"], n["Warning"], n["Info"] }'
-	else
-		analyze -f "$SEED" | grep -E '^(Error|Warning|Info) \[' | cut -c1-150
-	fi
+	# python3 is a build dependency already; jq is not
+	"$BIN" analyze -f "$SEED" -o json 2>/dev/null | python3 -c '
+import json, os, sys
+n = {}
+for f in json.load(sys.stdin):
+    where = "%s:%d" % (os.path.basename(f["file"]), f["line"]) if f["file"] else "-"
+    print("%-8s %-8s %-60s %s" % (f["level"], f["code"], f["resource"] or "-", where))
+    n[f["level"]] = n.get(f["level"], 0) + 1
+print("\n%d errors, %d warnings, %d info" % (n.get("Error", 0), n.get("Warning", 0), n.get("Info", 0)))
+'
 else
 	echo "(no $SEED/ beside the repository)"
 fi
