@@ -349,20 +349,46 @@ static bool config_change(struct afix *f)
 	return ok;
 }
 
-/* A broken file: rejected as a whole, the live tables stay. */
-static void bad_config_kept_out(struct afix *f)
+/* More endpoints than a subset holds (IM_SUBSET_EPS): 65 of them. */
+static char *too_many_yaml(void)
+{
+	char *y = malloc(65 * 256 + 1), *p = y;
+	int i;
+
+	for (i = 0; y && i <= (int)IM_SUBSET_EPS; i++)
+		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
+			     "kind: WorkloadEntry\nmetadata: {name: e%d, "
+			     "namespace: t}\nspec: {address: 10.251.0.%d, "
+			     "labels: {app: echo}}\n", i, i + 1);
+	return y;
+}
+
+/* A bad file is rejected as a whole and the live tables stay; when it
+ * is gone, the config applies again. */
+static void bad_file_kept_out(struct afix *f, const char *what,
+			      const char *text, int gen)
 {
 	char path[160];
 
-	write_file(f->dir, "bad.yaml", "kind: [unclosed\n");
+	write_file(f->dir, "bad.yaml", text);
 	sleep_ms(1500);	/* debounce is 50 ms: a reload had time */
-	CHECK_EQ(live_gen(f), 0, "live generation after a broken file");
-	CHECK_EQ(has_svc(f, 0, VIP2, 7001, NULL), true,
-		 "the last good tables stay in force");
+	CHECK_EQ(live_gen(f), gen, "live generation after %s", what);
+	CHECK_EQ(has_svc(f, gen, VIP2, 7001, NULL), true,
+		 "the last good tables stay in force after %s", what);
 	snprintf(path, sizeof(path), "%s/bad.yaml", f->dir);
 	unlink(path);
-	CHECK_EQ(wait_svc(f, 1, VIP2, 7001, WAIT_MS), true,
-		 "the fixed config goes live in generation 1");
+	CHECK_EQ(wait_svc(f, gen ^ 1, VIP2, 7001, WAIT_MS), true,
+		 "the fixed config goes live in generation %d", gen ^ 1);
+}
+
+static void bad_config_kept_out(struct afix *f)
+{
+	char *big = too_many_yaml();
+
+	bad_file_kept_out(f, "a broken file", "kind: [unclosed\n", 0);
+	if (big)
+		bad_file_kept_out(f, "65 endpoints in one subset", big, 1);
+	free(big);
 }
 
 /* Endpoint state the kernel would have written: it must survive. */
@@ -401,10 +427,10 @@ static bool kill_and_restart(struct afix *f)
 	stop_agent(f, SIGKILL);
 	CHECK_EQ(attached(f, &before), 1, "connect4 still attached after "
 		 "SIGKILL");
-	CHECK_EQ(live_gen(f), 1, "tables still live after SIGKILL");
+	CHECK_EQ(live_gen(f), 0, "tables still live after SIGKILL");
 	start_agent(f);
-	if (!CHECK_EQ(wait_svc(f, 0, VIP2, 7001, WAIT_MS), true,
-		      "restarted agent switched to generation 0"))
+	if (!CHECK_EQ(wait_svc(f, 1, VIP2, 7001, WAIT_MS), true,
+		      "restarted agent switched to generation 1"))
 		return false;
 	CHECK_EQ(attached(f, &after), 1, "one connect4 program, not two");
 	CHECK_EQ(after != before, true, "the new program replaced the old "
