@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""A test mesh workload: HTTP/1.1 on each given port of one address, every
+GET answered with the workload's name, so a client can tell which endpoint
+the kernel chose. Keep-alive works (wrk); `Connection: close` too.
+
+  mesh-server.py NAME ADDRESS PORT[,PORT...]
+"""
+import http.server
+import socketserver
+import sys
+import threading
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    body = b""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass  # thousands of connections per test: no line each
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+
+def main():
+    name, addr, ports = sys.argv[1], sys.argv[2], sys.argv[3]
+    Handler.body = (name + "\n").encode()
+    servers = [Server((addr, int(p)), Handler) for p in ports.split(",")]
+    for s in servers[1:]:
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    print(f"{name}: serving on {addr} ports {ports}", flush=True)
+    servers[0].serve_forever()
+
+
+if __name__ == "__main__":
+    main()
