@@ -219,14 +219,28 @@ static void add_service_entry(struct registry *r, size_t *cap,
 	}
 }
 
-static const struct kvs *node_labels(struct config *c, const char *node)
+/* The first valid Node of each name, so that every Pod finds its Node
+ * without a scan of all objects. */
+static void index_nodes(struct hmap *nodes, struct config *c)
 {
-	if (!node)
-		return NULL;
-	for_each_obj(c, o, K_NODE)
-		if (o->meta.name && !strcmp(o->meta.name, node))
-			return &o->meta.labels;
-	return NULL;
+	hmap_init(nodes, &c->arena);
+	for_each_obj(c, o, K_NODE) {
+		void **slot;
+
+		if (!o->meta.name)
+			continue;
+		slot = hmap_slot(nodes, o->meta.name);
+		if (!*slot)
+			*slot = o;
+	}
+}
+
+static const struct kvs *node_labels(const struct hmap *nodes,
+				     const char *node)
+{
+	const struct object *o = node ? hmap_get(nodes, node) : NULL;
+
+	return o ? &o->meta.labels : NULL;
 }
 
 static const char *status_str(const struct object *o, const char *key)
@@ -246,8 +260,8 @@ static void annotate(struct workload *w, const struct object *o)
 		w->cgroup = v;
 }
 
-static void add_pod(struct registry *r, size_t *cap, struct config *c,
-		    struct object *o)
+static void add_pod(struct registry *r, size_t *cap,
+		    const struct hmap *nodes, struct object *o)
 {
 	const struct pod_spec *p = obj_pod(o);
 	struct workload *w = add_wl(r, cap);
@@ -263,7 +277,7 @@ static void add_pod(struct registry *r, size_t *cap, struct config *c,
 	w->hostname = w->node;
 	w->weight = 1;
 	annotate(w, o);
-	w->node_labels = node_labels(c, p ? p->node_name : NULL);
+	w->node_labels = node_labels(nodes, p ? p->node_name : NULL);
 }
 
 static void fill_we(struct workload *w, const struct we_spec *we)
@@ -313,11 +327,29 @@ static void add_se_endpoints(struct registry *r, size_t *cap,
 		for (struct object *o = (c)->objs[_j_##o]; o; o = NULL) \
 			if (o->kind == (k) && o->spec && (all || !o->invalid))
 
+static void build_indexes(struct registry *r, struct config *c)
+{
+	size_t i;
+
+	hmap_init(&r->by_host, &c->arena);
+	hmap_init(&r->svc_ns, &c->arena);
+	hmap_init(&r->wl_ns, &c->arena);
+	for (i = 0; i < r->n_svcs; i++) {
+		if (r->svcs[i].host)
+			hmap_push(&r->by_host, r->svcs[i].host, &r->svcs[i]);
+		hmap_push(&r->svc_ns, r->svcs[i].ns, &r->svcs[i]);
+	}
+	for (i = 0; i < r->n_wls; i++)
+		hmap_push(&r->wl_ns, r->wls[i].ns, &r->wls[i]);
+}
+
 static void build(struct registry *r, struct config *c, bool all)
 {
 	size_t scap = 0, wcap = 0;
+	struct hmap nodes;
 
 	memset(r, 0, sizeof(*r));
+	index_nodes(&nodes, c);
 	r->domain = CLUSTER_DOMAIN;
 	/* Services before ServiceEntries: a lookup of a host both define
 	 * finds the Kubernetes Service, as istiod's aggregate registry does */
@@ -326,7 +358,7 @@ static void build(struct registry *r, struct config *c, bool all)
 	for_each_reg(c, o, K_SERVICE_ENTRY, all)
 		add_service_entry(r, &scap, c, o);
 	for_each_reg(c, o, K_POD, all)
-		add_pod(r, &wcap, c, o);
+		add_pod(r, &wcap, &nodes, o);
 	for_each_reg(c, o, K_WORKLOAD_ENTRY, all)
 		add_workload_entry(r, &wcap, o);
 	for_each_reg(c, o, K_SERVICE_ENTRY, all)
@@ -334,6 +366,7 @@ static void build(struct registry *r, struct config *c, bool all)
 	/* the registry lives as long as the config, like everything else */
 	r->svcs = arena_move(&c->arena, r->svcs, r->n_svcs * sizeof(*r->svcs));
 	r->wls = arena_move(&c->arena, r->wls, r->n_wls * sizeof(*r->wls));
+	build_indexes(r, c);
 }
 
 void registry_build(struct registry *r, struct config *c)
@@ -404,12 +437,28 @@ const char *registry_fqdn(struct arena *a, const struct registry *r,
 const struct service *registry_service(const struct registry *r,
 				       const char *fqdn)
 {
-	size_t i;
+	size_t n;
+	void *const *v = registry_host_services(r, fqdn, &n);
 
-	for (i = 0; fqdn && i < r->n_svcs; i++)
-		if (!strcmp(r->svcs[i].host, fqdn))
-			return &r->svcs[i];
-	return NULL;
+	return n ? v[0] : NULL;
+}
+
+void *const *registry_host_services(const struct registry *r,
+				    const char *host, size_t *n)
+{
+	return hmap_list(&r->by_host, host, n);
+}
+
+void *const *registry_ns_services(const struct registry *r, const char *ns,
+				  size_t *n)
+{
+	return hmap_list(&r->svc_ns, ns, n);
+}
+
+void *const *registry_ns_workloads(const struct registry *r, const char *ns,
+				   size_t *n)
+{
+	return hmap_list(&r->wl_ns, ns, n);
 }
 
 bool registry_selects(const struct service *s, const struct workload *w)

@@ -6,6 +6,7 @@
 #define IM_REGISTRY_H
 
 #include "../config/object.h"
+#include "../util/hmap.h"
 
 struct svc_port_info {
 	uint32_t port;        /* service port */
@@ -52,6 +53,10 @@ struct registry {
 	struct workload *wls;
 	size_t n_wls;
 	const char *domain; /* cluster domain suffix: "cluster.local" */
+	/* indexes, built with the registry (lookups without a scan) */
+	struct hmap by_host;  /* host -> services, registry order */
+	struct hmap svc_ns;   /* namespace -> services, registry order */
+	struct hmap wl_ns;    /* namespace -> workloads, registry order */
 };
 
 /* Builds the registry from the valid objects of <c> (arena-allocated). */
@@ -66,6 +71,18 @@ const char *registry_fqdn(struct arena *a, const struct registry *r,
 /* Exact FQDN lookup (first match; Services before ServiceEntries). */
 const struct service *registry_service(const struct registry *r,
 				       const char *fqdn);
+/* Every service filed under exactly <host>, in registry order (Services
+ * before ServiceEntries); elements are const struct service *. */
+void *const *registry_host_services(const struct registry *r,
+				    const char *host, size_t *n);
+/* The services of namespace <ns>, in registry order. */
+void *const *registry_ns_services(const struct registry *r, const char *ns,
+				  size_t *n);
+/* The workloads of namespace <ns>, in registry order (elements are const
+ * struct workload *): every endpoint registry_selects can give a service
+ * of <ns> is among them, so endpoint scans need look nowhere else. */
+void *const *registry_ns_workloads(const struct registry *r, const char *ns,
+				   size_t *n);
 /* Whether workload <w> is an endpoint of service <s>. */
 bool registry_selects(const struct service *s, const struct workload *w);
 /* A workload label as istiod sees it: its own labels, then the
