@@ -72,7 +72,10 @@ int64_t parse_duration(const char *s)
 		if (!bl)
 			return -1;
 		total += v * units[best].ns;
-		if (!(total <= 9.2e18)) /* also catches an infinite total */
+		/* 2^63 is exact in a double; anything below it fits an
+		 * int64_t (Go's limit, 2562047h47m16.854775807s). The
+		 * negated test also catches an infinite total. */
+		if (!(total < 9223372036854775808.0))
 			return -1;
 		s = end + bl;
 	}
