@@ -109,7 +109,10 @@ static int signals(struct agent *a)
 
 static int start(struct agent *a)
 {
-	struct dp_opts o = { .node_id = node_id(a->o.node) };
+	struct dp_opts o = {
+		.node_id = node_id(a->o.node),
+		.pin_root = a->pin_root,
+	};
 	int err = set_paths(a);
 
 	err = err ?: probe(a);
@@ -120,7 +123,8 @@ static int start(struct agent *a)
 	a->cgroup_fd = open(a->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (a->cgroup_fd < 0)
 		return -errno;
-	err = pin_load(a, &o);
+	err = dp_load(&a->dp, &o);
+	a->loaded = !err;
 	if (err) {
 		agent_log(a, "loading the programs against the maps pinned "
 			  "under %s failed (%s); if they come from an "

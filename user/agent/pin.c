@@ -8,11 +8,8 @@
  *                          attached and keep balancing and policing with
  *                          the maps above
  * A new agent loads its programs against the pinned maps (adopting their
- * contents) and swaps them into the pinned links in one step each.
- *
- * The loader mirrors dp_load() (user/dataplane/load.c) with one addition,
- * a pin path on every map before load; folding a pin root into dp_opts
- * would let this file shrink to the links.
+ * contents: dp_load() with dp_opts.pin_root) and swaps them into the pinned
+ * links in one step each.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -28,8 +25,6 @@
 #include "connect.skel.h"
 #include "sockops.skel.h"
 #include "state.h"
-#include "tc_guard.skel.h"
-#include "xdp_guard.skel.h"
 
 #define BPFFS "/sys/fs/bpf"
 
@@ -78,64 +73,6 @@ int pin_prepare(struct agent *a)
 	a->adopted = !access(cfg, F_OK);
 	err = mkdirs(links);
 	return err ?: mkdirs(a->state_dir);
-}
-
-/* ---- loading against the pinned maps ---- */
-
-static int set_pins(struct bpf_object *obj, const char *root)
-{
-	char path[PATH_MAX + 32];
-	struct bpf_map *m;
-	int err;
-
-	bpf_object__for_each_map(m, obj) {
-		if (bpf_map__is_internal(m))
-			continue;	/* .rodata: private to each object */
-		snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(m));
-		err = bpf_map__set_pin_path(m, path);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Same rodata as dp_load() sets (bpf/lib/config.h). */
-#define PIN_RODATA(skel, o) do { \
-	(skel)->rodata->im_node_id = (o)->node_id; \
-	if ((o)->max_eject_ns) \
-		(skel)->rodata->im_max_eject_ns = (o)->max_eject_ns; \
-	(skel)->rodata->im_mtls = (o)->mtls; \
-	(skel)->rodata->im_agent_mark = (o)->agent_mark; \
-} while (0)
-
-/* Opens, configures, pins and loads one skeleton into dp-><field>. */
-#define PIN_OPEN_LOAD(dp, field, type, o, root) ({ \
-	int __err = -ENOMEM; \
-	(dp)->field = type##__open(); \
-	if ((dp)->field) { \
-		PIN_RODATA((dp)->field, o); \
-		__err = set_pins((dp)->field->obj, root); \
-		if (!__err) \
-			__err = type##__load((dp)->field); \
-	} \
-	__err; })
-
-int pin_load(struct agent *a, const struct dp_opts *o)
-{
-	struct dp *dp = &a->dp;
-	int err;
-
-	memset(dp, 0, sizeof(*dp));
-	err = PIN_OPEN_LOAD(dp, connect, connect_bpf, o, a->pin_root);
-	err = err ?: PIN_OPEN_LOAD(dp, sockops, sockops_bpf, o, a->pin_root);
-	err = err ?: PIN_OPEN_LOAD(dp, tc, tc_guard_bpf, o, a->pin_root);
-	err = err ?: PIN_OPEN_LOAD(dp, xdp, xdp_guard_bpf, o, a->pin_root);
-	if (err) {
-		dp_destroy(dp);
-		return err < 0 ? err : -EINVAL;
-	}
-	a->loaded = true;
-	return 0;
 }
 
 /* ---- cgroup links ---- */

@@ -65,10 +65,6 @@ int agent_run(const struct agent_opts *o);
 /* Mounts bpffs at /sys/fs/bpf when the pin root is under it and nothing
  * is mounted there; creates the pin root and its links/ directory. */
 int pin_prepare(struct agent *a);
-/* Loads the programs with every map pinned under the pin root: maps
- * already pinned there are adopted (their contents kept), the others are
- * created and pinned. */
-int pin_load(struct agent *a, const struct dp_opts *o);
 /* Attaches connect4, getpeername4 and sockops to the cgroup root through
  * pinned links; links pinned by an earlier agent get the new programs
  * atomically instead. */

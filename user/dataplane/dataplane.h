@@ -27,6 +27,10 @@ struct dp_opts {
 	uint64_t max_eject_ns;	/* Envoy's max_ejection_time; 0 = 300 s */
 	bool mtls;		/* mesh calls are tunnelled through mTLS */
 	uint32_t agent_mark;	/* skb mark of the agent's own leg; 0 = none */
+	/* Pin every map as <pin_root>/<map name>: maps already pinned there
+	 * are adopted with their contents, the others are created and
+	 * pinned. NULL = nothing pinned. The directory must exist. */
+	const char *pin_root;
 };
 
 #define DP_MAX_LINKS 4

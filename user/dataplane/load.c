@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Opening, loading and attaching the dataplane skeletons: the first object
- * creates the maps, the others are handed the same fds before they load. */
+ * creates (or, with a pin root, adopts) the maps, the others are handed the
+ * same fds before they load. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "connect.skel.h"
@@ -43,12 +46,40 @@ static int dp_share_maps(struct bpf_object *obj, struct bpf_object *owner)
 	return 0;
 }
 
-#define DP_OPEN_SHARED(field, type, o, owner) ({ \
+/* Gives every map of <obj> the pin path <root>/<name>, so that load adopts
+ * a map pinned there (an earlier agent's state) or pins the new one. */
+static int dp_set_pins(struct bpf_object *obj, const char *root)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int err, n;
+
+	if (!root)
+		return 0;
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__is_internal(m))
+			continue;	/* .rodata and friends stay private */
+		n = snprintf(path, sizeof(path), "%s/%s", root,
+			     bpf_map__name(m));
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return -ENAMETOOLONG;
+		err = bpf_map__set_pin_path(m, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Opens, configures and loads one skeleton into dp-><field>; with an
+ * <owner> its maps become the owner's. */
+#define DP_OPEN_LOAD(field, type, o, owner) ({ \
 	int __err = -ENOMEM; \
 	dp->field = type##__open(); \
 	if (dp->field) { \
 		DP_SET_RODATA(dp->field, o); \
-		__err = dp_share_maps(dp->field->obj, owner); \
+		__err = dp_set_pins(dp->field->obj, (o)->pin_root); \
+		if (!__err && (owner)) \
+			__err = dp_share_maps(dp->field->obj, owner); \
 		if (!__err) \
 			__err = type##__load(dp->field); \
 	} \
@@ -57,24 +88,20 @@ static int dp_share_maps(struct bpf_object *obj, struct bpf_object *owner)
 int dp_load(struct dp *dp, const struct dp_opts *o)
 {
 	struct bpf_object *owner;
-	int err = -ENOMEM;
+	int err;
 
 	memset(dp, 0, sizeof(*dp));
-	dp->connect = connect_bpf__open();
-	if (!dp->connect)
-		goto fail;
-	DP_SET_RODATA(dp->connect, o);
-	err = connect_bpf__load(dp->connect);
+	err = DP_OPEN_LOAD(connect, connect_bpf, o, NULL);
 	if (err)
 		goto fail;
 	owner = dp->connect->obj;
-	err = DP_OPEN_SHARED(sockops, sockops_bpf, o, owner);
+	err = DP_OPEN_LOAD(sockops, sockops_bpf, o, owner);
 	if (err)
 		goto fail;
-	err = DP_OPEN_SHARED(tc, tc_guard_bpf, o, owner);
+	err = DP_OPEN_LOAD(tc, tc_guard_bpf, o, owner);
 	if (err)
 		goto fail;
-	err = DP_OPEN_SHARED(xdp, xdp_guard_bpf, o, owner);
+	err = DP_OPEN_LOAD(xdp, xdp_guard_bpf, o, owner);
 	if (err)
 		goto fail;
 	return 0;
