@@ -10,15 +10,14 @@
 static bool any_workload(const struct registry *r, const struct kvs *sel,
 			 const char *ns)
 {
-	size_t i;
+	size_t i, n = r->n_wls;
+	void *const *wls = ns ? registry_ns_workloads(r, ns, &n) : NULL;
 
-	for (i = 0; i < r->n_wls; i++) {
-		const struct workload *w = &r->wls[i];
+	for (i = 0; i < n; i++) {
+		const struct workload *w = wls ? wls[i] : &r->wls[i];
 
 		/* ServiceEntry inline endpoints are not mesh workloads */
 		if (w->obj->kind == K_SERVICE_ENTRY)
-			continue;
-		if (ns && strcmp(w->ns, ns))
 			continue;
 		if (!sel || labels_match(sel, w->labels))
 			return true;

@@ -19,11 +19,12 @@ static bool can_select(const struct service *s)
 static bool subset_selects(const struct registry *r, const struct service *s,
 			   const struct subset *ss)
 {
-	size_t i;
+	size_t i, n;
+	void *const *wls = registry_ns_workloads(r, s->ns, &n);
 
-	for (i = 0; i < r->n_wls; i++)
-		if (registry_selects(s, &r->wls[i]) &&
-		    registry_labels_match(&ss->labels, &r->wls[i]))
+	for (i = 0; i < n; i++)
+		if (registry_selects(s, wls[i]) &&
+		    registry_labels_match(&ss->labels, wls[i]))
 			return true;
 	return false;
 }

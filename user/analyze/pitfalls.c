@@ -29,10 +29,12 @@ const struct service *pit_service(struct pit *p, const char *host,
 size_t pit_pool(const struct pit *p, const struct service *s,
 		const struct kvs *subset)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, n_wls;
+	void *const *wls = s ? registry_ns_workloads(&p->reg, s->ns, &n_wls) :
+			       NULL;
 
-	for (i = 0; s && i < p->reg.n_wls; i++) {
-		const struct workload *w = &p->reg.wls[i];
+	for (i = 0; s && i < n_wls; i++) {
+		const struct workload *w = wls[i];
 
 		if (registry_selects(s, w) &&
 		    (!subset || labels_match(subset, w->labels)))
@@ -45,12 +47,13 @@ size_t pit_selected(const struct pit *p, const char *ns, const struct kvs *sel,
 		    const struct workload **out, size_t max)
 {
 	static const struct kvs none;
-	size_t i, n = 0;
+	size_t i, n = 0, n_wls;
+	void *const *wls = registry_ns_workloads(&p->reg, ns, &n_wls);
 
-	for (i = 0; i < p->reg.n_wls; i++) {
-		const struct workload *w = &p->reg.wls[i];
+	for (i = 0; i < n_wls; i++) {
+		const struct workload *w = wls[i];
 
-		if (w->obj->kind == K_SERVICE_ENTRY || strcmp(w->ns, ns))
+		if (w->obj->kind == K_SERVICE_ENTRY)
 			continue;
 		if (!labels_match(sel ? sel : &none, w->labels ? w->labels : &none))
 			continue;
@@ -131,18 +134,22 @@ bool pit_ap_selects_host(struct pit *p, const struct object *o,
 	const struct service *s = registry_service(&p->reg, fqdn);
 	const char *ns = s ? s->ns : fqdn_ns(p, fqdn), *app;
 	bool root = !strcmp(o->ns, p->c->root_ns);
-	size_t i;
+	size_t i, n;
 
 	if (!ns || (strcmp(ns, o->ns) && !root))
 		return false;
 	if (!ap->selector.match_labels.n)
 		return !ap->target_ref.at && !ap->target_refs.n;
 	if (s && pit_pool(p, s, NULL)) {
-		for (i = 0; i < p->reg.n_wls; i++)
-			if (registry_selects(s, &p->reg.wls[i]) &&
-			    labels_match(&ap->selector.match_labels,
-					 p->reg.wls[i].labels))
+		void *const *wls = registry_ns_workloads(&p->reg, s->ns, &n);
+
+		for (i = 0; i < n; i++) {
+			const struct workload *w = wls[i];
+
+			if (registry_selects(s, w) &&
+			    labels_match(&ap->selector.match_labels, w->labels))
 				return true;
+		}
 		return false;
 	}
 	app = kvs_get(&ap->selector.match_labels, "app");

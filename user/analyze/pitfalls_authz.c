@@ -320,15 +320,17 @@ policy_port(struct pit *p, const struct object *o, bool (*want)(const char *),
 	    const struct service **svc)
 {
 	const struct ap_spec *ap = obj_ap(o);
-	size_t i, j, k;
+	size_t i, j, k, n_svcs, n_wls;
+	void *const *svcs = registry_ns_services(&p->reg, o->ns, &n_svcs);
+	void *const *wls = registry_ns_workloads(&p->reg, o->ns, &n_wls);
 
-	for (i = 0; i < p->reg.n_svcs; i++) {
-		const struct service *s = &p->reg.svcs[i];
+	for (i = 0; i < n_svcs; i++) {
+		const struct service *s = svcs[i];
 
-		if (s->se || strcmp(s->ns, o->ns))
+		if (s->se)
 			continue;
-		for (j = 0; j < p->reg.n_wls; j++) {
-			const struct workload *w = &p->reg.wls[j];
+		for (j = 0; j < n_wls; j++) {
+			const struct workload *w = wls[j];
 
 			if (!registry_selects(s, w) ||
 			    !labels_match(&ap->selector.match_labels, w->labels))

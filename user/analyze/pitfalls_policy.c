@@ -298,13 +298,15 @@ static size_t region_len(const char *loc)
 static const char *other_region(const struct pit *p, const struct service *s,
 				const char **first)
 {
-	size_t i;
+	size_t i, n;
+	void *const *wls = registry_ns_workloads(&p->reg, s->ns, &n);
 
 	*first = NULL;
-	for (i = 0; i < p->reg.n_wls; i++) {
-		const char *l = p->reg.wls[i].locality;
+	for (i = 0; i < n; i++) {
+		const struct workload *w = wls[i];
+		const char *l = w->locality;
 
-		if (!l || !registry_selects(s, &p->reg.wls[i]))
+		if (!l || !registry_selects(s, w))
 			continue;
 		if (!*first)
 			*first = l;
