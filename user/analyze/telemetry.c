@@ -4,6 +4,7 @@
  * LightstepAnalyzer (IST0002). Telemetry resolves to one resource per
  * workload; ties or empty provider lists make the result undefined or void. */
 #include "common.h"
+#include "../model/objindex.h"
 
 #include <string.h>
 
@@ -59,21 +60,35 @@ static void not_found(struct config *c, struct object *o)
 						&t->selector.match_labels)));
 }
 
-/* IST0159 for each Telemetry selecting <w> when more than one does. */
-static void conflicts(struct config *c, const struct workload *w)
+/* A Telemetry with a selector (a workload only meets those of its own
+ * namespace, see selects()). */
+static bool selector_tel(const struct object *o)
 {
-	const char **v = arena_alloc(&c->arena, (c->n + 1) * sizeof(*v));
-	const char *names;
-	size_t n = 0;
+	return o->spec && has_selector(obj_tel(o));
+}
 
-	for_each_any(c, o, K_TELEMETRY)
-		if (has_selector(obj_tel(o)) && selects(o, w))
+/* IST0159 for each Telemetry selecting <w> when more than one does; <v>
+ * has room for a name per Telemetry. */
+static void conflicts(struct config *c, const struct workload *w,
+		      const char **v)
+{
+	size_t i, n = 0, n_tel;
+	void *const *tel = config_ns_objects(c, K_TELEMETRY, w->ns, &n_tel);
+	const char *names;
+
+	for (i = 0; i < n_tel; i++) {
+		const struct object *o = tel[i];
+
+		if (selector_tel(o) && selects(o, w))
 			v[n++] = o->meta.name ? o->meta.name : "";
+	}
 	if (n < 2)
 		return;
 	names = an_join_sorted(&c->arena, v, n, " ", false);
-	for_each_any(c, o, K_TELEMETRY) {
-		if (!has_selector(obj_tel(o)) || !selects(o, w))
+	for (i = 0; i < n_tel; i++) {
+		struct object *o = tel[i];
+
+		if (!selector_tel(o) || !selects(o, w))
 			continue;
 		diag_add(&c->diag, "IST0159", SEV_ERROR, o,
 			 obj_tel(o)->selector.match_labels.at,
@@ -87,26 +102,34 @@ static void conflicts(struct config *c, const struct workload *w)
 	}
 }
 
+static bool selects_any(const struct registry *r, const struct object *tel)
+{
+	size_t i, n;
+	void *const *wls = registry_ns_workloads(r, tel->ns, &n);
+
+	for (i = 0; i < n; i++)
+		if (selects(tel, wls[i]))
+			return true;
+	return false;
+}
+
 void analyze_telemetry_selectors(struct config *c)
 {
 	struct registry r;
-	size_t i;
+	const char **v;
+	size_t i, n_tel = 0;
 
 	if (!an_workloads_known(c))
 		return;
 	registry_build_all(&r, c);
 	for_each_any(c, o, K_TELEMETRY) {
-		bool found = false;
-
-		if (!has_selector(obj_tel(o)))
-			continue;
-		for (i = 0; i < r.n_wls && !found; i++)
-			found = selects(o, &r.wls[i]);
-		if (!found)
+		n_tel++;
+		if (has_selector(obj_tel(o)) && !selects_any(&r, o))
 			not_found(c, o);
 	}
+	v = arena_alloc(&c->arena, (n_tel + 1) * sizeof(*v));
 	for (i = 0; i < r.n_wls; i++)
-		conflicts(c, &r.wls[i]);
+		conflicts(c, &r.wls[i], v);
 }
 
 static bool namespace_wide(const struct telemetry_spec *t)

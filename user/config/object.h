@@ -73,6 +73,9 @@ struct config {
 	struct mesh_config mesh;    /* merged MeshConfig (defaults if none) */
 	const struct object *mesh_obj;
 	size_t n_files;
+	/* objects by kind and namespace (user/model/objindex.c), a cache
+	 * built on first use */
+	struct obj_index *index;
 };
 
 void config_init(struct config *c);
