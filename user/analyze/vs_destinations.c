@@ -97,42 +97,50 @@ void analyze_vs_destination_hosts(struct config *c)
 
 /* Istio keys subsets by (namespace, name) parsed from the host: a
  * "name.ns.svc.cluster.local" FQDN names its own namespace, any other host
- * is taken as a name in the resource's namespace. */
-static void subset_key(const char *host, const char *ns, const char **kns,
-		       const char **kname, struct arena *a)
+ * is taken as a name in the resource's namespace. The key is the pair
+ * written as "<length of ns>:<ns><name>", which no other pair writes. */
+static const char *subset_key(struct arena *a, const char *host,
+			      const char *ns)
 {
 	static const char suffix[] = ".svc.cluster.local";
 	size_t n = strlen(host), m = sizeof(suffix) - 1;
 	const char *dot;
 
-	*kns = ns;
-	*kname = host;
 	if (n <= m || strcmp(host + n - m, suffix))
-		return;
+		return arena_printf(a, "%zu:%s%s", strlen(ns), ns, host);
 	/* greedy like Istio's regexp: the namespace is the last label */
 	for (dot = host + n - m - 1; dot > host && *dot != '.'; dot--)
 		;
 	if (dot <= host || dot == host + n - m - 1)
-		return;
-	*kname = arena_strndup(a, host, (size_t)(dot - host));
-	*kns = arena_strndup(a, dot + 1, (size_t)(host + n - m - dot - 1));
+		return arena_printf(a, "%zu:%s%s", strlen(ns), ns, host);
+	n = (size_t)(host + n - m - dot - 1);
+	return arena_printf(a, "%zu:%.*s%.*s", n, (int)n, dot + 1,
+			    (int)(dot - host), host);
 }
 
-static bool subset_defined(struct config *c, const char *host, const char *ns,
-			   const char *subset)
+/* Every DestinationRule (valid or not, as istioctl) by subset key. */
+static void index_drs(struct config *c, struct hmap *drs)
 {
-	const char *vns, *vname;
-
-	subset_key(host, ns, &vns, &vname, &c->arena);
+	hmap_init(drs, &c->arena);
 	for_each_any(c, o, K_DESTINATION_RULE) {
 		const struct dr_spec *dr = obj_dr(o);
-		const char *dns, *dname;
+
+		hmap_push(drs, subset_key(&c->arena, dr->host ? dr->host : "",
+					  o->ns), o);
+	}
+}
+
+static bool subset_defined(struct config *c, const struct hmap *drs,
+			   const char *host, const char *ns,
+			   const char *subset)
+{
+	size_t j, n;
+	void *const *v = hmap_list(drs, subset_key(&c->arena, host, ns), &n);
+
+	for (j = 0; j < n; j++) {
+		const struct dr_spec *dr = obj_dr(v[j]);
 		size_t i;
 
-		subset_key(dr->host ? dr->host : "", o->ns, &dns, &dname,
-			   &c->arena);
-		if (strcmp(dns, vns) || strcmp(dname, vname))
-			continue;
 		for (i = 0; i < dr->subsets.n; i++)
 			if (dr->subsets.v[i].name &&
 			    !strcmp(dr->subsets.v[i].name, subset))
@@ -149,7 +157,7 @@ static void check_subset(struct config *c, struct object *vs,
 	const struct ynode *at = ynode_get(d->at, "subset");
 
 	if (!d->subset || !*d->subset ||
-	    subset_defined(c, host, vs->ns, d->subset))
+	    subset_defined(c, ctx, host, vs->ns, d->subset))
 		return;
 	diag_add(&c->diag, "IST0101", SEV_ERROR, vs, at ? at : ad->at,
 		 arena_printf(&c->arena, "%s.subset", ad->path),
@@ -165,6 +173,9 @@ static void check_subset(struct config *c, struct object *vs,
 
 void analyze_vs_destination_rules(struct config *c)
 {
+	struct hmap drs;
+
+	index_drs(c, &drs);
 	for_each_any(c, o, K_VIRTUAL_SERVICE)
-		an_each_destination(c, o, check_subset, NULL);
+		an_each_destination(c, o, check_subset, &drs);
 }
