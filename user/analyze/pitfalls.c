@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
+static void index_inference(struct pit *p);
+
 void analyze_pitfalls(struct config *c)
 {
 	struct pit p = { .c = c };
 
 	registry_build(&p.reg, c);
+	index_inference(&p);
 	pit_routes(&p);
 	pit_authz(&p);
 	pit_mtls(&p);
@@ -92,27 +95,33 @@ static const char *uri_text(const struct string_match *m)
 	return m->prefix ? m->prefix : m->exact ? m->exact : m->regex;
 }
 
-static bool vs_targets_inference(struct pit *p, const struct object *o,
-				 const char *fqdn)
+/* The FQDNs routes with an inference path send to, once for all the
+ * pit_inference_host questions. */
+static void index_inference(struct pit *p)
 {
-	const struct vs_spec *vs = obj_vs(o);
 	size_t i, j, k;
 
-	for (i = 0; i < vs->http.n; i++) {
-		const struct http_route *r = &vs->http.v[i];
-		bool inf = false;
+	hmap_init(&p->inference, &p->c->arena);
+	for_each_obj(p->c, o, K_VIRTUAL_SERVICE) {
+		const struct vs_spec *vs = obj_vs(o);
 
-		for (j = 0; j < r->match.n; j++)
-			inf |= pit_inference_path(uri_text(&r->match.v[j].uri));
-		for (k = 0; inf && k < r->route.n; k++) {
-			const char *h = r->route.v[k].destination.host;
+		for (i = 0; i < vs->http.n; i++) {
+			const struct http_route *r = &vs->http.v[i];
+			bool inf = false;
 
-			if (h && !strcmp(registry_fqdn(&p->c->arena, &p->reg, h,
-						       o->ns), fqdn))
-				return true;
+			for (j = 0; j < r->match.n; j++)
+				inf |= pit_inference_path(uri_text(&r->match.v[j].uri));
+			for (k = 0; inf && k < r->route.n; k++) {
+				const char *h = r->route.v[k].destination.host;
+
+				if (h)
+					*hmap_slot(&p->inference,
+						   registry_fqdn(&p->c->arena,
+								 &p->reg, h,
+								 o->ns)) = o;
+			}
 		}
 	}
-	return false;
 }
 
 /* Namespace of a mesh-internal FQDN "name.ns.svc.<domain>", else NULL. */
@@ -123,6 +132,18 @@ static const char *fqdn_ns(struct pit *p, const char *fqdn)
 	if (!b || strncmp(b, ".svc.", 5))
 		return NULL;
 	return arena_strndup(&p->c->arena, a + 1, (size_t)(b - a - 1));
+}
+
+bool pit_host_aps(struct pit *p, const char *fqdn, struct obj_iter *it)
+{
+	const struct service *s = registry_service(&p->reg, fqdn);
+	const char *ns = s ? s->ns : fqdn_ns(p, fqdn);
+
+	/* pit_ap_selects_host: only policies of that namespace or the root */
+	if (!ns)
+		return false;
+	obj_iter_ns(it, p->c, K_AUTHORIZATION_POLICY, ns, p->c->root_ns);
+	return true;
 }
 
 /* Kubernetes convention when no workload is loaded: a service's pods carry
@@ -175,12 +196,18 @@ static bool ap_names_inference(const struct ap_spec *ap)
 
 bool pit_inference_host(struct pit *p, const char *fqdn)
 {
-	for_each_obj(p->c, o, K_VIRTUAL_SERVICE)
-		if (vs_targets_inference(p, o, fqdn))
-			return true;
-	for_each_obj(p->c, o, K_AUTHORIZATION_POLICY) {
+	struct obj_iter it;
+	const struct object *o;
+
+	if (hmap_get(&p->inference, fqdn))
+		return true;
+	if (!pit_host_aps(p, fqdn, &it))
+		return false;
+	while ((o = obj_iter_next(&it))) {
 		const struct ap_spec *ap = obj_ap(o);
 
+		if (o->invalid)
+			continue;
 		if ((!ap->action.set || ap->action.v == AP_ALLOW) &&
 		    ap->selector.match_labels.n && ap_names_inference(ap) &&
 		    pit_ap_selects_host(p, o, fqdn))

@@ -6,11 +6,18 @@
 #define IM_PITFALLS_H
 
 #include "../model/model.h"
+#include "../model/objindex.h"
 #include "analyze.h"
 
 struct pit {
 	struct config *c;
 	struct registry reg;
+	/* FQDNs a route with an inference path sends to (pitfalls.c) */
+	struct hmap inference;
+	/* FQDN -> the oldest mesh VirtualService for it (pitfalls_routes.c) */
+	struct hmap vs_owners;
+	/* "ns/fqdn" -> DestinationRules for it, load order (pitfalls_policy.c) */
+	struct hmap drs;
 };
 
 /* the topics, in the order they run */
@@ -44,6 +51,10 @@ bool pit_inference_host(struct pit *p, const char *fqdn);
  * app=<name> convention when none is loaded). */
 bool pit_ap_selects_host(struct pit *p, const struct object *ap,
 			 const char *fqdn);
+/* Sets <it> to the AuthorizationPolicies that can select workloads of
+ * <fqdn> (its namespace's and the root namespace's), in load order;
+ * false when <fqdn> names no namespace, so that none can. */
+bool pit_host_aps(struct pit *p, const char *fqdn, struct obj_iter *it);
 
 /* "1.5s", "300s", "100ms" (arena) */
 const char *pit_dur(struct pit *p, int64_t ns);

@@ -221,11 +221,13 @@ static bool egress_gateway(const struct ap_spec *ap)
 static bool host_external(struct pit *p, const char *h)
 {
 	const struct service *s;
-	size_t i;
+	size_t i, n;
+	void *const *v = registry_host_services(&p->reg, h, &n);
 
-	for (i = 0; i < p->reg.n_svcs; i++) {
-		s = &p->reg.svcs[i];
-		if (s->se && !strcmp(s->host, h))
+	/* a ServiceEntry for the host says, else a Service */
+	for (i = 0; i < n; i++) {
+		s = v[i];
+		if (s->se)
 			return s->external;
 	}
 	s = registry_service(&p->reg, h);
@@ -473,11 +475,16 @@ static void check_grpc_denied(struct pit *p, const struct object *o)
 
 static bool host_has_boundary(struct pit *p, const char *fqdn)
 {
-	for_each_obj(p->c, o, K_AUTHORIZATION_POLICY) {
+	struct obj_iter it;
+	const struct object *o;
+
+	if (!pit_host_aps(p, fqdn, &it))
+		return false;
+	while ((o = obj_iter_next(&it))) {
 		const struct ap_spec *ap = obj_ap(o);
 
-		if (is_allow(ap) && !dry_run(o) && ap_checks_identity(ap) &&
-		    pit_ap_selects_host(p, o, fqdn))
+		if (!o->invalid && is_allow(ap) && !dry_run(o) &&
+		    ap_checks_identity(ap) && pit_ap_selects_host(p, o, fqdn))
 			return true;
 	}
 	return false;
@@ -486,10 +493,15 @@ static bool host_has_boundary(struct pit *p, const char *fqdn)
 /* The policy that draws a boundary in <ns>, if any. */
 static const struct object *ns_boundary(struct pit *p, const char *ns)
 {
-	for_each_obj(p->c, o, K_AUTHORIZATION_POLICY) {
+	size_t i, n;
+	void *const *v = config_ns_objects(p->c, K_AUTHORIZATION_POLICY, ns,
+					   &n);
+
+	for (i = 0; i < n; i++) {
+		const struct object *o = v[i];
 		const struct ap_spec *ap = obj_ap(o);
 
-		if (!strcmp(o->ns, ns) && is_allow(ap) && !dry_run(o) &&
+		if (!o->invalid && is_allow(ap) && !dry_run(o) &&
 		    ap->selector.match_labels.n && ap_checks_identity(ap))
 			return o;
 	}
