@@ -19,21 +19,42 @@ struct dr_group {
 	const struct object *tp; /* whose top-level trafficPolicy is used */
 };
 
+/* Key of the DestinationRules of namespace <ns> for host <fqdn>; the
+ * length prefix keeps any two pairs apart. */
+static const char *dr_key(struct pit *p, const char *ns, const char *fqdn)
+{
+	return arena_printf(&p->c->arena, "%zu:%s%s", strlen(ns), ns, fqdn);
+}
+
+/* Every valid DestinationRule with a host, by namespace and FQDN, in
+ * load order: a group is then one lookup instead of a scan. */
+static void index_drs(struct pit *p)
+{
+	hmap_init(&p->drs, &p->c->arena);
+	for_each_obj(p->c, o, K_DESTINATION_RULE) {
+		const char *h = obj_dr(o)->host;
+
+		if (h)
+			hmap_push(&p->drs, dr_key(p, o->ns, registry_fqdn(
+					  &p->c->arena, &p->reg, h, o->ns)), o);
+	}
+}
+
 static void group_for(struct pit *p, const struct object *o,
 		      struct dr_group *g)
 {
 	const char *fq = registry_fqdn(&p->c->arena, &p->reg, obj_dr(o)->host,
 				       o->ns);
-	size_t i, j;
+	size_t i, j, k, n;
+	void *const *v = hmap_list(&p->drs, dr_key(p, o->ns, fq), &n);
 
 	memset(g, 0, sizeof(*g));
 	g->fqdn = fq;
-	for_each_obj(p->c, q, K_DESTINATION_RULE) {
+	for (k = 0; k < n; k++) {
+		const struct object *q = v[k];
 		const struct dr_spec *d = obj_dr(q);
 
-		if (d->workload_selector.at || strcmp(q->ns, o->ns) || !d->host ||
-		    strcmp(registry_fqdn(&p->c->arena, &p->reg, d->host, q->ns),
-			   fq) || g->n == MAX_GROUP)
+		if (d->workload_selector.at || g->n == MAX_GROUP)
 			continue;
 		for (i = g->n; i > 0 && model_older(q, g->v[i - 1]); i--)
 			g->v[i] = g->v[i - 1];
@@ -324,14 +345,17 @@ static void check_failover(struct pit *p, const struct service *s)
 	struct dr_group g;
 	const struct locality_lb *ll;
 
+	size_t n;
+	void *const *drs;
+
 	if (!b)
 		return;
-	for_each_obj(p->c, o, K_DESTINATION_RULE)
-		if (!tp && !strcmp(o->ns, s->ns)) {
-			group_for(p, o, &g);
-			if (!strcmp(g.fqdn, s->host))
-				tp = g.tp ? g.tp : o;
-		}
+	/* the first DestinationRule of its namespace for the host */
+	drs = hmap_list(&p->drs, dr_key(p, s->ns, s->host), &n);
+	if (n) {
+		group_for(p, drs[0], &g);
+		tp = g.tp ? g.tp : drs[0];
+	}
 	if (tp && obj_dr(tp)->traffic_policy.outlier_detection.at)
 		return;
 	ll = tp ? &obj_dr(tp)->traffic_policy.load_balancer.locality_lb_setting : NULL;
@@ -367,21 +391,44 @@ static bool locality_matches(const char *pat, const char *loc)
 	}
 }
 
-static void check_distribute(struct pit *p, const struct object *o)
+/* The distinct localities of the loaded workloads. */
+struct localities {
+	const char **v;
+	size_t n;
+};
+
+static void collect_localities(struct pit *p, struct localities *l)
+{
+	struct hmap seen;
+	size_t i;
+
+	hmap_init(&seen, &p->c->arena);
+	l->n = 0;
+	l->v = arena_alloc(&p->c->arena, (p->reg.n_wls + 1) * sizeof(*l->v));
+	for (i = 0; i < p->reg.n_wls; i++) {
+		const char *loc = p->reg.wls[i].locality;
+		void **slot = loc ? hmap_slot(&seen, loc) : NULL;
+
+		if (slot && !*slot) {
+			*slot = (void *)loc;
+			l->v[l->n++] = loc;
+		}
+	}
+}
+
+static void check_distribute(struct pit *p, const struct object *o,
+			     const struct localities *locs)
 {
 	const struct locality_lb *ll =
 		&obj_dr(o)->traffic_policy.load_balancer.locality_lb_setting;
 	size_t i, j;
-	bool any = false, hit;
+	bool hit;
 
-	for (j = 0; j < p->reg.n_wls; j++)
-		any |= p->reg.wls[j].locality != NULL;
-	for (i = 0; any && i < ll->distribute.n; i++) {
+	for (i = 0; locs->n && i < ll->distribute.n; i++) {
 		const char *from = ll->distribute.v[i].from;
 
-		for (j = 0, hit = false; from && j < p->reg.n_wls; j++)
-			hit |= p->reg.wls[j].locality &&
-			       locality_matches(from, p->reg.wls[j].locality);
+		for (j = 0, hit = false; from && j < locs->n; j++)
+			hit |= locality_matches(from, locs->v[j]);
 		if (!from || hit)
 			continue;
 		diag_add(&p->c->diag, "IM1061", SEV_WARNING, o,
@@ -396,9 +443,12 @@ static void check_distribute(struct pit *p, const struct object *o)
 
 void pit_policy(struct pit *p)
 {
+	struct localities locs;
 	struct dr_group g;
 	size_t i;
 
+	index_drs(p);
+	collect_localities(p, &locs);
 	for_each_obj(p->c, o, K_DESTINATION_RULE) {
 		const struct dr_spec *d = obj_dr(o);
 		char where[64];
@@ -418,7 +468,7 @@ void pit_policy(struct pit *p)
 			check_port_replaces(p, o, &d->subsets.v[i].traffic_policy,
 					    where);
 		}
-		check_distribute(p, o);
+		check_distribute(p, o, &locs);
 	}
 	for (i = 0; i < p->reg.n_svcs; i++)
 		if (!p->reg.svcs[i].se)

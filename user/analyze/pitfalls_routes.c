@@ -357,23 +357,31 @@ static void report_dropped_route(struct pit *p, const struct object *o,
 		 route_summary(p, r));
 }
 
-static const struct object *vs_owner(struct pit *p, const char *fqdn)
+/* The oldest mesh VirtualService of every host, in one pass. */
+static void index_owners(struct pit *p)
 {
-	const struct object *best = NULL;
 	size_t i;
 
+	hmap_init(&p->vs_owners, &p->c->arena);
 	for_each_obj(p->c, o, K_VIRTUAL_SERVICE) {
 		const struct vs_spec *vs = obj_vs(o);
 
 		if (!vs_on_mesh(vs))
 			continue;
-		for (i = 0; i < vs->hosts.n; i++)
-			if (!strcmp(registry_fqdn(&p->c->arena, &p->reg,
-						  vs->hosts.v[i], o->ns), fqdn) &&
-			    (!best || model_older(o, best)))
-				best = o;
+		for (i = 0; i < vs->hosts.n; i++) {
+			const char *fq = registry_fqdn(&p->c->arena, &p->reg,
+						       vs->hosts.v[i], o->ns);
+			void **best = fq ? hmap_slot(&p->vs_owners, fq) : NULL;
+
+			if (best && (!*best || model_older(o, *best)))
+				*best = o;
+		}
 	}
-	return best;
+}
+
+static const struct object *vs_owner(struct pit *p, const char *fqdn)
+{
+	return hmap_get(&p->vs_owners, fqdn);
 }
 
 static void check_dropped_vs(struct pit *p, const struct object *o)
@@ -399,6 +407,7 @@ void pit_routes(struct pit *p)
 {
 	size_t i;
 
+	index_owners(p);
 	for_each_obj(p->c, o, K_VIRTUAL_SERVICE) {
 		const struct vs_spec *vs = obj_vs(o);
 
