@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "objindex.h"
 
 const char *const l4_fate_names[] = { "as-written", "dropped", "stripped",
 				      NULL };
@@ -186,19 +187,20 @@ static bool ref_targets(const struct registry *r, const struct target_ref *t,
 			const char *pol_ns, const struct workload *w)
 {
 	const char *ns = t->namespace_ ? t->namespace_ : pol_ns;
-	size_t i;
+	size_t i, n;
+	void *const *svcs;
 
 	if (!w || !t->name || !t->kind)
 		return false;
 	/* Gateways are not workloads of this dataplane */
 	if (strcmp(t->kind, "Service") && strcmp(t->kind, "ServiceEntry"))
 		return false;
-	for (i = 0; i < r->n_svcs; i++) {
-		const struct service *s = &r->svcs[i];
+	svcs = registry_ns_services(r, ns, &n);
+	for (i = 0; i < n; i++) {
+		const struct service *s = svcs[i];
 
 		if (!s->obj || strcmp(s->obj->kind_name, t->kind) ||
-		    !s->obj->meta.name || strcmp(s->obj->meta.name, t->name) ||
-		    strcmp(s->ns, ns))
+		    !s->obj->meta.name || strcmp(s->obj->meta.name, t->name))
 			continue;
 		if (registry_selects(s, w))
 			return true;
@@ -270,20 +272,26 @@ void resolve_authz(const struct config *c, const struct registry *r,
 		   const struct workload *w, struct authz_eff *out)
 {
 	static const struct kvs no_labels;
+	struct obj_iter it;
+	const struct object *o;
 	size_t k;
 
 	memset(out, 0, sizeof(*out));
 	if (!labels)
 		labels = &no_labels;
-	for_each_obj(c, o, K_AUTHORIZATION_POLICY)
-		out->n += ap_applies(c, r, o, ns, labels, w);
+	/* ap_applies: policies of other namespaces never do */
+	obj_iter_ns(&it, c, K_AUTHORIZATION_POLICY, ns, c->root_ns);
+	while ((o = obj_iter_next(&it)))
+		out->n += !o->invalid && ap_applies(c, r, o, ns, labels, w);
 	out->v = arena_alloc(a, (out->n + 1) * sizeof(*out->v));
 	out->n = 0;
 	for (k = 0; k < 4; k++) {
-		for_each_obj(c, o, K_AUTHORIZATION_POLICY) {
+		obj_iter_ns(&it, c, K_AUTHORIZATION_POLICY, ns, c->root_ns);
+		while ((o = obj_iter_next(&it))) {
 			struct ap_eff *e;
 
-			if (ap_action_of(obj_ap(o)) != eval_order[k] ||
+			if (o->invalid ||
+			    ap_action_of(obj_ap(o)) != eval_order[k] ||
 			    !ap_applies(c, r, o, ns, labels, w))
 				continue;
 			e = &out->v[out->n++];

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "objindex.h"
 
 const char *const pa_level_names[] = { "default", "mesh", "namespace",
 				       "workload", NULL };
@@ -120,14 +121,20 @@ void resolve_mtls(const struct config *c, struct arena *a, const char *ns,
 		  const struct kvs *labels, struct mtls_eff *out)
 {
 	static const struct kvs no_labels;
+	struct obj_iter it;
+	const struct object *o;
 
 	memset(out, 0, sizeof(*out));
 	out->mode = MTLS_PERMISSIVE;
 	if (!labels)
 		labels = &no_labels;
-	for_each_obj(c, o, K_PEER_AUTHENTICATION) {
+	/* pa_level_for: a policy of any other namespace never applies */
+	obj_iter_ns(&it, c, K_PEER_AUTHENTICATION, ns, c->root_ns);
+	while ((o = obj_iter_next(&it))) {
 		bool root_sel;
 
+		if (o->invalid)
+			continue;
 		switch (pa_level_for(c, o, ns, labels, &root_sel)) {
 		case PA_WORKLOAD:
 			keep_oldest(a, out, &out->workload, o);
