@@ -129,7 +129,15 @@ unit: $(OUT)/tests/unit
 demo: all
 	@OUT=$(OUT) tools/demo.sh
 
-bench: all
+# Helpers of tools/bench-l4.sh: tools/bench/NAME.c -> $(OUT)/bench/NAME.
+BENCH_BINS := $(patsubst tools/bench/%.c,$(OUT)/bench/%,$(wildcard tools/bench/*.c))
+
+$(OUT)/bench/%: tools/bench/%.c $(OUT)/libinfermesh.a
+	$(call msg,BINARY,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< $(OUT)/libinfermesh.a $(LDLIBS) -o $@
+
+bench: all $(BENCH_BINS)
 	@OUT=$(OUT) tools/bench.sh
 
 fmt:
