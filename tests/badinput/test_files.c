@@ -117,6 +117,30 @@ static void many_list_items(void)
 	free(text);
 }
 
+/* Millions of findings took minutes and gigabytes to print: a file stops
+ * being read after 10,000, and schema errors stop being reported (still
+ * counted) after 100,000 in all. */
+static void findings_are_bounded(void)
+{
+	char *text = repeat("", "a\n---\n", 30000, "");
+	struct config *c = unit_load(text);
+	const struct finding *f;
+
+	free(text);
+	f = expect_code(c, "IM0013", 20003, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->msg, "remaining 19999 documents"));
+	CU_ASSERT_EQUAL(unit_count_code(c, "IM0103"), 10001);
+	unit_free(c);
+	text = repeat("apiVersion: v1\nkind: Service\n"
+		      "metadata: {name: s, namespace: n}\nspec:\n  clusterIPs: [",
+		      "1,", 150000, "1]\n");
+	c = unit_load(text);
+	free(text);
+	CU_ASSERT_EQUAL(unit_count_code(c, "IST0106"), 100000);
+	CU_ASSERT_TRUE(unit_obj(c, K_SERVICE, "s")->invalid);
+	unit_free(c);
+}
+
 /* Two links back to the top used to make the walk visit 2^16 directories,
  * loading every file each time; a link to itself was skipped silently. */
 static void symlink_loops(void)
@@ -284,6 +308,7 @@ UNIT_SUITE(badinput_files)
 	UNIT_TEST(s, not_an_object);
 	UNIT_TEST(s, long_scalar);
 	UNIT_TEST(s, many_list_items);
+	UNIT_TEST(s, findings_are_bounded);
 	UNIT_TEST(s, symlink_loops);
 	UNIT_TEST(s, unreadable_paths);
 	UNIT_TEST(s, json_file);

@@ -181,6 +181,9 @@ static void load_typed(struct config *c, struct object *o,
 
 static void load_doc(struct config *c, const struct ynode *doc);
 
+/* Findings from one file after which its remaining documents are skipped. */
+#define LOAD_MAX_FINDINGS 10000
+
 /* kubectl get -o yaml prints `kind: List` with the objects in items. */
 static void load_list(struct config *c, const struct ynode *doc)
 {
@@ -254,7 +257,7 @@ static void load_doc(struct config *c, const struct ynode *doc)
 
 static void load_docs(struct config *c, struct ydocs *docs, const char *file)
 {
-	size_t i;
+	size_t i, before = c->diag.n;
 
 	if (!docs->n) {
 		struct finding *f = diag_add(&c->diag, "IM0010", SEV_WARNING, NULL,
@@ -264,8 +267,26 @@ static void load_docs(struct config *c, struct ydocs *docs, const char *file)
 		f->file = file;
 		f->line = f->col = 1;
 	}
-	for (i = 0; i < docs->n; i++)
+	for (i = 0; i < docs->n; i++) {
 		load_doc(c, docs->docs[i]);
+		/* a 32 MiB file of "a\n---\n" gave 5.5 million findings,
+		 * 10 GB and minutes of output: past a point, more of the
+		 * same helps no one */
+		if (c->diag.n - before > LOAD_MAX_FINDINGS && i + 1 < docs->n) {
+			const struct ynode *next = docs->docs[i + 1];
+			struct finding *f = diag_add(&c->diag, "IM0013", SEV_ERROR,
+						     NULL, next, NULL,
+						     "fix the findings above first",
+						     "more than %d findings in this "
+						     "file; its remaining %zu "
+						     "documents were not read",
+						     LOAD_MAX_FINDINGS,
+						     docs->n - i - 1);
+
+			f->file = file;
+			break;
+		}
+	}
 	free(docs->docs);
 }
 

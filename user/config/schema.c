@@ -97,9 +97,21 @@ static void path_key(char *dst, const char *base, const char *key)
 	snprintf(dst, PATH_MAX_LEN, "%s[%s]", base, key);
 }
 
+/* One document can hold a million wrongly typed values (the expansion
+ * limit); reporting each took gigabytes. Past this many findings in all, an
+ * error still makes its object invalid but is no longer reported. */
+#define SCHEMA_MAX_FINDINGS 100000
+
+static bool quiet(const struct decode_ctx *c)
+{
+	return c->d->n >= SCHEMA_MAX_FINDINGS;
+}
+
 static int type_error(struct decode_ctx *c, const struct ynode *n,
 		      const char *path, const char *want)
 {
+	if (quiet(c))
+		return 1;
 	diag_add(c->d, "IST0106", SEV_ERROR, c->obj, n, path, NULL,
 		 "Schema validation error: %s: Invalid type. Expected: %s, "
 		 "given: %s", path, want, ynode_type_name(n));
@@ -109,6 +121,8 @@ static int type_error(struct decode_ctx *c, const struct ynode *n,
 static int value_error(struct decode_ctx *c, const struct ynode *n,
 		       const char *path, const char *fix, const char *why)
 {
+	if (quiet(c))
+		return 1;
 	diag_add(c->d, "IST0106", SEV_ERROR, c->obj, n, path, fix,
 		 "Schema validation error: %s: %s", path, why);
 	return 1;
@@ -149,6 +163,8 @@ static void unknown_field(struct decode_ctx *c, const struct schema *s,
 	size_t i, bd = 3;
 	char fix[160] = "remove it, or check the field name against the Istio API";
 
+	if (quiet(c))
+		return;
 	for (i = 0; i < s->n_fields; i++) {
 		size_t dd = edit_distance(p->key->str, s->fields[i].name);
 

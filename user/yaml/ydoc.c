@@ -158,16 +158,17 @@ static int pair_cmp(const void *x, const void *y)
 static void check_duplicates(struct builder *b, struct ynode *m)
 {
 	struct ypair **v = xrealloc(NULL, (m->n ? m->n : 1) * sizeof(*v));
-	size_t i, n = 0;
+	size_t i, n = 0, shown = 0;
 
 	for (i = 0; i < m->n; i++)
 		if (m->pairs[i].key->type == Y_SCALAR)
 			v[n++] = &m->pairs[i];
 	qsort(v, n, sizeof(*v), pair_cmp);
-	for (i = 1; i < n; i++) {
+	/* the first 100 are enough to act on; the parse stops anyway */
+	for (i = 1; i < n && shown < 100; i++) {
 		const struct ynode *k = v[i]->key;
 
-		if (same_key(v[i - 1]->key, k))
+		if (same_key(v[i - 1]->key, k) && ++shown)
 			fail_at(b, "IM0006", k->line - b->line_base, k->col,
 				"duplicate key \"%s\"; the second value "
 				"would silently replace the first", k->str);
