@@ -126,24 +126,19 @@ static bool in_scope(const struct service *s, const char *scope)
 	return false;
 }
 
-/* The FQDN a service is filed under: SE hosts resolve in the SE's ns. */
-static const char *svc_fqdn(struct config *c, const struct registry *r,
-			    const struct service *s)
-{
-	return s->se ? registry_fqdn(&c->arena, r, s->host, s->ns) : s->host;
-}
-
-/* Istio files both kinds in one map where the Service, added last, wins. */
-static const struct service *scoped(struct config *c, const struct registry *r,
+/* Istio files both kinds in one map where the Service, added last, wins.
+ * The FQDN a service is filed under: SE hosts resolve in the SE's ns. */
+static const struct service *scoped(const struct registry *r,
 				    const char *scope, const char *fqdn)
 {
 	const struct service *found = NULL;
-	size_t i;
+	size_t i, n;
+	void *const *v = registry_fqdn_services(r, fqdn, &n);
 
-	for (i = 0; i < r->n_svcs; i++) {
-		const struct service *s = &r->svcs[i];
+	for (i = 0; i < n; i++) {
+		const struct service *s = v[i];
 
-		if (!in_scope(s, scope) || strcmp(svc_fqdn(c, r, s), fqdn))
+		if (!in_scope(s, scope))
 			continue;
 		if (!s->se)
 			return s;
@@ -158,11 +153,9 @@ static const struct service *wildcard(const struct registry *r,
 	const char *h = host[0] == '*' ? host + 1 : host;
 	size_t i;
 
-	for (i = 0; i < r->n_svcs; i++) {
-		const struct service *s = &r->svcs[i];
+	for (i = 0; i < r->wild_ses.n; i++) {
+		const struct service *s = r->wild_ses.v[i];
 
-		if (!s->se || s->host[0] != '*')
-			continue;
 		if (!in_scope(s, "*") && !in_scope(s, ns))
 			continue;
 		if (has_suffix(h, s->host + 1))
@@ -186,16 +179,16 @@ const struct service *an_visible_service(struct config *c,
 	/* Istio expands even the empty host, so it is simply not found */
 	fqdn = *host ? registry_fqdn(&c->arena, r, host, ns) :
 		       arena_printf(&c->arena, ".%s.svc.%s", ns, r->domain);
-	if ((s = scoped(c, r, "*", fqdn)))
+	if ((s = scoped(r, "*", fqdn)))
 		return s;
 	if (!export_to || !export_to->n) {
-		if ((s = scoped(c, r, ns, fqdn)))
+		if ((s = scoped(r, ns, fqdn)))
 			return s;
 	}
 	for (i = 0; export_to && i < export_to->n; i++) {
 		const char *e = export_to->v[i];
 
-		if ((s = scoped(c, r, strcmp(e, ".") ? e : ns, fqdn)))
+		if ((s = scoped(r, strcmp(e, ".") ? e : ns, fqdn)))
 			return s;
 	}
 	return wildcard(r, ns, host);

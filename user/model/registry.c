@@ -332,12 +332,20 @@ static void build_indexes(struct registry *r, struct config *c)
 	size_t i;
 
 	hmap_init(&r->by_host, &c->arena);
+	hmap_init(&r->by_fqdn, &c->arena);
 	hmap_init(&r->svc_ns, &c->arena);
 	hmap_init(&r->wl_ns, &c->arena);
 	for (i = 0; i < r->n_svcs; i++) {
-		if (r->svcs[i].host)
-			hmap_push(&r->by_host, r->svcs[i].host, &r->svcs[i]);
-		hmap_push(&r->svc_ns, r->svcs[i].ns, &r->svcs[i]);
+		struct service *s = &r->svcs[i];
+
+		if (s->host) {
+			hmap_push(&r->by_host, s->host, s);
+			hmap_push(&r->by_fqdn, s->se ? registry_fqdn(&c->arena,
+					r, s->host, s->ns) : s->host, s);
+		}
+		if (s->se && s->host && s->host[0] == '*')
+			hlist_push(&c->arena, &r->wild_ses, s);
+		hmap_push(&r->svc_ns, s->ns, s);
 	}
 	for (i = 0; i < r->n_wls; i++)
 		hmap_push(&r->wl_ns, r->wls[i].ns, &r->wls[i]);
@@ -447,6 +455,12 @@ void *const *registry_host_services(const struct registry *r,
 				    const char *host, size_t *n)
 {
 	return hmap_list(&r->by_host, host, n);
+}
+
+void *const *registry_fqdn_services(const struct registry *r,
+				    const char *fqdn, size_t *n)
+{
+	return hmap_list(&r->by_fqdn, fqdn, n);
 }
 
 void *const *registry_ns_services(const struct registry *r, const char *ns,

@@ -55,6 +55,8 @@ struct registry {
 	const char *domain; /* cluster domain suffix: "cluster.local" */
 	/* indexes, built with the registry (lookups without a scan) */
 	struct hmap by_host;  /* host -> services, registry order */
+	struct hmap by_fqdn;  /* host resolved in its namespace -> services */
+	struct hlist wild_ses; /* ServiceEntry services of a wildcard host */
 	struct hmap svc_ns;   /* namespace -> services, registry order */
 	struct hmap wl_ns;    /* namespace -> workloads, registry order */
 };
@@ -75,6 +77,10 @@ const struct service *registry_service(const struct registry *r,
  * before ServiceEntries); elements are const struct service *. */
 void *const *registry_host_services(const struct registry *r,
 				    const char *host, size_t *n);
+/* Every service whose host resolves to <fqdn> in the service's namespace
+ * (a ServiceEntry may write a short name), in registry order. */
+void *const *registry_fqdn_services(const struct registry *r,
+				    const char *fqdn, size_t *n);
 /* The services of namespace <ns>, in registry order. */
 void *const *registry_ns_services(const struct registry *r, const char *ns,
 				  size_t *n);

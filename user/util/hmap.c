@@ -91,22 +91,26 @@ void **hmap_slot(struct hmap *m, const char *key)
 	return hmap_slotn(m, key, strlen(key));
 }
 
-void hmap_push(struct hmap *m, const char *key, void *val)
+void hlist_push(struct arena *a, struct hlist *l, void *val)
 {
-	void **slot = hmap_slot(m, key);
-	struct hlist *l = *slot;
-
-	if (!l)
-		*slot = l = arena_alloc(m->a, sizeof(*l));
 	if (l->n == l->cap) {
 		void **v = l->v;
 
 		l->cap = l->cap ? l->cap * 2 : 4;
-		l->v = arena_alloc(m->a, l->cap * sizeof(*l->v));
+		l->v = arena_alloc(a, l->cap * sizeof(*l->v));
 		if (l->n)
 			memcpy(l->v, v, l->n * sizeof(*v));
 	}
 	l->v[l->n++] = val;
+}
+
+void hmap_push(struct hmap *m, const char *key, void *val)
+{
+	void **slot = hmap_slot(m, key);
+
+	if (!*slot)
+		*slot = arena_alloc(m->a, sizeof(struct hlist));
+	hlist_push(m->a, *slot, val);
 }
 
 void **hmap_list(const struct hmap *m, const char *key, size_t *n)

@@ -40,6 +40,8 @@ void *hmap_get(const struct hmap *m, const char *key);
 /* The value slot of <key>, added holding NULL when the key is new. */
 void **hmap_slotn(struct hmap *m, const char *key, size_t len);
 void **hmap_slot(struct hmap *m, const char *key);
+/* Appends <val> to <l> (zeroed to start), growing it in <a>. */
+void hlist_push(struct arena *a, struct hlist *l, void *val);
 /* Multi-map use: appends <val> to the hlist kept as the value of <key>. */
 void hmap_push(struct hmap *m, const char *key, void *val);
 /* The values pushed under <key>; *n is 0 (and NULL returned) if none. */
