@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct hp {
 struct hp_set {
 	struct hp *v;
 	size_t n, cap;
+	struct hmap by_port; /* "port:host" -> entry indexes + 1, in order */
 };
 
 static void push(struct hp_set *s, struct hp e)
@@ -45,8 +47,9 @@ static void add_scope(struct config *c, struct hp_set *s, struct object *o,
 	const struct se_spec *se = obj_se(o);
 	size_t h, p;
 
-	for (p = 0; p < s->n; p++)
-		if (s->v[p].se == o && !strcmp(s->v[p].scope, scope))
+	/* the entries of <o> are the last ones */
+	for (p = s->n; p > 0 && s->v[p - 1].se == o; p--)
+		if (!strcmp(s->v[p - 1].scope, scope))
 			return;
 	for (h = 0; h < se->hosts.n; h++)
 		for (p = 0; p < se->ports.n; p++)
@@ -71,6 +74,22 @@ static void collect(struct config *c, struct hp_set *s)
 		for (i = 0; i < e->n; i++)
 			add_scope(c, s, o, strcmp(e->v[i], ".") ? e->v[i] : o->ns);
 	}
+}
+
+static const char *port_key(struct config *c, const struct hp *e)
+{
+	return arena_printf(&c->arena, "%u:%s", e->port, e->host);
+}
+
+/* Entries by host and port, the only ones same_key() can accept. */
+static void index_entries(struct config *c, struct hp_set *s)
+{
+	size_t i;
+
+	hmap_init(&s->by_port, &c->arena);
+	for (i = 0; i < s->n; i++)
+		hmap_push(&s->by_port, port_key(c, &s->v[i]),
+			  (void *)(uintptr_t)(i + 1));
 }
 
 /* Entries that share key <k>'s host and port, in its scope or exported
@@ -107,34 +126,33 @@ static size_t port_idx(const struct object *o, uint32_t port)
 }
 
 static void report(struct config *c, const struct hp_set *s, const struct hp *k,
-		   struct object **done, size_t *n_done)
+		   bool *done)
 {
-	const char **names = arena_alloc(&c->arena, s->n * sizeof(*names));
-	const char **protos = arena_alloc(&c->arena, s->n * sizeof(*protos));
+	size_t i, j, n = 0, n_grp;
+	void *const *grp = hmap_list(&s->by_port, port_key(c, k), &n_grp);
+	const char **names = arena_alloc(&c->arena, n_grp * sizeof(*names));
+	const char **protos = arena_alloc(&c->arena, n_grp * sizeof(*protos));
 	const char *nstr, *pstr;
 	const struct ynode *at;
-	size_t i, j, n = 0;
 
-	for (i = 0; i < s->n; i++) {
-		if (!same_key(k, &s->v[i]))
+	for (i = 0; i < n_grp; i++) {
+		const struct hp *e = &s->v[(uintptr_t)grp[i] - 1];
+
+		if (!same_key(k, e))
 			continue;
-		names[n] = an_full_name(c, s->v[i].se);
-		protos[n++] = s->v[i].proto;
+		names[n] = an_full_name(c, e->se);
+		protos[n++] = e->proto;
 	}
 	if (distinct(protos, n) < 2)
 		return;
 	pstr = an_join_sorted(&c->arena, protos, n, ", ", true);
 	nstr = an_join_sorted(&c->arena, names, n, ", ", true);
-	for (i = 0; i < s->n; i++) {
-		const struct hp *e = &s->v[i];
+	for (i = 0; i < n_grp; i++) {
+		const struct hp *e = &s->v[(uintptr_t)grp[i] - 1];
 
-		if (!same_key(k, e))
+		if (!same_key(k, e) || done[e->se->seq])
 			continue;
-		for (j = 0; j < *n_done && done[j] != e->se; j++)
-			;
-		if (j < *n_done)
-			continue;
-		done[(*n_done)++] = e->se;
+		done[e->se->seq] = true;
 		j = port_idx(e->se, k->port);
 		at = obj_se(e->se)->ports.v[j].at;
 		diag_add(&c->diag, "IST0177", SEV_WARNING, e->se,
@@ -152,12 +170,13 @@ static void report(struct config *c, const struct hp_set *s, const struct hp *k,
 void analyze_se_conflicting_protocol(struct config *c)
 {
 	struct hp_set s = { 0 };
-	struct object **done;
-	size_t i, n_done = 0;
+	bool *done; /* by object seq: reported once */
+	size_t i;
 
 	collect(c, &s);
-	done = arena_alloc(&c->arena, (s.n + 1) * sizeof(*done));
+	index_entries(c, &s);
+	done = arena_alloc(&c->arena, (c->n + 1) * sizeof(*done));
 	for (i = 0; i < s.n; i++)
-		report(c, &s, &s.v[i], done, &n_done);
+		report(c, &s, &s.v[i], done);
 	free(s.v);
 }
