@@ -16,6 +16,7 @@
 #   tools/mesh.sh agent NODE [FLAGS...]   start `infermesh agent` for NODE
 #                                   in the background, print its pid
 #   tools/mesh.sh agent-stop NODE   SIGTERM it and wait (bounded)
+#   tools/mesh.sh maps NODE list|dump ...   `infermesh maps` on NODE's pins
 #   tools/mesh.sh pods              NAME NODE ADDRESS NETNS NODE-IF CGROUP
 #   tools/mesh.sh env               the paths below, as shell assignments
 #
@@ -62,11 +63,13 @@ pod_field() { # POD FIELD(2=ns 3=node 4=ip 5=cgroup 6=ports)
 pod_cgroup() { echo "$CGROOT/$(pod_field "$1" 3)/$(pod_field "$1" 5)"; }
 
 # Runs CMD in netns NS with its process in cgroup CG: the subshell joins
-# the cgroup, then becomes `ip netns exec`, which becomes CMD (same pid).
+# the cgroup, then becomes nsenter, which becomes CMD (same pid). nsenter,
+# not `ip netns exec`: that one also remounts /sys, which hides the cgroup
+# v2 mount from the agent.
 run_in() { # NS CG CMD...
 	local ns=$1 cg=$2
 	shift 2
-	(echo "$BASHPID" >"$cg/cgroup.procs" && exec ip netns exec "$ns" "$@")
+	(echo "$BASHPID" >"$cg/cgroup.procs" && exec nsenter --net="/run/netns/$ns" "$@")
 }
 
 # ---- down: by our prefix only, each step tolerant of what is missing ----
@@ -292,6 +295,13 @@ agent)
 agent-stop)
 	[ $# -eq 1 ] || die "usage: tools/mesh.sh agent-stop NODE"
 	agent_stop "$1"
+	;;
+maps)
+	[ $# -ge 2 ] || die "usage: tools/mesh.sh maps NODE list|dump [NAME] [-o json]"
+	need_up
+	node=$1
+	shift
+	"$BIN" maps "$@" --pin-root "$STATE/bpffs/$node" --state-dir "$STATE/state/$node"
 	;;
 pods) need_up && pods ;;
 env) env_out ;;

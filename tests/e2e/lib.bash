@@ -4,7 +4,12 @@
 # Labelled checks, a closing "N passed, N failed" line, and a mesh that is
 # torn down on every exit, failed or not.
 OUT=${OUT:-.output}
+export OUT
 MESH=tools/mesh.sh
+# A prefix of this run's own: two suites running at once (two developers'
+# `make test` on one machine) build two meshes side by side, each in its
+# own namespaces, and never tear down each other's.
+export IMT_PREFIX=${IMT_PREFIX:-imt$$}
 passes=0 fails=0
 E2E_TMP=$(mktemp -d /tmp/imt-e2e.XXXXXX)
 
@@ -42,7 +47,7 @@ check_eq() {
 # Nothing of the mesh may remain: namespaces, cgroups, state, mounts, and
 # no link of the host namespace carries the prefix.
 mesh_gone() {
-	local p=${IMT_PREFIX:-imt} cg2 left=0
+	local p=$IMT_PREFIX cg2 left=0
 	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	if ip netns list | awk '{ print $1 }' | grep -q "^$p-"; then
 		echo "netns left: $(ip netns list | grep "^$p-" | tr '\n' ' ')"
@@ -55,8 +60,19 @@ mesh_gone() {
 	return "$left"
 }
 
+# On failure, the agents' last words before `down` removes their logs.
+e2e_logs() {
+	local f
+	for f in "/run/$IMT_PREFIX-mesh"/log/agent-*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $(basename "$f") (last 20 lines)"
+		tail -n 20 "$f"
+	done
+}
+
 e2e_exit() {
 	local rc=$?
+	{ [ "$fails" -gt 0 ] || [ "$rc" -ne 0 ]; } && e2e_logs
 	timeout 60 "$MESH" down >/dev/null 2>&1
 	rm -rf "$E2E_TMP"
 	echo

@@ -17,7 +17,7 @@ check "mesh up again (idempotent)" timeout 120 "$MESH" up
 "$MESH" pods >"$E2E_TMP/pods" || fail "mesh pods"
 check_eq "10 pods from the example mesh" "$(wc -l <"$E2E_TMP/pods")" 10
 check_eq "13 namespaces (2 nodes, 10 pods, 1 outside host)" \
-	"$(ip netns list | grep -c '^imt-')" 13
+	"$(ip netns list | grep -c "^$IMT_PREFIX-")" 13
 
 # Each pod is called from a pod on the other node, and answers with its
 # own name: the address is really that pod's.
@@ -44,10 +44,11 @@ while read -r name node ip netns _ cgdir; do
 	check_eq "$name: server in its cgroup" "$(grep '^0::' "/proc/$pid/cgroup")" "$want"
 	check_eq "$name: server in its netns" "$(ip netns identify "$pid")" "$netns"
 	check_eq "$name: cgroup path is the annotation under the node's root" \
-		"${cgdir#"$cg2"/imt-mesh/}" "$node/infermesh/ai-inference/$name"
+		"${cgdir#"$cg2/$IMT_PREFIX"-mesh/}" "$node/infermesh/ai-inference/$name"
 done <"$E2E_TMP/pods"
 got=$(timeout 10 "$MESH" exec reranker cat /proc/self/cgroup | grep '^0::')
-check_eq "exec runs in the pod's cgroup" "$got" "0::/imt-mesh/node-b/infermesh/ai-inference/reranker"
+check_eq "exec runs in the pod's cgroup" "$got" \
+	"0::/$IMT_PREFIX-mesh/node-b/infermesh/ai-inference/reranker"
 
 check_eq "no mesh address in the host namespace" \
 	"$(ip -4 -o addr | grep -c ' 10\.10\.')" 0

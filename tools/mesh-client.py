@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""A test mesh client: real connect()s from inside a pod (its cgroup is what
+the kernel judges), one process for thousands of them.
+
+  mesh-client.py count HOST PORT N [--deadline S]
+      N connections one after the other, each one GET with
+      `Connection: close`; prints JSON {"answers": {name: count},
+      "errors": {errno name: count}, "elapsed_s": t}. Stops at the
+      deadline (default 120 s) or after 10 failures in a row, and says
+      so ("complete": false).
+  mesh-client.py hold HOST PORT K --pidfile F [--max-seconds S]
+      opens K connections and keeps them open until SIGTERM (or S seconds,
+      default 60); writes its pid to F and prints "held K" once they are up.
+"""
+import errno
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+
+def one_request(host, port, timeout=5.0):
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise OSError(errno.EPROTO, "bad response")
+    return body.decode().strip()
+
+
+def count(host, port, n, deadline_s):
+    answers, errors = {}, {}
+    start = time.monotonic()
+    done = in_a_row = 0
+    for done in range(1, n + 1):
+        try:
+            name = one_request(host, port)
+            answers[name] = answers.get(name, 0) + 1
+            in_a_row = 0
+        except OSError as e:
+            key = errno.errorcode.get(e.errno, str(e)) if e.errno else type(e).__name__
+            errors[key] = errors.get(key, 0) + 1
+            in_a_row += 1
+        if time.monotonic() - start > deadline_s or in_a_row >= 10:
+            break
+    print(json.dumps({"answers": answers, "errors": errors, "connections": done,
+                      "complete": done == n,
+                      "elapsed_s": round(time.monotonic() - start, 3)}))
+
+
+def hold(host, port, k, pidfile, max_s):
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    with open(pidfile, "w") as f:
+        f.write(f"{os.getpid()}\n")
+    socks = [socket.create_connection((host, port), timeout=5.0) for _ in range(k)]
+    print(f"held {len(socks)}", flush=True)
+    end = time.monotonic() + max_s
+    while not stop and time.monotonic() < end:
+        time.sleep(0.05)
+    for s in socks:
+        s.close()
+
+
+def main():
+    a = sys.argv[1:]
+    opt = lambda name, dflt: a[a.index(name) + 1] if name in a else dflt
+    if len(a) >= 4 and a[0] == "count":
+        count(a[1], int(a[2]), int(a[3]), float(opt("--deadline", 120)))
+    elif len(a) >= 4 and a[0] == "hold" and "--pidfile" in a:
+        hold(a[1], int(a[2]), int(a[3]), opt("--pidfile", None), float(opt("--max-seconds", 60)))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
