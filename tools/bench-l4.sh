@@ -31,7 +31,8 @@
 # table-size rows; a table on stdout. Raw figures stay in $OUT/bench-l4/.
 #
 # Environment: OUT, L4_DUR (5), L4_REPS (5), L4_CONNS (32), L4_CONNECTS
-# (20000), L4_ROUNDS (3), L4_PREFIX (imb-l4), L4_PHASES ("wrk connect").
+# (20000), L4_ROUNDS (3), L4_PREFIX (imb-l4), L4_PHASES ("wrk connect";
+# add "perf" for system-wide profiles of a close32 run per path).
 # Leaves nothing behind: our processes are ended by pid, then the cgroups
 # and namespaces removed, also after a failure; running twice works.
 set -euo pipefail
@@ -201,13 +202,24 @@ us() { # wrk's "1.23ms" / "456.00us" / "1.2s" -> µs
 	       printf "%.1f", v * m }' <<<"$1"
 }
 
+# CPU time (µs) the client's and the server's cgroups have used: on a
+# shared machine, CPU per request is steadier than requests per second.
+cpu_used() { # CLIENT_CG
+	awk '$1 == "usage_usec" { s += $2 } END { print s + 0 }' \
+		"$CGROOT/$1/cpu.stat" "$CGROOT/server/cpu.stat"
+}
+
 run_wrk() { # TEST MODE REP
 	local cg=direct url=http://$SRV:$SPORT/1k f=$RAWDIR/wrk-$1-$2-$3.txt
-	local hdr=() rps p50 p99 err
+	local hdr=() rps p50 p99 err c0 c1 n cpu
 	[ "$2" = infermesh ] && cg=mesh url=http://$VIP:$VPORT/1k
 	[ "$1" = close32 ] && hdr=(-H 'Connection: close')
+	c0=$(cpu_used $cg)
 	run_in "$NSC" "$cg" taskset -c 0 timeout $((DUR + 30)) wrk -t1 -c"$CONNS" \
 		-d"${DUR}s" --latency "${hdr[@]}" "$url" >"$f" 2>&1 || true
+	c1=$(cpu_used $cg)
+	n=$(awk '/requests in/ { print $1 }' "$f")
+	cpu=$(awk -v a="$c0" -v b="$c1" -v n="${n:-0}" 'BEGIN { printf "%.2f", n ? (b - a) / n : 0 }')
 	rps=$(awk '/^Requests\/sec/ { print $2 }' "$f")
 	p50=$(us "$(awk '$1 == "50%" { print $2 }' "$f")")
 	p99=$(us "$(awk '$1 == "99%" { print $2 }' "$f")")
@@ -215,8 +227,8 @@ run_wrk() { # TEST MODE REP
 		END { print s + 0 }' "$f")
 	[ -n "$rps" ] || { log "wrk $1 $2: no result (see $f)"; return 0; }
 	[ "$3" = 0 ] && return 0	# warm-up
-	echo "wrk $1 $2 $3 $rps $p50 $p99 $err" >>"$RAWDIR/raw"
-	log "$1 $2 r$3: ${rps} req/s p50 ${p50}us p99 ${p99}us errors $err"
+	echo "wrk $1 $2 $3 $rps $p50 $p99 $err $cpu" >>"$RAWDIR/raw"
+	log "$1 $2 r$3: ${rps} req/s p50 ${p50}us p99 ${p99}us errors $err cpu/req ${cpu}us"
 }
 
 phase_wrk() {
@@ -250,25 +262,67 @@ run_clat() { # LABEL CG IP PORT ROUND
 	echo "connect $1 $2 ${8} ${12}" >>"$RAWDIR/raw"
 }
 
-hook_ns() { # LABEL ROUND: connect4's own run time per call, from l4dp
-	awk -v l="$1" -v r="$2" '$1 == "connect4" && $3 > 0 {
-		printf "hook %s %s %.1f\n", l, r, $5 / $3 }' "$work/l4dp.out" >>"$RAWDIR/raw"
+# The programs' own run time, from l4dp's BPF stats: connect4 per call,
+# and sockops (every callback of a connection) per connection.
+hook_ns() { # LABEL ROUND
+	awk -v l="$1" -v r="$2" '
+		$1 == "connect4" { n = $3; c4 = $5 }
+		$1 == "sockops" { so = $5 }
+		END { if (n > 0) printf "hook %s %s %.1f %.1f\n", l, r, c4 / n, so / n }
+	' "$work/l4dp.out" >>"$RAWDIR/raw"
 }
 
+# Table sizes "SERVICES:POLICIES"; each round starts one further along,
+# so that no size is always measured first or last.
+SIZES=(1:10 1:1000 1:10000 1000:10 1000:1000 1000:10000 10000:10 10000:1000 10000:10000)
+
 phase_connect() {
-	local r s p
+	local r i k s p
 	for r in $(seq "$ROUNDS"); do
 		log "connect() latency, round $r of $ROUNDS"
 		run_clat direct direct $SRV $SPORT "$r"
-		for s in 1 1000 10000; do
-			for p in 10 1000 10000; do
-				L4DP_STATS=1 dp_up $s $p
-				run_clat "s${s}_p${p}" mesh $VIP $VPORT "$r"
-				dp_down
-				hook_ns "s${s}_p${p}" "$r"
-			done
+		for i in "${!SIZES[@]}"; do
+			k=${SIZES[$(((i + r - 1) % ${#SIZES[@]}))]}
+			s=${k%:*} p=${k#*:}
+			L4DP_STATS=1 dp_up "$s" "$p"
+			run_clat "s${s}_p${p}" mesh $VIP $VPORT "$r"
+			dp_down
+			hook_ns "s${s}_p${p}" "$r"
 		done
 	done
+}
+
+# ---- phase 3 (optional, L4_PHASES="... perf"): where the time goes ----
+
+# Flat profile (symbols above 0.5% of the selected samples) of DATA.
+perf_flat() { # DATA OUT [REPORT-ARGS...]
+	local data=$1 out=$2
+	shift 2
+	perf report -i "$data" --stdio --no-children --percentage relative \
+		--sort sym -g none --percent-limit 0.5 "$@" 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -50 >"$out" || true
+	log "profile: $out"
+}
+
+# perf record of the whole machine during one close32 run per path, kept
+# to wrk's and nginx's samples; and of connect_lat alone against the VIP
+# with the largest tables (BPF programs show as bpf_prog_*_im_*).
+phase_perf() {
+	local m
+	command -v perf >/dev/null || { log "perf: not installed, skipped"; return 0; }
+	dp_up 10000 10000
+	for m in direct infermesh; do
+		perf record -a -g -o "$work/perf.data" -- sleep "$DUR" >/dev/null 2>&1 &
+		PIDS+=($!)
+		run_wrk close32 $m perf
+		wait "${PIDS[-1]}" || true
+		perf_flat "$work/perf.data" "$RAWDIR/perf-close32-$m.txt" --comms wrk,nginx
+	done
+	sed -i '/^wrk close32 [a-z]* perf /d' "$RAWDIR/raw"
+	run_in "$NSC" mesh perf record -g -o "$work/perf-connect.data" -- \
+		taskset -c 0 "$CLAT" $VIP $VPORT "$CONNECTS" >/dev/null 2>&1 || true
+	perf_flat "$work/perf-connect.data" "$RAWDIR/perf-connect-infermesh.txt"
+	dp_down
 }
 
 main() {

@@ -95,3 +95,14 @@ else
 fi
 
 printf '%s\n' "${results[@]}" | python3 tools/bench-report.py "$BASELINE" "$RESULTS"
+
+# The L4 dataplane benchmark (tools/bench-l4.sh: direct vs infermesh, wrk
+# and connect() latency) appends its l4_* rows to the same file. It needs
+# root (namespaces, cgroups, BPF); BENCH_L4=0 skips it.
+if [ "${BENCH_L4:-1}" = 0 ]; then
+	echo "note: BENCH_L4=0: L4 dataplane benchmark skipped"
+elif [ "$(id -u)" != 0 ]; then
+	echo "note: not root: L4 dataplane benchmark skipped (tools/bench-l4.sh)"
+else
+	OUT=$OUT tools/bench-l4.sh
+fi

@@ -5,9 +5,11 @@
 rows, so running twice does not duplicate them) and prints a table.
 
 Raw lines (RAW):
-  wrk TEST MODE REP rps p50_us p99_us errors     MODE: direct|infermesh
+  wrk TEST MODE REP rps p50_us p99_us errors cpu_us   MODE: direct|infermesh
+      (cpu_us: CPU time of client and server per request)
   connect LABEL ROUND p50_us p99_us              LABEL: direct|sS_pP
-  hook LABEL ROUND ns_per_call                   connect4's own run time
+  hook LABEL ROUND c4_ns sockops_ns              the programs' own run time:
+      connect4 per call, sockops per connection (BPF stats)
 
 usage: l4-report.py RAW RESULTS
 """
@@ -17,6 +19,7 @@ import statistics
 import sys
 
 SIZES = [(s, p) for s in (1, 1000, 10000) for p in (10, 1000, 10000)]
+WRK_METRICS = ("rps", "p50_us", "p99_us", "errors", "cpu_us")
 BASE = "s1_p10"     # the smallest tables: what flatness is measured against
 
 
@@ -25,14 +28,15 @@ def read_raw(path):
     with open(path) as f:
         for line in f:
             w = line.split()
-            if w and w[0] == "wrk" and len(w) == 8:
-                for m, v in zip(("rps", "p50_us", "p99_us", "errors"), w[4:]):
+            if w and w[0] == "wrk" and len(w) == 9:
+                for m, v in zip(WRK_METRICS, w[4:]):
                     wrk.setdefault((w[1], w[2], m), []).append(float(v))
             elif w and w[0] == "connect" and len(w) == 5:
                 for m, v in zip(("p50_us", "p99_us"), w[3:]):
                     conn.setdefault((w[1], m), []).append(float(v))
-            elif w and w[0] == "hook" and len(w) == 4:
-                hook.setdefault(w[1], []).append(float(w[3]))
+            elif w and w[0] == "hook" and len(w) == 5:
+                for m, v in zip(("hook_ns", "sockops_ns"), w[3:]):
+                    hook.setdefault((w[1], m), []).append(float(v))
     return wrk, conn, hook
 
 
@@ -51,7 +55,7 @@ def row(name, metric, value, baseline):
 def wrk_rows(wrk):
     rows = []
     for test in ("ka32", "close32"):
-        for m in ("rps", "p50_us", "p99_us", "errors"):
+        for m in WRK_METRICS:
             d = wrk.get((test, "direct", m))
             i = wrk.get((test, "infermesh", m))
             if d or i:
@@ -70,8 +74,10 @@ def connect_rows(conn, hook):
             rows.append(row("l4_connect_" + label, m,
                             med(conn.get((label, m), [])),
                             med(conn.get((BASE, m), []))))
-        rows.append(row("l4_connect_" + label, "hook_ns",
-                        med(hook.get(label, [])), med(hook.get(BASE, []))))
+        for m in ("hook_ns", "sockops_ns"):
+            rows.append(row("l4_connect_" + label, m,
+                            med(hook.get((label, m), [])),
+                            med(hook.get((BASE, m), []))))
     # all table sizes together against the direct path: the hook's price
     every = [v for s, p in SIZES for v in conn.get((f"s{s}_p{p}", "p50_us"), [])]
     rows.append(row("l4_connect", "p50_us", med(every),
@@ -95,15 +101,19 @@ def save(path, rows):
 
 
 def show(rows, wrk_n):
-    fmt = "{:<24} {:<8} {:>12} {:>12} {:>7}"
+    fmt = "{:<24} {:<10} {:>12} {:>12} {:>7}"
     print(fmt.format("NAME", "METRIC", "INFERMESH", "BASELINE", "RATIO"))
     for r in rows:
         print(fmt.format(r["name"], r["metric"], str(r["value"]),
                          str(r["baseline"]), str(r["ratio"])))
     print(f"wrk: medians of {wrk_n} runs per path; baseline = direct. "
-          "Targets: rps ratio >= 0.97, p99 ratio <= 1.05.")
+          "Targets: rps ratio >= 0.97, p99 ratio <= 1.05.\n"
+          "cpu_us: client + server CPU per request (steadier than rps "
+          "on a shared machine).")
     print("l4_connect_sS_pP: S services, P policy clauses in the tables; "
-          f"baseline = {BASE}. Target: ratios within 0.90..1.10.")
+          f"baseline = {BASE}. Target: ratios within 0.90..1.10.\n"
+          "hook_ns: connect4's run time per call; sockops_ns: sockops's "
+          "per connection (BPF stats).")
 
 
 def main():
