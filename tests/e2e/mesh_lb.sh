@@ -65,8 +65,7 @@ json() {
 # The VIP of model-server:8080 once NODE's agent has made it live, by name
 # from `maps dump services`: 30 s at most.
 wait_vip() { # NODE
-	local i
-	for i in $(seq 60); do
+	for _ in $(seq 60); do
 		if "$MESH" maps "$1" dump services -o json >"$E2E_TMP/svc-$1.json" 2>/dev/null; then
 			vip=$(json "$E2E_TMP/svc-$1.json" '" ".join(r["vip"] for r in j["rows"] if r["port"] == 8080 and (r["service"] or "").startswith("model-server.ai-inference."))')
 			[ -n "$vip" ] && { echo "$vip"; return 0; }
@@ -83,8 +82,8 @@ active_sum() { # NODE
 }
 
 wait_active() { # NODE WANT: polls 5 s at most, prints the last sum
-	local i got
-	for i in $(seq 25); do
+	local got
+	for _ in $(seq 25); do
 		got=$(active_sum "$1")
 		[ "$got" = "$2" ] && break
 		sleep 0.2
@@ -151,6 +150,7 @@ check_eq "maps dump drops: every reason by name" \
 
 # The pins outlive the agent: maps still reads them once it is gone.
 check "agent node-a stops on SIGTERM" "$MESH" agent-stop node-a
+# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
 check "maps dump services works with the agent down" \
 	bash -c '"$1" maps node-a dump services -o json | grep -q "\"vip\": \"$2\""' _ "$MESH" "$vip"
 

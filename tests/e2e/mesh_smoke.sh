@@ -21,12 +21,14 @@ check_eq "13 namespaces (2 nodes, 10 pods, 1 outside host)" \
 
 # Each pod is called from a pod on the other node, and answers with its
 # own name: the address is really that pod's.
-while read -r name node ip _; do
-	caller=$(awk -v n="$node" '$2 != n { print $1; exit }' "$E2E_TMP/pods")
+mapfile -t pods <"$E2E_TMP/pods"
+for line in "${pods[@]}"; do
+	read -r name node ip _ <<<"$line"
+	caller=$(printf '%s\n' "${pods[@]}" | awk -v n="$node" '$2 != n { print $1; exit }')
 	got=$(timeout 10 "$MESH" exec "$caller" "${CURL[@]}" "http://$ip:8080/")
 	check_eq "$caller ($([ "$node" = node-a ] && echo node-b || echo node-a)) -> $name ($node) $ip:8080" \
 		"$got" "$name"
-done <"$E2E_TMP/pods"
+done
 got=$(timeout 10 "$MESH" exec api-gateway "${CURL[@]}" http://10.10.1.15:9090/)
 check_eq "same node: api-gateway -> model-server-v2:9090" "$got" model-server-v2
 got=$(timeout 10 "$MESH" ext "${CURL[@]}" http://10.10.2.13:8081/)
@@ -58,6 +60,6 @@ check "nothing left after down" mesh_gone
 check "down again is harmless" timeout 60 "$MESH" down
 
 # An `up` killed halfway (a failed run) is still cleaned up.
-(timeout -s KILL 4 "$MESH" up) >/dev/null 2>&1
+( (timeout -s KILL 4 "$MESH" up) ) >/dev/null 2>&1 # the job notice too
 check "down after an up killed halfway" timeout 60 "$MESH" down
 check "nothing left after the killed run" mesh_gone
