@@ -60,6 +60,10 @@ check "nothing left after down" mesh_gone
 check "down again is harmless" timeout 60 "$MESH" down
 
 # An `up` killed halfway (a failed run) is still cleaned up.
-( (timeout -s KILL 4 "$MESH" up) ) >/dev/null 2>&1 # the job notice too
+"$MESH" up >/dev/null 2>&1 &
+up_pid=$!
+sleep 4
+kill -KILL "$up_pid" 2>/dev/null
+wait "$up_pid" 2>/dev/null
 check "down after an up killed halfway" timeout 60 "$MESH" down
 check "nothing left after the killed run" mesh_gone
