@@ -39,9 +39,7 @@ P=${IMT_PREFIX:-imt}
 STATE=${IMT_STATE:-/run/$P-mesh}
 OUT=${OUT:-.output}
 BIN=${INFERMESH:-$OUT/infermesh}
-# The interpreter itself, not a version manager's shim: ten servers start
-# at once, and a shim costs a second or more each.
-PY=${PYTHON:-$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3)}
+PY=${PYTHON:-}	# see up()
 EXT_IP=10.10.3.10
 GW=169.254.1.1
 
@@ -192,6 +190,9 @@ up() {
 	[ -n "$CG2" ] || die "no cgroup v2 mount"
 	[ -d "$cfg" ] || die "no config directory $cfg"
 	down
+	# The interpreter itself, not a version manager's shim: ten servers
+	# start at once, and a shim costs a second or more each.
+	[ -n "$PY" ] || PY=$(python3 -c 'import sys; print(sys.executable)')
 	mkdir -p "$STATE/log" "$STATE/state" "$STATE/bpffs"
 	"$PY" tools/mesh-plan.py "$cfg" >"$STATE/plan.tmp" || die "cannot plan the mesh from $cfg"
 	echo "config $(cd "$cfg" && pwd)" >>"$STATE/plan.tmp"

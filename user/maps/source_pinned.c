@@ -86,6 +86,42 @@ static size_t value_bytes(const struct map_info *mi)
 	return ((mi->value_size + 7) & ~7U) * (size_t)(ncpu > 0 ? ncpu : 1);
 }
 
+#define BATCH 4096
+
+/* Arrays in batches of BATCH slots: im_ep alone has 131072, and one
+ * syscall per slot made `maps list` take seconds. -ENOTSUP when the
+ * kernel has no batch operations for the map (the caller walks keys). */
+static int each_batch(int fd, const struct map_info *mi, map_each_fn fn,
+		      void *arg)
+{
+	size_t vb = value_bytes(mi);
+	__u32 *keys = calloc(BATCH, sizeof(*keys)), in = 0, out, n, j;
+	char *vals = calloc(BATCH, vb);
+	bool first = true;
+	int rc = 0, err;
+
+	while (keys && vals && !rc) {
+		n = BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys,
+					   vals, &n, NULL);
+		if (err && errno != ENOENT) {
+			rc = first ? -ENOTSUP : -errno;
+			break;
+		}
+		for (j = 0; j < n && !rc; j++)
+			rc = fn(arg, &keys[j], vals + (size_t)j * vb);
+		if (err)
+			break;	/* ENOENT: that was the last batch */
+		in = out;
+		first = false;
+	}
+	if (!keys || !vals)
+		rc = -ENOMEM;
+	free(keys);
+	free(vals);
+	return rc;
+}
+
 /* Walks keys with get_next_key; an entry deleted between the two calls
  * is skipped, as bpftool does. */
 static int pinned_each(void *priv, const char *name, map_each_fn fn,
@@ -100,6 +136,13 @@ static int pinned_each(void *priv, const char *name, map_each_fn fn,
 	if (err)
 		return err;
 	mi = &p->m[i].mi;
+	if (mi->type == BPF_MAP_TYPE_ARRAY ||
+	    mi->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		rc = each_batch(p->m[i].fd, mi, fn, arg);
+		if (rc != -ENOTSUP)
+			return rc;
+		rc = 0;
+	}
 	key = calloc(1, mi->key_size);
 	next = calloc(1, mi->key_size);
 	val = calloc(1, value_bytes(mi));
