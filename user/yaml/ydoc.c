@@ -266,7 +266,11 @@ static void push_doc(struct builder *b, struct ydocs *out)
 	/* An empty document ("---" then nothing) is a null scalar: skip it. */
 	if (b->root->type == Y_SCALAR && ynode_is_null(b->root))
 		return;
-	out->docs = xrealloc(out->docs, (out->n + 1) * sizeof(*out->docs));
+	/* the capacity is implicit, the next power of two: growing by one
+	 * each time made a file of many small documents quadratic */
+	if (!(out->n & (out->n - 1)))
+		out->docs = xrealloc(out->docs, (out->n ? 2 * out->n : 1) *
+						       sizeof(*out->docs));
 	out->docs[out->n++] = b->root;
 }
 
