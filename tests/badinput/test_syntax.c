@@ -135,6 +135,52 @@ static void many_aliases_below_limit(void)
 	unit_free(c);
 }
 
+/* 100,000 anchors and as many aliases: a linear search per alias took
+ * minutes. An alias in the next document has nothing to name. */
+static void many_anchors(void)
+{
+	char *s = malloc(100000 * 24 + 64), *p = s;
+	struct config *c;
+	int i, rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	p += sprintf(p, "l:\n");
+	for (i = 0; i < 100000; i++)
+		p += sprintf(p, "- &a%d v%d\n", i, i);
+	for (i = 0; i < 100000; i++)
+		p += sprintf(p, "- *a%d\n", i % 7);
+	p += sprintf(p, "---\nq: *a0\n");
+	c = load_text("anchors.yaml", s, &rc);
+	free(s);
+	expect_code(c, "IM0008", 200003, 4);
+	CU_ASSERT_EQUAL(unit_count_code(c, "IM0008"), 1);
+	unit_free(c);
+}
+
+/* An alias is its anchor's node; a name defined again means its latest
+ * definition. */
+static void alias_resolution(void)
+{
+	static const char t[] = "l: [&a x, &b y, *b, *a]\nr: [&x 1, &x 2, *x]\n";
+	struct arena a = { 0 };
+	struct ydocs docs = { 0 };
+	const struct ynode *l;
+	struct diag d;
+
+	diag_init(&d, &a);
+	CU_ASSERT_EQUAL(ydoc_parse(&a, &d, "t.yaml", t, strlen(t), &docs), 0);
+	CU_ASSERT_EQUAL_FATAL(docs.n, 1);
+	l = ynode_get(docs.docs[0], "l");
+	CU_ASSERT_EQUAL_FATAL(l->n, 4);
+	CU_ASSERT_PTR_EQUAL(l->items[2], l->items[1]);
+	CU_ASSERT_PTR_EQUAL(l->items[3], l->items[0]);
+	l = ynode_get(docs.docs[0], "r");
+	CU_ASSERT_STRING_EQUAL(l->items[2]->str, "2");
+	free(docs.docs);
+	diag_free(&d);
+	arena_free(&a);
+}
+
 static void undefined_alias(void)
 {
 	check_syntax("a: 1\nb: *nowhere\n", "IM0008", 2, 4);
@@ -306,6 +352,8 @@ UNIT_SUITE(badinput_syntax)
 	UNIT_TEST(s, non_scalar_key);
 	UNIT_TEST(s, billion_laughs);
 	UNIT_TEST(s, many_aliases_below_limit);
+	UNIT_TEST(s, many_anchors);
+	UNIT_TEST(s, alias_resolution);
 	UNIT_TEST(s, undefined_alias);
 	UNIT_TEST(s, deep_flow_nesting);
 	UNIT_TEST(s, deep_block_nesting);

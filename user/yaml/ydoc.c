@@ -35,6 +35,8 @@ struct builder {
 	size_t depth, cap;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
+	size_t *slots; /* open addressing by name: anchor index + 1, 0 empty */
+	size_t n_slots;
 	struct ynode *root;
 	uint64_t root_weight;
 	bool failed;
@@ -72,6 +74,44 @@ static void fail_at(struct builder *b, const char *code, unsigned line,
 	b->failed = true;
 }
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of <name>: where it is, or the empty one where it would go. */
+static size_t *anchor_slot(struct builder *b, const char *name)
+{
+	size_t i = name_hash(name) & (b->n_slots - 1);
+
+	while (b->slots[i] && strcmp(b->anchors[b->slots[i] - 1].name, name))
+		i = (i + 1) & (b->n_slots - 1);
+	return &b->slots[i];
+}
+
+/* Anchors are looked up by hash: a linear search per alias made 200,000
+ * anchors and as many aliases (a 4 MB file) run for minutes. A name defined
+ * again points at its latest definition, as YAML wants. */
+static void index_anchors(struct builder *b)
+{
+	size_t i;
+
+	if (b->n_anchors * 2 > b->n_slots) {
+		b->n_slots = b->n_slots ? b->n_slots * 4 : 64;
+		free(b->slots);
+		b->slots = calloc(b->n_slots, sizeof(*b->slots));
+		if (!b->slots)
+			abort();
+		for (i = 0; i + 1 < b->n_anchors; i++)
+			*anchor_slot(b, b->anchors[i].name) = i + 1;
+	}
+	*anchor_slot(b, b->anchors[b->n_anchors - 1].name) = b->n_anchors;
+}
+
 static void remember_anchor(struct builder *b, const char *name,
 			    struct ynode *n, uint64_t w)
 {
@@ -83,6 +123,7 @@ static void remember_anchor(struct builder *b, const char *name,
 				      b->cap_anchors * sizeof(*b->anchors));
 	}
 	b->anchors[b->n_anchors++] = (struct anchor){ name, n, w };
+	index_anchors(b);
 }
 
 /* Adds a finished child to the innermost open collection (or as root). */
@@ -237,13 +278,11 @@ static void on_alias(struct builder *b, yaml_event_t *ev)
 	const char *name = (const char *)ev->data.alias.anchor;
 	size_t i;
 
-	for (i = b->n_anchors; i-- > 0;) {
-		if (!strcmp(b->anchors[i].name, name)) {
-			/* Shared, not copied: an alias costs one pointer,
-			 * and its weight is checked against the limit. */
-			attach(b, b->anchors[i].node, b->anchors[i].weight);
-			return;
-		}
+	if (b->n_slots && (i = *anchor_slot(b, name)) > 0) {
+		/* Shared, not copied: an alias costs one pointer, and its
+		 * weight is checked against the limit. */
+		attach(b, b->anchors[i - 1].node, b->anchors[i - 1].weight);
+		return;
 	}
 	fail_at(b, "IM0008", (unsigned)ev->start_mark.line + 1,
 		(unsigned)ev->start_mark.column + 1,
@@ -256,6 +295,13 @@ static void doc_reset(struct builder *b)
 		free(b->st[--b->depth].kids);
 	b->root = NULL;
 	b->root_weight = 0;
+	/* a fresh table per document: clearing a big one for each of many
+	 * small documents would be quadratic again */
+	if (b->n_anchors) {
+		free(b->slots);
+		b->slots = NULL;
+		b->n_slots = 0;
+	}
 	b->n_anchors = 0;
 }
 
@@ -465,6 +511,7 @@ int ydoc_parse_at(struct arena *a, struct diag *d, const char *file,
 	free(owned);
 	free(b.st);
 	free(b.anchors);
+	free(b.slots);
 	return rc;
 }
 
