@@ -61,6 +61,27 @@ static void nothing_in_file(void)
 	}
 }
 
+/* --mesh-config with an empty, a broken and a missing file. */
+static void bad_mesh_config_file(void)
+{
+	const char *dir = tmp_new();
+	struct config c;
+	char p[4300];
+
+	config_init(&c);
+	CU_ASSERT_EQUAL(config_load_mesh_file(&c, tmp_puts(dir, "m.yaml", "# none\n")), 0);
+	CU_ASSERT_EQUAL(expect_code(&c, "IM0010", 1, 1)->sev, SEV_WARNING);
+	CU_ASSERT_EQUAL(config_load_mesh_file(&c, tmp_puts(dir, "b.yaml",
+							   "rootNamespace: [x\n")), -1);
+	expect_code(&c, "IM0002", 2, 1);
+	snprintf(p, sizeof(p), "%s/missing.yaml", dir);
+	CU_ASSERT_EQUAL(config_load_mesh_file(&c, p), -1);
+	expect_code(&c, "IM0009", 1, 1);
+	CU_ASSERT_STRING_EQUAL(c.root_ns, "istio-system");
+	config_free(&c);
+	tmp_rm(dir);
+}
+
 /* A document that is YAML but not an object. */
 static void not_an_object(void)
 {
@@ -305,6 +326,7 @@ UNIT_SUITE(badinput_files)
 {
 	UNIT_TEST(s, huge_file_refused);
 	UNIT_TEST(s, nothing_in_file);
+	UNIT_TEST(s, bad_mesh_config_file);
 	UNIT_TEST(s, not_an_object);
 	UNIT_TEST(s, long_scalar);
 	UNIT_TEST(s, many_list_items);

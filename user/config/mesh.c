@@ -89,8 +89,19 @@ int config_load_mesh_file(struct config *c, const char *path)
 	struct ydocs docs = { 0 };
 	int rc = ydoc_parse_file(&c->arena, &c->diag, path, &docs);
 
-	if (docs.n)
+	if (docs.n) {
 		mesh_load_node(c, NULL, docs.docs[0], "");
+	} else if (!rc) {
+		/* said for object files too; an empty --mesh-config file
+		 * used to leave the defaults in place without a word */
+		struct finding *f = diag_add(&c->diag, "IM0010", SEV_WARNING,
+					     NULL, NULL, NULL, NULL,
+					     "mesh config file holds no MeshConfig; "
+					     "Istio's defaults apply");
+
+		f->file = arena_strdup(&c->arena, path);
+		f->line = f->col = 1;
+	}
 	free(docs.docs);
 	return rc;
 }
