@@ -14,16 +14,24 @@
 void *const *config_ns_objects(const struct config *c, enum kind k,
 			       const char *ns, size_t *n);
 
-/* Walks the objects of kind <k> in namespace <ns> or <ns2> in load order
- * (<ns2> may be NULL or equal <ns>): the order a scan of every object
- * would meet them in, for code whose result depends on it. */
+/* Walks two lists of objects merged in load order (an object on both is
+ * met once): the order a scan of every object would meet them in, for
+ * code whose result depends on it. */
 struct obj_iter {
 	void *const *v[2];
 	size_t n[2], i[2];
 };
 
+/* The objects of kind <k> in namespace <ns> or <ns2> (<ns2> may be NULL
+ * or equal <ns>). */
 void obj_iter_ns(struct obj_iter *it, const struct config *c, enum kind k,
 		 const char *ns, const char *ns2);
+/* The VirtualServices (K_VIRTUAL_SERVICE) or DestinationRules
+ * (K_DESTINATION_RULE) that may name <fqdn>: those with a host that
+ * resolves to it (registry_fqdn in their namespace) and those with a
+ * wildcard host. Any other one cannot match <fqdn>. */
+void obj_iter_host(struct obj_iter *it, const struct config *c, enum kind k,
+		   const char *fqdn);
 struct object *obj_iter_next(struct obj_iter *it);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "objindex.h"
 
 /* 2: DR names <host>; 1: through a wildcard (*len its length); 0: no. */
 static int dr_host_match(struct arena *a, const struct registry *r,
@@ -47,15 +48,20 @@ static void pick_ns(const struct config *c, const struct registry *r,
 		    struct dr_pick *p)
 {
 	const char *order[2] = { s->ns, c->root_ns };
-	const struct object *oldest = NULL;
+	const struct object *oldest = NULL, *o;
+	struct obj_iter it;
 	size_t k;
 
 	memset(p, 0, sizeof(*p));
 	for (k = 0; k < 2 && !p->ns; k++) {
-		for_each_obj(c, o, K_DESTINATION_RULE) {
+		obj_iter_host(&it, c, K_DESTINATION_RULE, s->host);
+		while ((o = obj_iter_next(&it))) {
 			size_t len = 0;
-			int m = dr_host_match(a, r, o, s->host, &len);
+			int m;
 
+			if (o->invalid)
+				continue;
+			m = dr_host_match(a, r, o, s->host, &len);
 			if (!m || !dr_for_all_clients(o) ||
 			    strcmp(o->ns, order[k]))
 				continue;
@@ -70,10 +76,11 @@ static void pick_ns(const struct config *c, const struct registry *r,
 	if (p->ns)
 		return;
 	/* only clients of another namespace see a DR: take the oldest's ns */
-	for_each_obj(c, o, K_DESTINATION_RULE) {
+	obj_iter_host(&it, c, K_DESTINATION_RULE, s->host);
+	while ((o = obj_iter_next(&it))) {
 		size_t len = 0;
 
-		if (dr_host_match(a, r, o, s->host, &len) &&
+		if (!o->invalid && dr_host_match(a, r, o, s->host, &len) &&
 		    dr_for_all_clients(o) && (!oldest || model_older(o, oldest)))
 			oldest = o;
 	}
@@ -113,12 +120,19 @@ static void collect_drs(const struct config *c, const struct registry *r,
 			struct arena *a, struct model_service *s)
 {
 	struct dr_pick p;
+	struct obj_iter it;
+	const struct object *o;
 
 	pick_ns(c, r, a, s, &p);
-	for_each_obj(c, o, K_DESTINATION_RULE) {
+	/* a DR obj_iter_host leaves out has no match: it would be skipped */
+	obj_iter_host(&it, c, K_DESTINATION_RULE, s->host);
+	while ((o = obj_iter_next(&it))) {
 		size_t len = 0;
-		int m = dr_host_match(a, r, o, s->host, &len);
+		int m;
 
+		if (o->invalid)
+			continue;
+		m = dr_host_match(a, r, o, s->host, &len);
 		if (!m)
 			continue;
 		if (p.ns && !strcmp(o->ns, p.ns) && dr_for_all_clients(o) &&

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "objindex.h"
 
 const char *const route_action_names[] = { "route", "redirect",
 					   "directResponse", "delegate",
@@ -72,14 +73,17 @@ const struct object *resolve_vs(const struct config *c,
 				const char *host, const struct object ***ignored,
 				size_t *n_ignored)
 {
-	const struct object *exact = NULL, *wild = NULL;
+	const struct object *exact = NULL, *wild = NULL, *o;
 	size_t wild_len = 0;
+	struct obj_iter it;
 
-	for_each_obj(c, o, K_VIRTUAL_SERVICE) {
+	/* only these can match; the others would leave everything as is */
+	obj_iter_host(&it, c, K_VIRTUAL_SERVICE, host);
+	while ((o = obj_iter_next(&it))) {
 		size_t len = 0;
 		int m;
 
-		if (!vs_on_mesh(obj_vs(o)))
+		if (o->invalid || !vs_on_mesh(obj_vs(o)))
 			continue;
 		m = vs_host_match(a, r, o, host, &len);
 		if (m == 2 && exact && ignored) {
