@@ -47,15 +47,6 @@ static void build_workloads(struct model *m)
 	}
 }
 
-static bool has_ns(const struct model *m, const char *ns)
-{
-	size_t i;
-
-	for (i = 0; i < m->n_nss; i++)
-		if (!strcmp(m->nss[i].ns, ns))
-			return true;
-	return false;
-}
 
 static int cmp_ns(const void *a, const void *b)
 {
@@ -72,15 +63,21 @@ static bool ns_scoped(enum kind k)
 static void build_namespaces(struct model *m)
 {
 	const struct config *c = m->c;
+	struct hmap seen;
 	size_t i;
 
+	hmap_init(&seen, &m->arena);
 	m->nss = arena_alloc(&m->arena, (c->n + 1) * sizeof(*m->nss));
 	for (i = 0; i < c->n; i++) {
 		const struct object *o = c->objs[i];
+		void **slot;
 
-		if (o->invalid || !ns_scoped(o->kind) || !o->ns ||
-		    has_ns(m, o->ns))
+		if (o->invalid || !ns_scoped(o->kind) || !o->ns)
 			continue;
+		slot = hmap_slot(&seen, o->ns);
+		if (*slot)
+			continue;
+		*slot = (void *)o;
 		m->nss[m->n_nss++].ns = o->ns;
 	}
 	qsort(m->nss, m->n_nss, sizeof(*m->nss), cmp_ns);
@@ -106,6 +103,7 @@ static struct model_service *add_host(struct model *m, size_t cap,
 	s = &m->svcs[m->n_svcs++];
 	s->host = host;
 	s->ns = ns;
+	*hmap_slot(&m->svc_by_host, host) = s;
 	return s;
 }
 
@@ -129,6 +127,7 @@ static void collect_hosts(struct model *m)
 	struct model_service *s;
 
 	m->svcs = arena_alloc(&m->arena, (cap + 1) * sizeof(*m->svcs));
+	hmap_init(&m->svc_by_host, &m->arena);
 	for (i = 0; i < m->reg.n_svcs; i++)
 		if ((s = add_host(m, cap, m->reg.svcs[i].host,
 				  m->reg.svcs[i].ns)))
@@ -180,12 +179,7 @@ void model_free(struct model *m)
 const struct model_service *model_service(const struct model *m,
 					  const char *host)
 {
-	size_t i;
-
-	for (i = 0; host && i < m->n_svcs; i++)
-		if (!strcmp(m->svcs[i].host, host))
-			return &m->svcs[i];
-	return NULL;
+	return host ? hmap_get(&m->svc_by_host, host) : NULL;
 }
 
 const struct model_workload *model_workload(const struct model *m,

@@ -267,6 +267,7 @@ struct model {
 	size_t n_nss;
 	struct model_service *svcs;
 	size_t n_svcs;
+	struct hmap svc_by_host; /* host -> its model_service */
 };
 
 /* Builds the model from the valid objects of <c>. Returns 0. Free with
