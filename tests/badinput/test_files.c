@@ -163,7 +163,8 @@ static void findings_are_bounded(void)
 }
 
 /* Two links back to the top used to make the walk visit 2^16 directories,
- * loading every file each time; a link to itself was skipped silently. */
+ * loading every file each time; a link to itself was skipped silently; a
+ * directory reached twice was read twice. */
 static void symlink_loops(void)
 {
 	const char *dir = tmp_new();
@@ -179,6 +180,9 @@ static void symlink_loops(void)
 	CU_ASSERT_EQUAL(symlink("..", link), 0);
 	snprintf(link, sizeof(link), "%s/up2", sub);
 	CU_ASSERT_EQUAL(symlink("..", link), 0);
+	/* the same directory twice, without a loop */
+	snprintf(link, sizeof(link), "%s/also-sub", dir);
+	CU_ASSERT_EQUAL(symlink("sub", link), 0);
 	snprintf(link, sizeof(link), "%s/self.yaml", dir);
 	CU_ASSERT_EQUAL(symlink("self.yaml", link), 0);
 	snprintf(link, sizeof(link), "%s/dangling.yaml", dir);
@@ -189,8 +193,8 @@ static void symlink_loops(void)
 	CU_ASSERT_EQUAL(c->n, 2); /* a and b, once each */
 	CU_ASSERT_PTR_NOT_NULL(unit_obj(c, K_POD, "a"));
 	CU_ASSERT_PTR_NOT_NULL(unit_obj(c, K_POD, "b"));
-	/* self.yaml, dangling.yaml, up1 and up2 */
-	CU_ASSERT_EQUAL(unit_count_code(c, "IM0012"), 4);
+	/* self.yaml, dangling.yaml, up1, up2 and sub (read as also-sub) */
+	CU_ASSERT_EQUAL(unit_count_code(c, "IM0012"), 5);
 	CU_ASSERT_EQUAL(expect_code(c, "IM0012", 1, 1)->sev, SEV_WARNING);
 	CU_ASSERT_EQUAL(c->diag.n_err, 0);
 	unit_free(c);

@@ -341,22 +341,36 @@ static struct finding *path_finding(struct config *c, enum severity sev,
 	return f;
 }
 
-/* The directories being read, outermost first: a symlink back to one of
- * them is a loop (two such links used to multiply the walk 2^16 times). */
+/* Every directory read so far, the current chain of them first: a symlink
+ * back to one of those is a loop (two such links multiplied the walk 2^16
+ * times), and links to one directory from many places (a DAG of them) are
+ * as bad, so a directory is read once. */
 struct dir_walk {
-	dev_t dev[17];
-	ino_t ino[17];
+	struct { dev_t dev; ino_t ino; } *seen;
+	size_t n_seen, cap_seen;
 	int depth;
 };
 
-static bool dir_on_walk(const struct dir_walk *w, const struct stat *st)
+static bool dir_seen(const struct dir_walk *w, const struct stat *st)
 {
-	int i;
+	size_t i;
 
-	for (i = 0; i <= w->depth; i++)
-		if (w->dev[i] == st->st_dev && w->ino[i] == st->st_ino)
+	for (i = 0; i < w->n_seen; i++)
+		if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
 			return true;
 	return false;
+}
+
+static void dir_remember(struct dir_walk *w, const struct stat *st)
+{
+	if (w->n_seen == w->cap_seen) {
+		w->cap_seen = w->cap_seen ? w->cap_seen * 2 : 16;
+		w->seen = realloc(w->seen, w->cap_seen * sizeof(*w->seen));
+		if (!w->seen)
+			abort();
+	}
+	w->seen[w->n_seen].dev = st->st_dev;
+	w->seen[w->n_seen++].ino = st->st_ino;
 }
 
 static int load_dir(struct config *c, const char *path, struct dir_walk *w);
@@ -380,15 +394,15 @@ static int load_entry(struct config *c, const char *full, const char *name,
 		return yaml_name(name) ? load_file(c, full) : 0;
 	if (!S_ISDIR(st.st_mode) || w->depth >= 16)
 		return 0;
-	if (dir_on_walk(w, &st)) {
-		path_finding(c, SEV_WARNING, full, "remove the symlink",
-			     "skipped: a directory loop leads back to a directory "
-			     "being read", ELOOP);
+	if (dir_seen(w, &st)) {
+		path_finding(c, SEV_WARNING, full,
+			     "remove the symlink that leads there twice",
+			     "skipped: this directory was already read under "
+			     "another path", ELOOP);
 		return 0;
 	}
+	dir_remember(w, &st);
 	w->depth++;
-	w->dev[w->depth] = st.st_dev;
-	w->ino[w->depth] = st.st_ino;
 	rc = load_dir(c, full, w);
 	w->depth--;
 	return rc;
@@ -420,8 +434,9 @@ static int load_dir(struct config *c, const char *path, struct dir_walk *w)
 
 int config_load_path(struct config *c, const char *path)
 {
-	struct dir_walk w = { .depth = 0 };
+	struct dir_walk w = { 0 };
 	struct stat st;
+	int rc;
 
 	if (stat(path, &st)) {
 		path_finding(c, SEV_ERROR, path, NULL, "cannot read", errno);
@@ -429,9 +444,10 @@ int config_load_path(struct config *c, const char *path)
 	}
 	if (!S_ISDIR(st.st_mode))
 		return load_file(c, path);
-	w.dev[0] = st.st_dev;
-	w.ino[0] = st.st_ino;
-	return load_dir(c, path, &w);
+	dir_remember(&w, &st);
+	rc = load_dir(c, path, &w);
+	free(w.seen);
+	return rc;
 }
 
 void config_validate(struct config *c)
