@@ -140,7 +140,8 @@ static void index_follows_new_objects(void)
 
 	config_ns_objects(c, K_PEER_AUTHENTICATION, "b", &n);
 	CU_ASSERT_EQUAL(n, 1);
-	CU_ASSERT_EQUAL(config_load_buffer(c, "more.yaml", more, strlen(more)), 0);
+	CU_ASSERT_EQUAL(config_load_buffer(c, "more.yaml", more, strlen(more)),
+			0);
 	config_ns_objects(c, K_PEER_AUTHENTICATION, "b", &n);
 	CU_ASSERT_EQUAL(n, 2);
 	unit_free(c);
@@ -150,16 +151,19 @@ static void registry_namespace_lists(void)
 {
 	struct config *c = unit_load(
 		"apiVersion: v1\nkind: Service\n"
-		"metadata: {name: s, namespace: a}\nspec: {selector: {app: s}}\n"
+		"metadata: {name: s, namespace: a}\n"
+		"spec: {selector: {app: s}}\n"
 		"---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
 		"metadata: {name: se, namespace: a}\n"
 		"spec: {hosts: [s, \"*.ext.com\"], resolution: STATIC,\n"
 		"  endpoints: [{address: 1.1.1.1}],\n"
 		"  ports: [{number: 80, name: http, protocol: HTTP}]}\n"
 		"---\napiVersion: v1\nkind: Pod\n"
-		"metadata: {name: p, namespace: a, labels: {app: s}}\nspec: {}\n"
+		"metadata: {name: p, namespace: a, labels: {app: s}}\n"
+		"spec: {}\n"
 		"---\napiVersion: v1\nkind: Pod\n"
-		"metadata: {name: q, namespace: b, labels: {app: s}}\nspec: {}\n");
+		"metadata: {name: q, namespace: b, labels: {app: s}}\n"
+		"spec: {}\n");
 	struct registry r;
 	void *const *v;
 	size_t n;

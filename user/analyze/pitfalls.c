@@ -95,11 +95,21 @@ static const char *uri_text(const struct string_match *m)
 	return m->prefix ? m->prefix : m->exact ? m->exact : m->regex;
 }
 
+static bool route_matches_inference(const struct http_route *r)
+{
+	size_t j;
+
+	for (j = 0; j < r->match.n; j++)
+		if (pit_inference_path(uri_text(&r->match.v[j].uri)))
+			return true;
+	return false;
+}
+
 /* The FQDNs routes with an inference path send to, once for all the
  * pit_inference_host questions. */
 static void index_inference(struct pit *p)
 {
-	size_t i, j, k;
+	size_t i, k;
 
 	hmap_init(&p->inference, &p->c->arena);
 	for_each_obj(p->c, o, K_VIRTUAL_SERVICE) {
@@ -107,18 +117,16 @@ static void index_inference(struct pit *p)
 
 		for (i = 0; i < vs->http.n; i++) {
 			const struct http_route *r = &vs->http.v[i];
-			bool inf = false;
 
-			for (j = 0; j < r->match.n; j++)
-				inf |= pit_inference_path(uri_text(&r->match.v[j].uri));
-			for (k = 0; inf && k < r->route.n; k++) {
+			if (!route_matches_inference(r))
+				continue;
+			for (k = 0; k < r->route.n; k++) {
 				const char *h = r->route.v[k].destination.host;
 
 				if (h)
-					*hmap_slot(&p->inference,
-						   registry_fqdn(&p->c->arena,
-								 &p->reg, h,
-								 o->ns)) = o;
+					*hmap_slot(&p->inference, registry_fqdn(
+						&p->c->arena, &p->reg, h,
+						o->ns)) = o;
 			}
 		}
 	}

@@ -16,7 +16,7 @@ struct pit {
 	struct hmap inference;
 	/* FQDN -> the oldest mesh VirtualService for it (pitfalls_routes.c) */
 	struct hmap vs_owners;
-	/* "ns/fqdn" -> DestinationRules for it, load order (pitfalls_policy.c) */
+	/* (ns, fqdn) -> its DestinationRules, load order (pitfalls_policy.c) */
 	struct hmap drs;
 };
 
