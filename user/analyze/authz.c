@@ -11,7 +11,8 @@ static bool any_workload(const struct registry *r, const struct kvs *sel,
 			 const char *ns)
 {
 	size_t i, n = r->n_wls;
-	void *const *wls = ns ? registry_ns_workloads(r, ns, &n) : NULL;
+	void *const *wls = ns ? registry_selector_candidates(r, ns, sel, &n) :
+			   NULL;
 
 	for (i = 0; i < n; i++) {
 		const struct workload *w = wls ? wls[i] : &r->wls[i];

@@ -19,12 +19,10 @@ static bool can_select(const struct service *s)
 static bool subset_selects(const struct registry *r, const struct service *s,
 			   const struct subset *ss)
 {
-	size_t i, n;
-	void *const *wls = registry_ns_workloads(r, s->ns, &n);
+	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (registry_selects(s, wls[i]) &&
-		    registry_labels_match(&ss->labels, wls[i]))
+	for (i = 0; i < s->endpoints.n; i++)
+		if (registry_labels_match(&ss->labels, s->endpoints.v[i]))
 			return true;
 	return false;
 }

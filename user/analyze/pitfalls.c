@@ -32,15 +32,12 @@ const struct service *pit_service(struct pit *p, const char *host,
 size_t pit_pool(const struct pit *p, const struct service *s,
 		const struct kvs *subset)
 {
-	size_t i, n = 0, n_wls;
-	void *const *wls = s ? registry_ns_workloads(&p->reg, s->ns, &n_wls) :
-			       NULL;
+	size_t i, n = 0;
 
-	for (i = 0; s && i < n_wls; i++) {
-		const struct workload *w = wls[i];
+	for (i = 0; s && i < s->endpoints.n; i++) {
+		const struct workload *w = s->endpoints.v[i];
 
-		if (registry_selects(s, w) &&
-		    (!subset || labels_match(subset, w->labels)))
+		if (!subset || labels_match(subset, w->labels))
 			n++;
 	}
 	return n;
@@ -51,7 +48,8 @@ size_t pit_selected(const struct pit *p, const char *ns, const struct kvs *sel,
 {
 	static const struct kvs none;
 	size_t i, n = 0, n_wls;
-	void *const *wls = registry_ns_workloads(&p->reg, ns, &n_wls);
+	void *const *wls = registry_selector_candidates(&p->reg, ns, sel,
+							&n_wls);
 
 	for (i = 0; i < n_wls; i++) {
 		const struct workload *w = wls[i];
@@ -163,20 +161,17 @@ bool pit_ap_selects_host(struct pit *p, const struct object *o,
 	const struct service *s = registry_service(&p->reg, fqdn);
 	const char *ns = s ? s->ns : fqdn_ns(p, fqdn), *app;
 	bool root = !strcmp(o->ns, p->c->root_ns);
-	size_t i, n;
+	size_t i;
 
 	if (!ns || (strcmp(ns, o->ns) && !root))
 		return false;
 	if (!ap->selector.match_labels.n)
 		return !ap->target_ref.at && !ap->target_refs.n;
-	if (s && pit_pool(p, s, NULL)) {
-		void *const *wls = registry_ns_workloads(&p->reg, s->ns, &n);
+	if (s && s->endpoints.n) {
+		for (i = 0; i < s->endpoints.n; i++) {
+			const struct workload *w = s->endpoints.v[i];
 
-		for (i = 0; i < n; i++) {
-			const struct workload *w = wls[i];
-
-			if (registry_selects(s, w) &&
-			    labels_match(&ap->selector.match_labels, w->labels))
+			if (labels_match(&ap->selector.match_labels, w->labels))
 				return true;
 		}
 		return false;

@@ -322,20 +322,18 @@ policy_port(struct pit *p, const struct object *o, bool (*want)(const char *),
 	    const struct service **svc)
 {
 	const struct ap_spec *ap = obj_ap(o);
-	size_t i, j, k, n_svcs, n_wls;
+	size_t i, j, k, n_svcs;
 	void *const *svcs = registry_ns_services(&p->reg, o->ns, &n_svcs);
-	void *const *wls = registry_ns_workloads(&p->reg, o->ns, &n_wls);
 
 	for (i = 0; i < n_svcs; i++) {
 		const struct service *s = svcs[i];
 
 		if (s->se)
 			continue;
-		for (j = 0; j < n_wls; j++) {
-			const struct workload *w = wls[j];
+		for (j = 0; j < s->endpoints.n; j++) {
+			const struct workload *w = s->endpoints.v[j];
 
-			if (!registry_selects(s, w) ||
-			    !labels_match(&ap->selector.match_labels, w->labels))
+			if (!labels_match(&ap->selector.match_labels, w->labels))
 				continue;
 			for (k = 0; k < s->n_ports; k++)
 				if (want(s->ports[k].protocol)) {

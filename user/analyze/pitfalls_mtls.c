@@ -40,8 +40,7 @@ static void check_service_ports(struct pit *p, const struct service *s)
 {
 	const struct k8s_service_spec *sp = obj_svc(s->obj);
 	struct mtls_eff m;
-	size_t k, j, n_wls;
-	void *const *wls = registry_ns_workloads(&p->reg, s->ns, &n_wls);
+	size_t k;
 
 	for (k = 0; sp && k < s->n_ports && k < sp->ports.n; k++) {
 		const struct svc_port_info *pi = &s->ports[k];
@@ -51,14 +50,9 @@ static void check_service_ports(struct pit *p, const struct service *s)
 		if (!scrape_port(pi))
 			continue;
 		/* the first endpoint stands for the others: one finding each */
-		for (j = 0; j < n_wls; j++) {
-			const struct workload *w = wls[j];
-
-			if (registry_selects(s, w)) {
-				labels = w->labels;
-				break;
-			}
-		}
+		if (s->endpoints.n)
+			labels = ((const struct workload *)
+				  s->endpoints.v[0])->labels;
 		resolve_mtls(p->c, &p->c->arena, s->ns, labels, &m);
 		if (port_mode(&m, tp) != MTLS_STRICT)
 			continue;

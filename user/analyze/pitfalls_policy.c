@@ -319,15 +319,14 @@ static size_t region_len(const char *loc)
 static const char *other_region(const struct pit *p, const struct service *s,
 				const char **first)
 {
-	size_t i, n;
-	void *const *wls = registry_ns_workloads(&p->reg, s->ns, &n);
+	size_t i;
 
 	*first = NULL;
-	for (i = 0; i < n; i++) {
-		const struct workload *w = wls[i];
+	for (i = 0; i < s->endpoints.n; i++) {
+		const struct workload *w = s->endpoints.v[i];
 		const char *l = w->locality;
 
-		if (!l || !registry_selects(s, w))
+		if (!l)
 			continue;
 		if (!*first)
 			*first = l;

@@ -105,7 +105,8 @@ static void conflicts(struct config *c, const struct workload *w,
 static bool selects_any(const struct registry *r, const struct object *tel)
 {
 	size_t i, n;
-	void *const *wls = registry_ns_workloads(r, tel->ns, &n);
+	void *const *wls = registry_selector_candidates(r, tel->ns,
+			&obj_tel(tel)->selector.match_labels, &n);
 
 	for (i = 0; i < n; i++)
 		if (selects(tel, wls[i]))

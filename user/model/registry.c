@@ -5,6 +5,7 @@
 #include "registry.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -327,8 +328,114 @@ static void add_se_endpoints(struct registry *r, size_t *cap,
 		for (struct object *o = (c)->objs[_j_##o]; o; o = NULL) \
 			if (o->kind == (k) && o->spec && (all || !o->invalid))
 
+/* The key of a label of namespace <ns> in <buf>; like snprintf, returns
+ * the length it needs. Lengths keep (ns, key, value) triples apart. */
+static int label_key(char *buf, size_t size, const char *ns,
+		     const struct kv *kv)
+{
+	return snprintf(buf, size, "%zu:%s%zu:%s%s", strlen(ns), ns,
+			strlen(kv->key), kv->key, kv->val ? kv->val : "");
+}
+
+static const char *label_key_dup(struct arena *a, const char *ns,
+				 const struct kv *kv)
+{
+	size_t n = (size_t)label_key(NULL, 0, ns, kv) + 1;
+	char *k = arena_alloc(a, n);
+
+	label_key(k, n, ns, kv);
+	return k;
+}
+
+static const struct hlist *label_list(const struct registry *r,
+				      const char *ns, const struct kv *kv)
+{
+	char buf[256], *k = buf;
+	size_t n = (size_t)label_key(buf, sizeof(buf), ns, kv);
+	const struct hlist *l;
+
+	if (n >= sizeof(buf)) {
+		k = malloc(n + 1);
+		if (!k)
+			abort();
+		label_key(k, n + 1, ns, kv);
+	}
+	l = hmap_getn(&r->wl_label, k, n);
+	if (k != buf)
+		free(k);
+	return l;
+}
+
+/* Pods and WorkloadEntries by each of their labels. */
+static void index_labels(struct registry *r, struct config *c)
+{
+	size_t i, j;
+
+	hmap_init(&r->wl_label, &c->arena);
+	for (i = 0; i < r->n_wls; i++) {
+		struct workload *w = &r->wls[i];
+
+		if (w->obj->kind == K_SERVICE_ENTRY || !w->labels)
+			continue;
+		for (j = 0; j < w->labels->n; j++) {
+			void **slot = hmap_slot(&r->wl_label, label_key_dup(
+					&c->arena, w->ns, &w->labels->v[j]));
+			struct hlist *l = *slot;
+
+			if (!l)
+				*slot = l = arena_alloc(&c->arena, sizeof(*l));
+			/* a label written twice files the workload once */
+			if (!l->n || l->v[l->n - 1] != w)
+				hlist_push(&c->arena, l, w);
+		}
+	}
+}
+
+void *const *registry_selector_candidates(const struct registry *r,
+					  const char *ns,
+					  const struct kvs *sel, size_t *n)
+{
+	const struct hlist *best = NULL, *l;
+	size_t i;
+
+	if (!sel || !sel->n)
+		return registry_ns_workloads(r, ns, n);
+	for (i = 0; i < sel->n; i++) {
+		l = label_list(r, ns, &sel->v[i]);
+		if (!l || !best || l->n < best->n)
+			best = l;
+		if (!l)
+			break; /* no workload carries this pair */
+	}
+	*n = best ? best->n : 0;
+	return best ? best->v : NULL;
+}
+
+/* registry_selects over the candidates, then the inline endpoints of a
+ * ServiceEntry (<inline>: by object), which the registry lists after
+ * every Pod and WorkloadEntry. */
+static void find_endpoints(struct registry *r, struct config *c,
+			   const struct hmap *inline_eps, struct service *s)
+{
+	size_t i, n = 0;
+	void *const *v = NULL;
+
+	if (s->selector && s->selector->n)
+		v = registry_selector_candidates(r, s->ns, s->selector, &n);
+	for (i = 0; i < n; i++)
+		if (registry_selects(s, v[i]))
+			hlist_push(&c->arena, &s->endpoints, v[i]);
+	if (!s->se)
+		return;
+	v = hmap_list(inline_eps, s->obj->resource, &n);
+	for (i = 0; i < n; i++)
+		if (registry_selects(s, v[i]))
+			hlist_push(&c->arena, &s->endpoints, v[i]);
+}
+
 static void build_indexes(struct registry *r, struct config *c)
 {
+	struct hmap inline_eps;
 	size_t i;
 
 	hmap_init(&r->by_host, &c->arena);
@@ -349,6 +456,16 @@ static void build_indexes(struct registry *r, struct config *c)
 	}
 	for (i = 0; i < r->n_wls; i++)
 		hmap_push(&r->wl_ns, r->wls[i].ns, &r->wls[i]);
+	index_labels(r, c);
+	/* by resource name: ServiceEntries of one name share it, and
+	 * registry_selects tells their endpoints apart */
+	hmap_init(&inline_eps, &c->arena);
+	for (i = 0; i < r->n_wls; i++)
+		if (r->wls[i].obj->kind == K_SERVICE_ENTRY)
+			hmap_push(&inline_eps, r->wls[i].obj->resource,
+				  &r->wls[i]);
+	for (i = 0; i < r->n_svcs; i++)
+		find_endpoints(r, c, &inline_eps, &r->svcs[i]);
 }
 
 static void build(struct registry *r, struct config *c, bool all)

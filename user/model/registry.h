@@ -30,6 +30,9 @@ struct service {
 	 * annotation split at commas; NULL or empty: everywhere */
 	const struct strs *export_to;
 	const struct se_spec *se;     /* the ServiceEntry, NULL for a Service */
+	/* the workloads registry_selects picks for it, in registry order
+	 * (elements are const struct workload *), found once at build */
+	struct hlist endpoints;
 };
 
 struct workload {
@@ -59,6 +62,7 @@ struct registry {
 	struct hlist wild_ses; /* ServiceEntry services of a wildcard host */
 	struct hmap svc_ns;   /* namespace -> services, registry order */
 	struct hmap wl_ns;    /* namespace -> workloads, registry order */
+	struct hmap wl_label; /* (ns, label key, value) -> workloads */
 };
 
 /* Builds the registry from the valid objects of <c> (arena-allocated). */
@@ -89,6 +93,13 @@ void *const *registry_ns_services(const struct registry *r, const char *ns,
  * of <ns> is among them, so endpoint scans need look nowhere else. */
 void *const *registry_ns_workloads(const struct registry *r, const char *ns,
 				   size_t *n);
+/* Workloads of namespace <ns>, in registry order, among which are all
+ * those whose own labels match <sel> (labels_match), ServiceEntry inline
+ * endpoints aside: with a selector, the ones carrying its rarest label
+ * pair; without, the whole namespace. Callers still test each one. */
+void *const *registry_selector_candidates(const struct registry *r,
+					  const char *ns,
+					  const struct kvs *sel, size_t *n);
 /* Whether workload <w> is an endpoint of service <s>. */
 bool registry_selects(const struct service *s, const struct workload *w);
 /* A workload label as istiod sees it: its own labels, then the

@@ -45,18 +45,17 @@ static bool in_subset(const struct subset_eff *e, const struct workload *w)
 static void fill_subset_eps(const struct registry *r, struct arena *a,
 			    const struct service *svc, struct subset_eff *e)
 {
-	size_t i, n = 0, n_wls;
-	/* registry_selects: endpoints are of the service's namespace */
-	void *const *wls = registry_ns_workloads(r, svc->ns, &n_wls);
+	size_t i, n = 0;
+	void *const *wls = svc->endpoints.v;
 
-	for (i = 0; i < n_wls; i++)
-		n += registry_selects(svc, wls[i]) && in_subset(e, wls[i]);
+	for (i = 0; i < svc->endpoints.n; i++)
+		n += in_subset(e, wls[i]);
 	e->eps = arena_alloc(a, (n + 1) * sizeof(*e->eps));
-	for (i = 0; i < n_wls; i++) {
+	for (i = 0; i < svc->endpoints.n; i++) {
 		const struct workload *w = wls[i];
 		struct endpoint_eff *ep;
 
-		if (!registry_selects(svc, w) || !in_subset(e, w))
+		if (!in_subset(e, w))
 			continue;
 		ep = &e->eps[e->n_eps++];
 		ep->wl = w;
