@@ -183,6 +183,61 @@ static void registry_namespace_lists(void)
 			K_SERVICE_ENTRY);
 	registry_ns_services(&r, "b", &n);
 	CU_ASSERT_EQUAL(n, 0);
+	/* endpoints: the Service's pod of its own namespace; the SE's
+	 * inline endpoint, on each of its hosts */
+	v = registry_fqdn_services(&r, "s.a.svc.cluster.local", &n);
+	CU_ASSERT_EQUAL_FATAL(((const struct service *)v[0])->endpoints.n, 1);
+	CU_ASSERT_STRING_EQUAL(((const struct workload *)((const struct service *)
+				v[0])->endpoints.v[0])->name, "p");
+	CU_ASSERT_EQUAL(((const struct service *)v[1])->endpoints.n, 1);
+	CU_ASSERT_EQUAL(((const struct service *)r.wild_ses.v[0])->endpoints.n,
+			1);
+	unit_free(c);
+}
+
+static void selector_candidates_hold_every_match(void)
+{
+	struct config *c = unit_load(
+		"apiVersion: v1\nkind: Pod\n"
+		"metadata: {name: p1, namespace: a, labels: {app: m, v: '1'}}\n"
+		"spec: {}\n"
+		"---\napiVersion: v1\nkind: Pod\n"
+		"metadata: {name: p2, namespace: a, labels: {app: m, v: '2'}}\n"
+		"spec: {}\n"
+		"---\napiVersion: v1\nkind: Pod\n"
+		"metadata: {name: p3, namespace: a, labels: {app: n, v: '2'}}\n"
+		"spec: {}\n"
+		"---\napiVersion: v1\nkind: Pod\n"
+		"metadata: {name: p4, namespace: b, labels: {app: m, v: '2'}}\n"
+		"spec: {}\n"
+		"---\napiVersion: v1\nkind: Service\n"
+		"metadata: {name: m2, namespace: a}\n"
+		"spec: {selector: {app: m, v: '2'}}\n");
+	struct kvs sel = { 0 };
+	struct kv kv[2] = { { .key = "app", .val = "m" },
+			    { .key = "v", .val = "3" } };
+	struct registry r;
+	const struct service *s;
+	size_t n;
+
+	registry_build(&r, c);
+	/* both labels must match, and only in the Service's namespace */
+	s = registry_service(&r, "m2.a.svc.cluster.local");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(s->endpoints.n, 1);
+	CU_ASSERT_STRING_EQUAL(((const struct workload *)
+				s->endpoints.v[0])->name, "p2");
+	sel.v = kv;
+	sel.n = 1;
+	registry_selector_candidates(&r, "a", &sel, &n);
+	CU_ASSERT_EQUAL(n, 2);
+	/* a pair no workload carries leaves nothing to test */
+	sel.n = 2;
+	CU_ASSERT_PTR_NULL(registry_selector_candidates(&r, "a", &sel, &n));
+	CU_ASSERT_EQUAL(n, 0);
+	/* no selector: the whole namespace */
+	registry_selector_candidates(&r, "a", NULL, &n);
+	CU_ASSERT_EQUAL(n, 3);
 	unit_free(c);
 }
 
@@ -194,4 +249,5 @@ UNIT_SUITE(hmap)
 	UNIT_TEST(s, hosts_resolve_and_wildcards_come_along);
 	UNIT_TEST(s, index_follows_new_objects);
 	UNIT_TEST(s, registry_namespace_lists);
+	UNIT_TEST(s, selector_candidates_hold_every_match);
 }
