@@ -12,6 +12,12 @@ the kernel judges), one process for thousands of them.
   mesh-client.py hold HOST PORT K --pidfile F [--max-seconds S]
       opens K connections and keeps them open until SIGTERM (or S seconds,
       default 60); writes its pid to F and prints "held K" once they are up.
+  mesh-client.py probe HOST PORT N [--timeout S]
+      N connections one after the other, never stopping on failures;
+      prints JSON {"results": [name or errno name, ...], "ms": [...]}, one
+      entry per attempt in order, with how long each took (connect()
+      refused at the source returns at once; a dropped SYN waits for the
+      timeout, default 2 s).
 """
 import errno
 import json
@@ -57,6 +63,24 @@ def count(host, port, n, deadline_s):
                       "elapsed_s": round(time.monotonic() - start, 3)}))
 
 
+def errname(e):
+    if isinstance(e, socket.timeout):
+        return "TIMEOUT"
+    return errno.errorcode.get(e.errno, str(e)) if e.errno else type(e).__name__
+
+
+def probe(host, port, n, timeout):
+    results, ms = [], []
+    for _ in range(n):
+        t = time.monotonic()
+        try:
+            results.append(one_request(host, port, timeout))
+        except OSError as e:
+            results.append(errname(e))
+        ms.append(round((time.monotonic() - t) * 1000, 1))
+    print(json.dumps({"results": results, "ms": ms}))
+
+
 def hold(host, port, k, pidfile, max_s):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
@@ -78,6 +102,8 @@ def main():
         count(a[1], int(a[2]), int(a[3]), float(opt("--deadline", 120)))
     elif len(a) >= 4 and a[0] == "hold" and "--pidfile" in a:
         hold(a[1], int(a[2]), int(a[3]), opt("--pidfile", None), float(opt("--max-seconds", 60)))
+    elif len(a) >= 4 and a[0] == "probe":
+        probe(a[1], int(a[2]), int(a[3]), float(opt("--timeout", 2)))
     else:
         sys.exit(__doc__)
 
