@@ -81,6 +81,27 @@ static bool route_infers(struct pit *p, const struct object *o,
 	return false;
 }
 
+/* Whether every comma-separated token of a non-empty retryOn is in <set>. */
+static bool retry_on_all_in(const char *retry_on, const char *const *set)
+{
+	const char *s = retry_on, *e;
+
+	for (; *s; s = *e ? e + 1 : e) {
+		size_t len, i;
+		bool ok = false;
+
+		e = strchr(s, ',');
+		if (!e)
+			e = s + strlen(s);
+		len = (size_t)(e - s);
+		for (i = 0; set[i]; i++)
+			ok |= strlen(set[i]) == len && !strncmp(s, set[i], len);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* Conditions that can fire after the model has started on the request;
  * connect-failure, refused-stream, reset-before-request and
  * envoy-ratelimited all fail before the upstream sees it. */
@@ -89,24 +110,10 @@ static bool retry_on_unsafe(const char *retry_on)
 	static const char *const safe[] = { "connect-failure", "refused-stream",
 					    "reset-before-request",
 					    "envoy-ratelimited", NULL };
-	const char *s = retry_on, *e;
 
-	if (!s || !*s)
+	if (!retry_on || !*retry_on)
 		return true; /* the default includes unavailable and cancelled */
-	for (; *s; s = *e ? e + 1 : e) {
-		size_t len, i;
-		bool ok = false;
-
-		e = strchr(s, ',');
-		if (!e)
-			e = s + strlen(s);
-		len = (size_t)(e - s);
-		for (i = 0; safe[i]; i++)
-			ok |= strlen(safe[i]) == len && !strncmp(s, safe[i], len);
-		if (!ok)
-			return true;
-	}
-	return false;
+	return !retry_on_all_in(retry_on, safe);
 }
 
 /* gRPC status conditions only match a status sent in response headers. */
@@ -115,24 +122,8 @@ static bool retry_on_grpc_only(const char *retry_on)
 	static const char *const grpc[] = { "cancelled", "deadline-exceeded",
 					    "internal", "resource-exhausted",
 					    "unavailable", NULL };
-	const char *s = retry_on, *e;
 
-	if (!s || !*s)
-		return false;
-	for (; *s; s = *e ? e + 1 : e) {
-		size_t len, i;
-		bool ok = false;
-
-		e = strchr(s, ',');
-		if (!e)
-			e = s + strlen(s);
-		len = (size_t)(e - s);
-		for (i = 0; grpc[i]; i++)
-			ok |= strlen(grpc[i]) == len && !strncmp(s, grpc[i], len);
-		if (!ok)
-			return false;
-	}
-	return true;
+	return retry_on && *retry_on && retry_on_all_in(retry_on, grpc);
 }
 
 static int64_t route_attempts(const struct http_route *r)

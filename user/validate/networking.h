@@ -79,6 +79,12 @@ bool vs_applies_to_gateway(const struct vs_spec *vs);
 bool v_jwt_claim_key(const char *k);
 /* validateWeight, summing into <total> with Go's int32 wrap-around, and
  * the "total destination weight = 0" rule for >= 2 destinations */
+/* One weighted destination of an http, tcp or tls route at <path>
+ * ("...route[i]"): destination required and valid, weight in range and added
+ * to *total; *sum turns false when a weight could not be read. */
+void vs_route_dest(const struct vctx *x, const struct ynode *at,
+		   const struct destination *dst, const struct opt_i64 *weight,
+		   const char *path, uint32_t *total, bool *sum);
 bool vs_weight(const struct vctx *x, const struct ynode *dest_at,
 	       const struct opt_i64 *w, const char *path, uint32_t *total);
 void vs_weight_total(const struct vctx *x, size_t n, uint32_t total,

@@ -190,6 +190,19 @@ void vs_weight_total(const struct vctx *x, size_t n, uint32_t total,
 			"total destination weight = 0");
 }
 
+void vs_route_dest(const struct vctx *x, const struct ynode *at,
+		   const struct destination *dst, const struct opt_i64 *weight,
+		   const char *path, uint32_t *total, bool *sum)
+{
+	char q[VP_LEN];
+
+	if (!dst->at)
+		v_error(x->c, x->o, at, path, "Add destination.host.",
+			"destination is required");
+	v_destination(x, dst, vp(q, "%s.destination", path));
+	*sum &= vs_weight(x, at, weight, vp(q, "%s.weight", path), total);
+}
+
 static void destinations(const struct vctx *x, const struct http_route *r,
 			 const char *path)
 {
@@ -202,13 +215,9 @@ static void destinations(const struct vctx *x, const struct http_route *r,
 		const struct http_route_dest *d = &r->route.v[i];
 
 		vp(p, "%s.route[%zu]", path, i);
-		if (!d->destination.at)
-			v_error(x->c, x->o, d->at, p, "Add destination.host.",
-				"destination is required");
 		header_ops(x, &d->headers, vp(q, "%s.headers", p));
-		v_destination(x, &d->destination, vp(q, "%s.destination", p));
-		sum &= vs_weight(x, d->at, &d->weight, vp(q, "%s.weight", p),
-				 &total);
+		vs_route_dest(x, d->at, &d->destination, &d->weight, p, &total,
+			      &sum);
 	}
 	if (sum) /* no total when a weight could not even be decoded */
 		vs_weight_total(x, r->route.n, total, vnode(r->at, "route"),

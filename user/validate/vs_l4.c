@@ -10,7 +10,7 @@
 static void route_destinations(const struct vctx *x, const struct l4_route *r,
 			       const char *path)
 {
-	char p[VP_LEN], q[VP_LEN];
+	char p[VP_LEN];
 	uint32_t total = 0;
 	bool sum = true;
 	size_t i;
@@ -19,12 +19,8 @@ static void route_destinations(const struct vctx *x, const struct l4_route *r,
 		const struct route_dest *d = &r->route.v[i];
 
 		vp(p, "%s.route[%zu]", path, i);
-		if (!d->destination.at)
-			v_error(x->c, x->o, d->at, p, "Add destination.host.",
-				"destination is required");
-		v_destination(x, &d->destination, vp(q, "%s.destination", p));
-		sum &= vs_weight(x, d->at, &d->weight, vp(q, "%s.weight", p),
-				 &total);
+		vs_route_dest(x, d->at, &d->destination, &d->weight, p, &total,
+			      &sum);
 	}
 	if (sum) /* no total when a weight could not even be decoded */
 		vs_weight_total(x, r->route.n, total, vnode(r->at, "route"),
