@@ -5,11 +5,10 @@
 # valgrind is installed, an instruction count under callgrind (on a 1,000
 # object mesh: callgrind runs ~50x slower). A 1,000 object run is timed too,
 # so the two sizes show how analyze scales. Results go to
-# $OUT/bench-results.json as [{name, metric, value, baseline, ratio}], with
-# baselines from tools/bench-baseline.json (ratio = value / baseline).
-# The baseline is the first measurement (the analyzers as first written, on
-# the shared 2-vCPU development VM under load, so its wall_ms is inflated;
-# cpu_ms, peak_rss_kib and instructions are the figures to compare).
+# $OUT/bench-results.json as [{name, metric, value, baseline, ratio}]; the
+# baseline of the large mesh is the small mesh's figure of the same run scaled
+# linearly, so ratio 1.0 means analyze grows linearly (no stored baselines:
+# numbers from another day on a shared machine do not compare).
 #
 # Environment: OUT (build dir, default .output), BENCH_OBJECTS (10000),
 # BENCH_RUNS (5), BENCH_CALLGRIND=0 to skip callgrind.
@@ -20,7 +19,6 @@ BIN=$OUT/infermesh
 OBJECTS=${BENCH_OBJECTS:-10000}
 RUNS=${BENCH_RUNS:-5}
 RESULTS=$OUT/bench-results.json
-BASELINE=tools/bench-baseline.json
 
 [ -x "$BIN" ] || { echo "bench: $BIN not built (make OUT=$OUT)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/infermesh-bench.XXXXXX")
@@ -94,7 +92,7 @@ else
 	echo "note: valgrind not installed (or BENCH_CALLGRIND=0): no instruction count"
 fi
 
-printf '%s\n' "${results[@]}" | python3 tools/bench-report.py "$BASELINE" "$RESULTS"
+printf '%s\n' "${results[@]}" | python3 tools/bench-report.py "$RESULTS"
 
 # The L4 dataplane benchmark (tools/bench-l4.sh: direct vs infermesh, wrk
 # and connect() latency) appends its l4_* rows to the same file. It needs
