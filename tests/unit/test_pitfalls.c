@@ -388,6 +388,35 @@ static void outlier_pool(void)
 	expect(y, "IM1040", 0);
 }
 
+/* The consequence IM1040 states: one left overloads, all ejected fail with
+ * 503 UH, or all ejected under a panic threshold are served anyway. */
+static void expect_pool_says(const char *extra, const char *want)
+{
+	const char *dr = DR NS "spec:\n  host: ms\n  trafficPolicy:\n"
+			 "    outlierDetection: {consecutive5xxErrors: 5%s}\n";
+	char d[512], y[4096];
+	struct config *c;
+	const struct finding *f;
+
+	snprintf(d, sizeof(d), dr, extra);
+	snprintf(y, sizeof(y), "%s%s", pool(2), d);
+	c = run(y);
+	f = unit_find_code(c, "IM1040");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	if (!strstr(f->msg, want))
+		fprintf(stderr, "\nIM1040 says \"%s\", want \"%s\"\n", f->msg, want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->msg, want));
+	unit_free(c);
+}
+
+static void outlier_pool_outcome(void)
+{
+	expect_pool_says(", maxEjectionPercent: 50", "onto the other");
+	expect_pool_says(", maxEjectionPercent: 100", "503 UH");
+	expect_pool_says(", maxEjectionPercent: 100, minHealthPercent: 50",
+			 "panics and sends traffic to every endpoint");
+}
+
 static void pool_unknown(void)
 {
 	expect(DR NS "spec:\n  host: ms\n  trafficPolicy:\n    outlierDetection: "
@@ -536,6 +565,7 @@ UNIT_SUITE(pitfalls)
 	UNIT_TEST(s, subset_replaces);
 	UNIT_TEST(s, port_replaces);
 	UNIT_TEST(s, outlier_pool);
+	UNIT_TEST(s, outlier_pool_outcome);
 	UNIT_TEST(s, pool_unknown);
 	UNIT_TEST(s, min_health);
 	UNIT_TEST(s, locality);

@@ -197,6 +197,9 @@ static void check_port_replaces(struct pit *p, const struct object *o,
 
 /* ---- IM1040..IM1042: outlier ejection and pool size ---- */
 
+static const char *eject_outcome(struct pit *p,
+				 const struct outlier_detection *od, bool all);
+
 static void check_pool(struct pit *p, const struct object *o,
 		       const struct outlier_detection *od, const char *path,
 		       const char *what, size_t n)
@@ -221,12 +224,28 @@ static void check_pool(struct pit *p, const struct object *o,
 			 "add endpoints to this pool, or raise the consecutive "
 			 "error thresholds so that a busy GPU is not taken for "
 			 "a broken one",
-			 "%s has only %zu endpoint%s and maxEjectionPercent %lld "
-			 "lets outlier detection eject %s: a few 5xx under load "
-			 "move all traffic onto %s", what, n, n > 1 ? "s" : "",
-			 (long long)max, k >= (int64_t)n ? "all of them" :
-			 "half of them", k >= (int64_t)n ?
-			 "nothing (503 UH)" : "the one left, which then overloads");
+			 "%s has only %zu endpoint%s and maxEjectionPercent "
+			 "%lld: a few 5xx under load %s", what, n,
+			 n > 1 ? "s" : "", (long long)max,
+			 eject_outcome(p, od, k >= (int64_t)n));
+}
+
+/* What ejecting a small pool leads to. With everything ejected, Envoy's
+ * panic threshold (minHealthPercent) decides between failing and serving
+ * from the ejected hosts anyway. */
+static const char *eject_outcome(struct pit *p,
+				 const struct outlier_detection *od, bool all)
+{
+	if (!all)
+		return "eject one of them and move all traffic onto the "
+		       "other, which then overloads";
+	if (od->min_health_percent.set && od->min_health_percent.v > 0)
+		return arena_printf(&p->c->arena, "eject all of them; below "
+				    "minHealthPercent %lld%% Envoy then panics "
+				    "and sends traffic to every endpoint, "
+				    "broken ones included",
+				    (long long)od->min_health_percent.v);
+	return "eject all of them, and then every request fails with 503 UH";
 }
 
 static void check_min_health(struct pit *p, const struct object *o,
