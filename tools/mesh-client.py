@@ -10,8 +10,14 @@ the kernel judges), one process for thousands of them.
       deadline (default 120 s) or after 10 failures in a row, and says
       so ("complete": false).
   mesh-client.py hold HOST PORT K --pidfile F [--max-seconds S]
+                 [--only NAME [--max-tries T]]
       opens K connections and keeps them open until SIGTERM (or S seconds,
       default 60); writes its pid to F and prints "held K" once they are up.
+      With --only, each connection asks once (keep-alive GET) who answers
+      and is kept only if NAME does, else closed at once: the K kept ones
+      all load one endpoint, all through the address dialled. Gives up
+      after T connections (default 50 x K) and prints "held k of NAME
+      after N tries" either way.
   mesh-client.py probe HOST PORT N [--timeout S]
       N connections one after the other, never stopping on failures;
       prints JSON {"results": [name or errno name, ...], "ms": [...]}, one
@@ -81,13 +87,55 @@ def probe(host, port, n, timeout):
     print(json.dumps({"results": results, "ms": ms}))
 
 
-def hold(host, port, k, pidfile, max_s):
+def ask(s, host):
+    """One keep-alive GET on s: the name that answered (s stays open)."""
+    s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise OSError(errno.ECONNRESET, "closed before the answer")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise OSError(errno.ECONNRESET, "closed in the answer")
+        body += chunk
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise OSError(errno.EPROTO, "bad response")
+    return body.decode().strip()
+
+
+def hold_only(host, port, k, name, max_tries):
+    """Connections answered by name, up to k of them in max_tries."""
+    socks, tries = [], 0
+    while len(socks) < k and tries < max_tries:
+        tries += 1
+        s = socket.create_connection((host, port), timeout=5.0)
+        if ask(s, host) == name:
+            socks.append(s)
+        else:
+            s.close()
+    print(f"held {len(socks)} of {name} after {tries} tries", flush=True)
+    return socks
+
+
+def hold(host, port, k, pidfile, max_s, only=None, max_tries=0):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     with open(pidfile, "w") as f:
         f.write(f"{os.getpid()}\n")
-    socks = [socket.create_connection((host, port), timeout=5.0) for _ in range(k)]
-    print(f"held {len(socks)}", flush=True)
+    if only:
+        socks = hold_only(host, port, k, only, max_tries or 50 * k)
+    else:
+        socks = [socket.create_connection((host, port), timeout=5.0) for _ in range(k)]
+        print(f"held {len(socks)}", flush=True)
     end = time.monotonic() + max_s
     while not stop and time.monotonic() < end:
         time.sleep(0.05)
@@ -101,7 +149,8 @@ def main():
     if len(a) >= 4 and a[0] == "count":
         count(a[1], int(a[2]), int(a[3]), float(opt("--deadline", 120)))
     elif len(a) >= 4 and a[0] == "hold" and "--pidfile" in a:
-        hold(a[1], int(a[2]), int(a[3]), opt("--pidfile", None), float(opt("--max-seconds", 60)))
+        hold(a[1], int(a[2]), int(a[3]), opt("--pidfile", None), float(opt("--max-seconds", 60)),
+             opt("--only", None), int(opt("--max-tries", 0)))
     elif len(a) >= 4 and a[0] == "probe":
         probe(a[1], int(a[2]), int(a[3]), float(opt("--timeout", 2)))
     else:
