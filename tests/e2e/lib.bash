@@ -176,3 +176,49 @@ e2e_server_start() {
 	done
 	return 1
 }
+
+# ---- helpers of the least-request test ----
+
+# e2e_ep_active NODE IP:PORT: the active connections NODE's kernel counts
+# for that endpoint (-1 if unread). Tolerant of the dump's layout: the row
+# is found by its "endpoint" field ("IP:PORT", or "ip" and "port"), the
+# count is the integer field named "active" (or containing "active", e.g.
+# "active_connections"), at any depth of the row; an endpoint listed in
+# several rows (one per subset) shows its one state in each: the largest.
+e2e_ep_active() {
+	"$MESH" maps "$1" dump endpoints -o json >"$E2E_TMP/ep-active.json" 2>/dev/null || { echo -1; return; }
+	"$E2E_PY" - "$E2E_TMP/ep-active.json" "$2" <<-'PY'
+		import json, sys
+		j, want = json.load(open(sys.argv[1])), sys.argv[2]
+		rows = j.get("rows", []) if isinstance(j, dict) else j
+		def addr(r):
+		    if "endpoint" in r:
+		        return str(r["endpoint"])
+		    return f'{r.get("ip", r.get("address"))}:{r.get("port")}'
+		def active(v):
+		    if isinstance(v, dict):
+		        for k in sorted(v, key=lambda k: k != "active"):
+		            if "active" in k and isinstance(v[k], int) and not isinstance(v[k], bool):
+		                return v[k]
+		        for x in v.values():
+		            n = active(x)
+		            if n is not None:
+		                return n
+		    return None
+		got = [active(r) for r in rows if isinstance(r, dict) and addr(r) == want]
+		got = [n for n in got if n is not None]
+		print(max(got) if got else -1)
+	PY
+}
+
+# e2e_wait_ep_active NODE IP:PORT WANT: polls (5 s at most) until the
+# count is WANT; prints the last count read.
+e2e_wait_ep_active() {
+	local got
+	for _ in $(seq 25); do
+		got=$(e2e_ep_active "$1" "$2")
+		[ "$got" = "$3" ] && break
+		sleep 0.2
+	done
+	echo "$got"
+}
