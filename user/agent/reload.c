@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * One reload: load and validate the config directory, build the model,
- * compile it for this node and switch the kernel to the new tables.
+ * One reload: load and validate the config directory, merge it with the
+ * last good version of each object (lastgood.c), build the model, compile
+ * it for this node and switch the kernel to the new tables.
  *
- * Rejected objects: when validation rejects any object (a SEV_ERROR
- * finding), nothing of the new set is applied: every finding is logged
- * with its file:line and the tables in force stay as they are, so the
- * last good version of every object stays in force. (Per-object fallback,
- * mixing the rejected object's previous version into the new set, is not
- * done: the whole previous set is kept.)
+ * Rejected objects: as with Istio's admission webhook, a rejected object
+ * keeps its last good version (or stays absent when it never had one)
+ * while every other change applies; a file that cannot be read or parsed
+ * keeps the objects it last gave. Each such decision is logged with the
+ * object, file:line:column, field and reason. The versions in force are
+ * kept under <state dir>/lastgood, so a restarted agent has them too; they
+ * are written only once the tables that use them are live. An error in the
+ * MeshConfig, or a compile or write failure, still keeps the whole
+ * previous tables in force.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../config/object.h"
 #include "agent_int.h"
+#include "lastgood.h"
 
 static uint64_t cgroup_id(void *ctx, const char *rel)
 {
@@ -34,26 +40,25 @@ static int load_config(struct agent *a, struct config *c)
 {
 	if (a->o.mesh_config && config_load_mesh_file(c, a->o.mesh_config))
 		return -ENOENT;
-	if (config_load_path(c, a->o.config_dir))
+	/* an unreadable file or subdirectory keeps its objects' last good
+	 * versions (lastgood.c); only nothing read at all stops here */
+	if (config_load_path(c, a->o.config_dir) && !c->n)
 		return -ENOENT;
 	config_validate(c);
 	return 0;
 }
 
-static void log_findings(struct agent *a, struct config *c)
+static void log_findings(struct config *c, size_t from)
 {
-	size_t errs = diag_count(&c->diag, SEV_ERROR);
+	struct diag d = c->diag;
 
-	if (!c->diag.n)
+	if (from >= c->diag.n)
 		return;
-	diag_sort(&c->diag);
-	diag_print_text(&c->diag, stderr);
-	if (errs)
-		agent_log(a, "%zu error(s) in %s: the new configuration is "
-			  "rejected, the tables in force stay (generation %u)",
-			  errs, a->o.config_dir, a->live_gen);
+	d.v += from;
+	d.n -= from;
+	diag_sort(&d);
+	diag_print_text(&d, stderr);
 }
-
 static void log_notes(struct agent *a, const struct tables *t)
 {
 	size_t i;
@@ -91,25 +96,129 @@ static int compile_apply(struct agent *a, struct model *m)
 	return err;
 }
 
+static void stamp(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "at %lld", (long long)t);
+}
+
+/* Logs every decision but "applied"; returns how many were not. */
+static size_t log_events(struct agent *a, const struct lg_merge *m)
+{
+	char line[2048];
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n_ev; i++) {
+		if (m->ev[i].v == LG_APPLIED && !a->o.verbose)
+			continue;
+		n += m->ev[i].v != LG_APPLIED;
+		agent_log(a, "%s", lg_event_text(&m->ev[i], line,
+						 sizeof(line)));
+	}
+	return n;
+}
+
+static bool same_set(const struct lg_set *x, const struct lg_set *y)
+{
+	size_t i;
+
+	if (x->n != y->n)
+		return false;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].key, y->v[i].key) ||
+		    x->v[i].len != y->v[i].len ||
+		    memcmp(x->v[i].text, y->v[i].text, x->v[i].len))
+			return false;
+	return true;
+}
+
+/* Nothing the new files say changes what is in force: a broken new file
+ * or a rejected edit switches no generation. */
+static bool nothing_new(const struct agent *a, const struct lg_merge *m,
+			const struct lg_set *prev, size_t not_applied)
+{
+	return a->applies && (not_applied || m->n_bad) &&
+	       same_set(&m->next, prev);
+}
+
+static void store(struct agent *a, const char *dir, const struct lg_merge *m,
+		  const struct lg_set *prev)
+{
+	int err = lg_store_write(dir, &m->next, prev);
+
+	if (err)
+		agent_log(a, "writing the last good versions to %s failed "
+			  "(%s): a restarted agent may not have them", dir,
+			  strerror(-err));
+}
+
+/* Merges <c> with the last good versions and applies the result. */
+static int merge_apply(struct agent *a, struct config *c)
+{
+	struct lg_opts op = { .mesh_file = a->o.mesh_config };
+	char dir[PATH_MAX + 16], now[64];
+	struct lg_set prev;
+	struct lg_merge m;
+	struct model mo;
+	size_t n, before;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/lastgood", a->state_dir);
+	stamp(now, sizeof(now));
+	op.now = now;
+	err = lg_store_read(dir, &prev);
+	if (err)
+		agent_log(a, "reading the last good versions in %s failed "
+			  "(%s)", dir, strerror(-err));
+	err = lg_merge(c, &prev, &op, &m);
+	if (err) {
+		agent_log(a, "merging with the last good versions failed "
+			  "(%s): the tables in force stay", strerror(-err));
+		lg_set_free(&prev);
+		return err;
+	}
+	n = log_events(a, &m);
+	if (m.whole) {
+		agent_log(a, "the MeshConfig has errors: the new configuration "
+			  "is rejected, the tables in force stay "
+			  "(generation %u)", a->live_gen);
+		err = -EINVAL;
+	} else if (nothing_new(a, &m, &prev, n)) {
+		agent_log(a, "nothing to change: the tables in force stay "
+			  "(generation %u)", a->live_gen);
+	} else {
+		before = c->diag.n;
+		if (lg_apply(c, &m))
+			agent_log(a, "a stored last good version no longer "
+				  "validates; it stays out:");
+		log_findings(c, before);
+		model_build(&mo, c);
+		err = compile_apply(a, &mo);
+		model_free(&mo);
+		if (!err)
+			store(a, dir, &m, &prev);
+	}
+	lg_merge_free(&m);
+	lg_set_free(&prev);
+	return err;
+}
+
 int agent_reload(struct agent *a)
 {
 	struct config c;
-	struct model m;
 	int err;
 
 	config_init(&c);
 	err = load_config(a, &c);
-	log_findings(a, &c);
+	log_findings(&c, 0);
 	if (err)
 		agent_log(a, "cannot read %s: the tables in force stay",
 			  a->o.config_dir);
-	else if (diag_count(&c.diag, SEV_ERROR))
-		err = -EINVAL;
-	if (!err) {
-		model_build(&m, &c);
-		err = compile_apply(a, &m);
-		model_free(&m);
-	}
+	else
+		err = merge_apply(a, &c);
 	config_free(&c);
 	return err;
 }
