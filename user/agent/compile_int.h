@@ -41,5 +41,8 @@ void ct_subset_policy(const struct policy_eff *pol, struct im_subset *sub);
  * removed. Returns the number kept. */
 size_t ct_locality(const struct policy_eff *pol, const char *client,
 		   struct ct_lb_ep *eps, size_t n);
+/* A note when <pol> asks for locality features not compiled yet. */
+void ct_locality_note(struct tables *t, const char *host,
+		      const struct policy_eff *pol);
 
 #endif

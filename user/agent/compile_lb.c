@@ -11,6 +11,7 @@
  *     P4 a region the client's `failover` rule does not send to), made
  *     consecutive as istiod does.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "compile_int.h"
@@ -238,6 +239,27 @@ static void apply_failover(const struct locality_lb *s, const char *client,
 		map[p] = raw[p] ? next++ : 0;
 	for (i = 0; i < n; i++)
 		v[i].ep.prio = (uint8_t)map[v[i].ep.prio];
+}
+
+/* Said once per service: failoverPriority (priorities by endpoint labels)
+ * is not compiled; apply_failover orders by locality only. */
+void ct_locality_note(struct tables *t, const char *host,
+		      const struct policy_eff *pol)
+{
+	const struct locality_lb *s = pol ? pol->locality.setting : NULL;
+	char buf[512];
+	size_t i;
+
+	if (!s || !s->failover_priority.n || !pol->locality.enabled ||
+	    !pol->locality.failover_active)
+		return;
+	snprintf(buf, sizeof(buf), "%s: localityLbSetting.failoverPriority is "
+		 "not enforced in the kernel yet; endpoints are ordered by "
+		 "locality only", host);
+	for (i = 0; i < t->n_notes; i++)
+		if (!strcmp(t->notes[i], buf))
+			return;
+	ct_note(t, "%s", buf);
 }
 
 size_t ct_locality(const struct policy_eff *pol, const char *client,

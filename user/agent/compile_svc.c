@@ -226,6 +226,7 @@ static int fill_eps(struct svc_ctx *c, const struct model_service *ds,
 
 	if (err)
 		return err;
+	ct_locality_note(c->t, ds->host, pol);
 	n = ct_locality(pol, c->t->locality, v, n);
 	if (n > IM_SUBSET_EPS) {
 		snprintf(c->t->error, sizeof(c->t->error),
