@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # LEAST_REQUEST favours the idle endpoint under skewed load, on the test
-# mesh with an agent on each node. Three services of two endpoints each,
+# mesh with an agent on each node. Four services of two endpoints each,
 # laid out alike (endpoint -1 on the client's node, -2 on the other, one
 # locality), differing only in their DestinationRule:
 #   lr  simple: LEAST_REQUEST
 #   df  no DestinationRule: Istio's default, LEAST_REQUEST too
-#   rr  simple: ROUND_ROBIN, the control
+#   rr  simple: ROUND_ROBIN, a control
+#   rd  simple: RANDOM, the other control
 # For each, the client pod holds K long-lived connections through the
 # service's VIP, keeping only those the kernel gave to endpoint -1 (the
 # others close at once): -1 is busy, -2 idle, and `maps dump endpoints`
@@ -44,8 +45,8 @@ if ! "$BIN" agent --help >/dev/null 2>&1; then
 	exit 0
 fi
 
-# The three services, their endpoints and the client: a config of its own
-# (seven pods start faster than the example mesh's).
+# The four services, their endpoints and the client: a config of its own
+# (nine pods start faster than the example mesh's).
 pools_config() { # FILE
 	"$E2E_PY" - "$1" <<'PY'
 import sys, yaml
@@ -54,6 +55,7 @@ POOLS = {  # name: clusterIP, DestinationRule loadBalancer (None: no rule)
     "lr": ("10.96.2.1", {"simple": "LEAST_REQUEST"}),
     "df": ("10.96.2.2", None),
     "rr": ("10.96.2.3", {"simple": "ROUND_ROBIN"}),
+    "rd": ("10.96.2.4", {"simple": "RANDOM"}),
 }
 PODS = {"lb-client": ("node-a", "10.10.1.60")}
 for i, pool in enumerate(POOLS):
@@ -132,25 +134,26 @@ skewed() {
 
 mkdir "$E2E_TMP/config"
 pools_config "$E2E_TMP/config/lb.yaml" || fail "test config"
-check "mesh up: three two-endpoint services and a client" \
+check "mesh up: four two-endpoint services and a client" \
 	timeout 120 "$MESH" up "$E2E_TMP/config"
 check "agent node-a started" "$MESH" agent node-a
 check "agent node-b started" "$MESH" agent node-b
 declare -A vip
-for pool in lr df rr; do
+for pool in lr df rr rd; do
 	vip[$pool]=$(e2e_wait_live node-a "$pool.$FQ:8080") || vip[$pool]=
 	check "node-a: $pool has a VIP (${vip[$pool]})" test -n "${vip[$pool]}"
 done
-[ -n "${vip[rr]}" ] || exit 1	# the logs follow
+[ -n "${vip[rd]}" ] || exit 1	# the logs follow
 
 "$MESH" maps node-a dump subsets -o json >"$E2E_TMP/subsets.json" 2>&1
-check_eq "the kernel's policies: lr and df LEAST_REQUEST, rr ROUND_ROBIN" \
-	"$(e2e_json "$E2E_TMP/subsets.json" '[str(next((r.get("lb") for r in j["rows"] if "|" + p + "." in str(r.get("name"))), None)).upper() for p in ("lr", "df", "rr")]')" \
-	"['LEAST_REQUEST', 'LEAST_REQUEST', 'ROUND_ROBIN']"
+check_eq "the kernel's policies: lr and df LEAST_REQUEST, rr ROUND_ROBIN, rd RANDOM" \
+	"$(e2e_json "$E2E_TMP/subsets.json" '[str(next((r.get("lb") for r in j["rows"] if "|" + p + "." in str(r.get("name"))), None)).upper() for p in ("lr", "df", "rr", "rd")]')" \
+	"['LEAST_REQUEST', 'LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM']"
 
 skewed lr "$LR_MIN" "$N" "LEAST_REQUEST favours the idle endpoint"
 skewed df "$LR_MIN" "$N" "Istio's default (no DestinationRule) is LEAST_REQUEST"
 skewed rr "$CTL_MIN" "$CTL_MAX" "control: ROUND_ROBIN ignores the skew"
+skewed rd "$CTL_MIN" "$CTL_MAX" "control: RANDOM ignores the skew"
 
 check "mesh down" timeout 60 "$MESH" down
 check "nothing left after down" mesh_gone
