@@ -92,7 +92,9 @@ static __always_inline __u32 im_source_verdict(__u32 gen,
 		peer.ns = id->ns;
 	}
 	peer.ip = id->ip;
-	return im_policy_verdict(gen, wp->polset, &peer, bpf_ntohs(d->port));
+	/* destination.ip: the endpoint chosen, the address the call reaches */
+	return im_policy_verdict(gen, wp->polset, &peer, d->ip,
+				 bpf_ntohs(d->port));
 }
 
 /* Remembers the service address and the endpoint for getpeername4 and

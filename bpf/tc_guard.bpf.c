@@ -3,7 +3,8 @@
  * tc guard for a workload's interface, judging what arrives for the
  * workload in plaintext. Plaintext carries no authenticated identity: as in
  * Istio, principals and namespaces never match it, notPrincipals and
- * notNamespaces always do; ipBlocks judge the source address. STRICT ports
+ * notNamespaces always do; ipBlocks judge the source address and
+ * destination.ip the workload's address the packet is for. STRICT ports
  * drop it, PERMISSIVE ports pass it to the policy. Each drop is counted by
  * its stable reason.
  *
@@ -40,7 +41,8 @@ static __always_inline __u32 im_judge(const struct im_pkt *pk)
 		return IM_DROP_NONE;
 	if (wp->mode == IM_MODE_STRICT)
 		return IM_DROP_STRICT_PLAINTEXT;
-	return im_policy_verdict(gen, wp->polset, &peer, bpf_ntohs(pk->dport));
+	return im_policy_verdict(gen, wp->polset, &peer, pk->daddr,
+				 bpf_ntohs(pk->dport));
 }
 
 static __always_inline __u32 im_guard(struct __sk_buff *skb)

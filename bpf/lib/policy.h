@@ -55,6 +55,28 @@ static __always_inline bool im_cidr_has(__u32 clause, __u8 field, __be32 ip)
 	return bpf_map_lookup_elem(&im_cidr, &k) != NULL;
 }
 
+/* <ip> is among the addresses of field <kind> of clause <c>: a /32 by one
+ * hash lookup; prefixes in the trie only unless the field is <exact>. */
+static __always_inline bool im_addr_in(__u32 c, __u8 kind, bool exact,
+				       __be32 ip)
+{
+	if (im_member_has(c, kind, (__u32)ip))
+		return true;
+	return !exact && im_cidr_has(c, kind, ip);
+}
+
+/* An address field (<yes>) and its not-form (<no>) for address <ip>. In
+ * <test> and <exact>, bit 0 is about <yes> and bit 1 about <no>. */
+static __always_inline bool im_addr_ok(__u32 c, __u16 test, __u16 exact,
+				       __u8 yes, __u8 no, __be32 ip)
+{
+	if (test & 1 && !im_addr_in(c, yes, exact & 1, ip))
+		return false;
+	if (test & 2 && im_addr_in(c, no, exact & 2, ip))
+		return false;
+	return true;
+}
+
 /* principals/namespaces (<yes>) and their not-forms (<no>) for identity
  * <id>: without an identity the first never matches, the second always
  * does, as Istio treats a plaintext peer. */
@@ -68,31 +90,47 @@ static __always_inline bool im_id_ok(__u32 c, __u8 fields, __u8 yes, __u8 no,
 	return true;
 }
 
-/* All fields of clause <c> hold: they are ANDed within one source and
- * operation; the values of one field are ORed (one set lookup). */
-static __always_inline bool im_clause_match(__u32 c, __u8 f,
-					    const struct im_peer *p, __u16 port)
+/* The connection a policy walk judges. */
+struct im_pol_conn {
+	struct im_peer peer;
+	__be32 dip;		/* destination address, for destination.ip */
+	__u16 port;		/* destination port, host order */
+	__u16 pad;
+};
+
+/* All fields of clause <c> (<cl>) hold: they are ANDed within one source
+ * and operation; the values of one field are ORed (one set lookup). */
+static __always_inline bool im_clause_match(__u32 c,
+					    const struct im_clause *cl,
+					    const struct im_pol_conn *k)
 {
+	const struct im_peer *p = &k->peer;
+	__u16 x = cl->ext;
+	__u8 f = cl->fields;
+
 	if (!im_id_ok(c, f, IM_F_PRINC, IM_F_NOTPRINC, p->principal))
 		return false;
 	if (!im_id_ok(c, f, IM_F_NS, IM_F_NOTNS, p->ns))
 		return false;
-	if ((f & IM_F_IPB) && !im_cidr_has(c, IM_F_IPB, p->ip))
+	if (!im_addr_ok(c, (f & (IM_F_IPB | IM_F_NOTIPB)) >> 4,
+			(x & (IM_X_IPB_EXACT | IM_X_NOTIPB_EXACT)) >> 4,
+			IM_F_IPB, IM_F_NOTIPB, p->ip))
 		return false;
-	if ((f & IM_F_NOTIPB) && im_cidr_has(c, IM_F_NOTIPB, p->ip))
+	if (!im_addr_ok(c, x & (IM_X_DIP | IM_X_NOTDIP),
+			(x & (IM_X_DIP_EXACT | IM_X_NOTDIP_EXACT)) >> 6,
+			IM_K_DIP, IM_K_NOTDIP, k->dip))
 		return false;
-	if ((f & IM_F_PORTS) && !im_member_has(c, IM_F_PORTS, port))
+	if ((f & IM_F_PORTS) && !im_member_has(c, IM_F_PORTS, k->port))
 		return false;
-	if ((f & IM_F_NOTPORTS) && im_member_has(c, IM_F_NOTPORTS, port))
+	if ((f & IM_F_NOTPORTS) && im_member_has(c, IM_F_NOTPORTS, k->port))
 		return false;
 	return true;
 }
 
 /* State of one walk over a policy set's clauses (bpf_loop context). */
 struct im_pol_walk {
-	struct im_peer peer;
+	struct im_pol_conn conn;
 	__u32 base;		/* gen * IM_MAX_CLAUSES + first clause */
-	__u16 port;		/* destination port, host order */
 	__u8 matched;		/* a clause matched: its action is in <action> */
 	__u8 action;
 };
@@ -105,7 +143,7 @@ static long im_pol_step(__u32 i, void *data)
 
 	if (!c)
 		return 1;
-	if (!im_clause_match(idx, c->fields, &w->peer, w->port))
+	if (!im_clause_match(idx, c, &w->conn))
 		return 0;
 	w->matched = 1;
 	w->action = c->action;
@@ -113,14 +151,17 @@ static long im_pol_step(__u32 i, void *data)
 }
 
 /*
- * Verdict of policy set <set> (generation <gen>) for <peer> reaching port
- * <port> (host order): IM_DROP_NONE to allow, else the drop reason.
+ * Verdict of policy set <set> (generation <gen>) for <peer> reaching
+ * <dip>:<port> (port in host order): IM_DROP_NONE to allow, else the drop
+ * reason.
  */
 static __always_inline __u32 im_policy_verdict(__u32 gen, __u32 set,
 					       const struct im_peer *peer,
-					       __u16 port)
+					       __be32 dip, __u16 port)
 {
-	struct im_pol_walk w = { .peer = *peer, .port = port };
+	struct im_pol_walk w = {
+		.conn = { .peer = *peer, .dip = dip, .port = port },
+	};
 	__u32 idx = gen * IM_MAX_POLSETS + set;
 	struct im_polset *ps;
 	__u32 n;

@@ -242,23 +242,50 @@ enum im_action {
 
 /* Fields a clause tests (im_clause.fields) and kinds of im_member/im_cidr
  * entries. principals/namespaces never match a peer without identity
- * (plaintext); notPrincipals/notNamespaces always do. */
+ * (plaintext); notPrincipals/notNamespaces always do.
+ *
+ * Address fields (ipBlocks, destination.ip and their not-forms) keep each
+ * exact address (/32) in im_member, value = the address (network order),
+ * and only true prefixes in im_cidr: one hash lookup per field whatever
+ * the size of the tables, and the shared trie, whose depth grows with
+ * every clause of every workload, is walked only for clauses that have
+ * prefixes (im_clause.ext). */
 enum im_field {
 	IM_F_PRINC = 0x01,	/* member: principal id */
 	IM_F_NOTPRINC = 0x02,
 	IM_F_NS = 0x04,		/* member: namespace id */
 	IM_F_NOTNS = 0x08,
-	IM_F_IPB = 0x10,	/* im_cidr: source ipBlocks */
+	IM_F_IPB = 0x10,	/* address: source ipBlocks, source.ip */
 	IM_F_NOTIPB = 0x20,
 	IM_F_PORTS = 0x40,	/* member: destination (workload) port */
 	IM_F_NOTPORTS = 0x80,
+};
+
+/* Kinds of im_member/im_cidr entries whose bit is in im_clause.ext (the
+ * fields byte is full). No single bit: they never equal an im_field. */
+enum im_kind {
+	IM_K_DIP = 0x03,	/* address: destination.ip values */
+	IM_K_NOTDIP = 0x0c,	/* address: destination.ip notValues */
+};
+
+/* im_clause.ext. An _EXACT bit says every value of that address field is
+ * a /32 in im_member, so im_cidr holds none for it and is not walked;
+ * clear (as in tables written before the bit existed), the trie is
+ * walked too. */
+enum im_ext {
+	IM_X_DIP = 0x01,	/* the clause tests destination.ip */
+	IM_X_NOTDIP = 0x02,	/* ... destination.ip notValues */
+	IM_X_IPB_EXACT = 0x10,
+	IM_X_NOTIPB_EXACT = 0x20,
+	IM_X_DIP_EXACT = 0x40,
+	IM_X_NOTDIP_EXACT = 0x80,
 };
 
 /* Value of im_clause (ARRAY, index gen * IM_MAX_CLAUSES + clause). */
 struct im_clause {
 	__u8 action;		/* enum im_action */
 	__u8 fields;		/* enum im_field bits this clause tests */
-	__u16 pad;
+	__u16 ext;		/* enum im_ext bits */
 	__u32 rule_id;		/* the agent's (policy, rule) number for names */
 };
 _Static_assert(sizeof(struct im_clause) == 8, "im_clause layout");
@@ -267,20 +294,21 @@ _Static_assert(sizeof(struct im_clause) == 8, "im_clause layout");
  * clause. The clause index already includes the generation. */
 struct im_member_key {
 	__u32 clause;		/* gen * IM_MAX_CLAUSES + clause */
-	__u32 value;		/* principal id, namespace id, or port */
-	__u8 field;		/* IM_F_PRINC, _NOTPRINC, _NS, _NOTNS, _PORTS,
-				   _NOTPORTS */
+	__u32 value;		/* principal id, namespace id, port (host
+				   order) or IPv4 address (network order) */
+	__u8 field;		/* enum im_field, or enum im_kind */
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct im_member_key) == 12, "im_member_key layout");
 
 /* Key of im_cidr (LPM_TRIE, value __u8 1): prefixlen covers clause and
- * field (64 bits) plus the CIDR's own bits. */
+ * field (64 bits) plus the CIDR's own bits, which are fewer than 32 (a /32
+ * goes to im_member). */
 struct im_cidr_key {
 	__u32 prefixlen;	/* 64 + CIDR length */
 	__u32 clause;		/* gen * IM_MAX_CLAUSES + clause; always fully
 				   inside the prefix, so its byte order is moot */
-	__u8 field;		/* IM_F_IPB or IM_F_NOTIPB */
+	__u8 field;		/* IM_F_IPB, _NOTIPB, IM_K_DIP, _NOTDIP */
 	__u8 pad[3];
 	__be32 ip;
 };

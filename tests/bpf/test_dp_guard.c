@@ -292,6 +292,117 @@ static void tc_guard_generation_switch(void)
 	dp_destroy(&dp);
 }
 
+/* Workloads of the destination.ip table, all in policy set 3 (A-F) or
+ * 4 (G), PERMISSIVE on every port. */
+#define DIP_A	IP4(10, 1, 0, 7)	/* in 10.1.0.0/24 */
+#define DIP_B	IP4(10, 1, 0, 8)	/* denied by address */
+#define DIP_C	IP4(10, 1, 1, 9)	/* the /32 beside the /24 */
+#define DIP_E	IP4(10, 1, 0, 30)	/* notValues of the same clause */
+#define DIP_F	IP4(10, 1, 1, 20)	/* in the notValues prefix of c13 */
+#define DIP_D	IP4(10, 1, 2, 10)	/* in no list */
+#define DIP_G	IP4(10, 1, 3, 3)	/* set 4 */
+#define SRC_OK	IP4(172, 16, 5, 5)	/* the exact source of c12 */
+
+static void dip_clause(struct dp *dp, __u32 idx, __u8 action, __u8 fields,
+		       __u16 ext)
+{
+	struct im_clause c = { .action = action, .fields = fields,
+			       .ext = ext, .rule_id = idx };
+
+	CHECK_EQ(dp_put_clause(dp, 0, idx, &c), 0, "clause %u", idx);
+}
+
+static void dip_addr(struct dp *dp, __u32 idx, __u8 kind, __u32 ip,
+		     unsigned int plen)
+{
+	CHECK_EQ(dp_put_cidr(dp, 0, idx, kind, htonl(ip), plen), 0,
+		 "clause %u: %08x/%u", idx, ip, plen);
+}
+
+/*
+ *  set 3: c10 DENY destination.ip [B]
+ *         c11 ALLOW destination.ip [10.1.0.0/24, C] notValues [E]
+ *         c12 ALLOW ipBlocks [SRC_OK] ports [7600]
+ *         c13 ALLOW destination.ip notValues [10.1.1.0/24] ports [7500]
+ *  set 4: c14 ALLOW destination.ip 10.1.3.0/24, marked all-exact: the
+ *         trie entry is never looked at (the agent writes no such thing)
+ */
+static void dip_tables(struct dp *dp)
+{
+	struct im_wlport wp = { .mode = IM_MODE_PERMISSIVE, .polset = 3 };
+	struct im_polset s3 = { .first = 10, .n = 4, .has_allow = 1 };
+	struct im_polset s4 = { .first = 14, .n = 1, .has_allow = 1 };
+	static const __u32 wls[] = { DIP_A, DIP_B, DIP_C, DIP_D, DIP_E, DIP_F };
+	size_t i;
+
+	for (i = 0; i < sizeof(wls) / sizeof(wls[0]); i++)
+		CHECK_EQ(dp_put_wlport(dp, 0, htonl(wls[i]), 0, &wp), 0,
+			 "wlport %zu", i);
+	wp.polset = 4;
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(DIP_G), 0, &wp), 0, "G");
+	CHECK_EQ(dp_put_polset(dp, 0, 3, &s3), 0, "set 3");
+	CHECK_EQ(dp_put_polset(dp, 0, 4, &s4), 0, "set 4");
+	dip_clause(dp, 10, IM_ACT_DENY, 0, IM_X_DIP | IM_X_DIP_EXACT);
+	dip_addr(dp, 10, IM_K_DIP, DIP_B, 32);
+	dip_clause(dp, 11, IM_ACT_ALLOW, 0,
+		   IM_X_DIP | IM_X_NOTDIP | IM_X_NOTDIP_EXACT);
+	dip_addr(dp, 11, IM_K_DIP, IP4(10, 1, 0, 0), 24);
+	dip_addr(dp, 11, IM_K_DIP, DIP_C, 32);
+	dip_addr(dp, 11, IM_K_NOTDIP, DIP_E, 32);
+	dip_clause(dp, 12, IM_ACT_ALLOW, IM_F_IPB | IM_F_PORTS,
+		   IM_X_IPB_EXACT);
+	dip_addr(dp, 12, IM_F_IPB, SRC_OK, 32);
+	CHECK_EQ(dp_put_member(dp, 0, 12, IM_F_PORTS, 7600), 0, "7600");
+	dip_clause(dp, 13, IM_ACT_ALLOW, IM_F_PORTS, IM_X_NOTDIP);
+	dip_addr(dp, 13, IM_K_NOTDIP, IP4(10, 1, 1, 0), 24);
+	CHECK_EQ(dp_put_member(dp, 0, 13, IM_F_PORTS, 7500), 0, "7500");
+	dip_clause(dp, 14, IM_ACT_ALLOW, 0, IM_X_DIP | IM_X_DIP_EXACT);
+	dip_addr(dp, 14, IM_K_DIP, IP4(10, 1, 3, 0), 24);
+}
+
+#define DIP_CASE(what, src, dst, port, verdict, reason) \
+	{ what, TCP, { .saddr = src, .daddr = dst, .dport = port }, {}, 0, \
+	  verdict, reason, 0 }
+
+static const struct guard_case dip_cases[] = {
+	DIP_CASE("destination.ip prefix allows", 0, DIP_A, 80, TC_ACT_OK,
+		 IM_DROP_NONE),
+	DIP_CASE("destination.ip /32 denies", 0, DIP_B, 80, TC_ACT_SHOT,
+		 IM_DROP_POLICY_DENY),
+	DIP_CASE("the /32 beside a prefix in one clause allows", 0, DIP_C, 80,
+		 TC_ACT_OK, IM_DROP_NONE),
+	DIP_CASE("notValues /32 inside the allowed prefix", 0, DIP_E, 80,
+		 TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW),
+	DIP_CASE("in no destination.ip list", 0, DIP_D, 80, TC_ACT_SHOT,
+		 IM_DROP_POLICY_NO_ALLOW),
+	DIP_CASE("outside the notValues prefix (port 7500)", 0, DIP_D, 7500,
+		 TC_ACT_OK, IM_DROP_NONE),
+	DIP_CASE("inside the notValues prefix (port 7500)", 0, DIP_F, 7500,
+		 TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW),
+	DIP_CASE("exact source ipBlock", SRC_OK, DIP_D, 7600, TC_ACT_OK,
+		 IM_DROP_NONE),
+	DIP_CASE("the exact source's neighbour", SRC_OK + 1, DIP_D, 7600,
+		 TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW),
+	DIP_CASE("all-exact clause: its trie entry is not walked", 0, DIP_G,
+		 80, TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW),
+};
+
+/* destination.ip (values, notValues, /32s and prefixes) in the tc guard:
+ * the packet's destination is the workload's address. */
+static void tc_guard_destination_ip(void)
+{
+	struct dp dp;
+	size_t i;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, NULL))
+		return;
+	dip_tables(&dp);
+	for (i = 0; i < sizeof(dip_cases) / sizeof(dip_cases[0]); i++)
+		run_case(&dp, dp_tc_prog_fd(&dp), true, &dip_cases[i]);
+	dp_destroy(&dp);
+}
+
 static void xdp_guard_table(void)
 {
 	struct dp dp;
@@ -316,5 +427,6 @@ UNIT_SUITE(dp_guard)
 	UNIT_TEST(s, tc_guard_table);
 	UNIT_TEST(s, tc_guard_runt);
 	UNIT_TEST(s, tc_guard_generation_switch);
+	UNIT_TEST(s, tc_guard_destination_ip);
 	UNIT_TEST(s, xdp_guard_table);
 }

@@ -77,7 +77,10 @@ e2e_exit() {
 	rm -rf "$E2E_TMP"
 	echo
 	echo "$(basename "$0" .sh): $passes passed, $fails failed"
-	[ "$fails" -eq 0 ] && [ "$rc" -eq 0 ]
+	# bash keeps the status from before an EXIT trap unless the trap
+	# exits itself: without this line failed checks would exit 0
+	{ [ "$fails" -eq 0 ] && [ "$rc" -eq 0 ]; } && exit 0
+	exit 1
 }
 trap e2e_exit EXIT
 

@@ -484,6 +484,135 @@ static void allow_nothing_and_node_wide_deny(void)
 	done(&f);
 }
 
+static bool has_cidr(const struct tables *t, uint32_t clause, uint8_t field,
+		     const char *ip, unsigned int plen)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_cidrs; i++)
+		if (t->cidrs[i].clause == clause &&
+		    t->cidrs[i].field == field && t->cidrs[i].ip == ip4(ip) &&
+		    t->cidrs[i].plen == plen)
+			return true;
+	return false;
+}
+
+static bool has_note(const struct tables *t, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_notes; i++)
+		if (strstr(t->notes[i], what))
+			return true;
+	return false;
+}
+
+static size_t cidrs_of(const struct tables *t, uint32_t clause)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n_cidrs; i++)
+		n += t->cidrs[i].clause == clause;
+	return n;
+}
+
+/*
+ * Address fields: every /32 (written with or without the length) is a
+ * member, only prefixes go to the trie, and the clause says which fields
+ * are all exact. ipBlocks and a source.ip condition intersect (nested
+ * networks give the smaller one); destination.ip values and notValues
+ * have their own kinds.
+ */
+static void address_fields_exact_and_prefix(void)
+{
+	struct fix f = { 0 };
+	const struct im_polset *ps;
+	const struct im_clause *c;
+	uint32_t c0;
+	size_t i;
+
+	build(&f, DB_SVC POL_WLS
+		  AP("addrs", "  selector: {matchLabels: {app: db}}\n"
+		     "  rules:\n"
+		     "  - from: [{source: {ipBlocks: [192.0.2.7, "
+		     "198.51.100.0/24], notIpBlocks: [198.51.100.9/32]}}]\n"
+		     "  - from: [{source: {ipBlocks: [10.0.0.0/8]}}]\n"
+		     "    when: [{key: source.ip, values: [10.1.2.0/24, "
+		     "10.1.3.4, 172.16.0.1]}]\n"
+		     "  - when: [{key: destination.ip, values: [10.1.0.21, "
+		     "10.1.0.0/16], notValues: [10.1.0.99]}]\n"
+		     "  - when: [{key: destination.ip, notValues: "
+		     "[10.1.7.0/24]}]\n"), NULL);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	ps = &f.t.polsets[wlport(&f.t, "10.1.0.21", 0)->v.polset];
+	CU_ASSERT_EQUAL_FATAL(ps->n, 4);
+	c0 = ps->first;
+	c = &f.t.clauses[c0];
+	for (i = 0; i < f.t.n_cidrs; i++)
+		CU_ASSERT(f.t.cidrs[i].plen < 32);
+	/* ipBlocks with a prefix: the trie; notIpBlocks a /32 only */
+	CU_ASSERT_EQUAL(c[0].fields, IM_F_IPB | IM_F_NOTIPB);
+	CU_ASSERT_EQUAL(c[0].ext, IM_X_NOTIPB_EXACT);
+	CU_ASSERT(has_member(&f.t, c0, IM_F_IPB, ip4("192.0.2.7")));
+	CU_ASSERT(has_member(&f.t, c0, IM_F_NOTIPB, ip4("198.51.100.9")));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "198.51.100.0", 24));
+	CU_ASSERT_EQUAL(members_of(&f.t, c0), 2);
+	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0), 1);
+	/* 10.0.0.0/8 and [10.1.2.0/24, 10.1.3.4, 172.16.0.1] */
+	CU_ASSERT_EQUAL(c[1].fields, IM_F_IPB);
+	CU_ASSERT_EQUAL(c[1].ext, 0);
+	CU_ASSERT(has_member(&f.t, c0 + 1, IM_F_IPB, ip4("10.1.3.4")));
+	CU_ASSERT(has_cidr(&f.t, c0 + 1, IM_F_IPB, "10.1.2.0", 24));
+	CU_ASSERT_EQUAL(members_of(&f.t, c0 + 1), 1);
+	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0 + 1), 1);
+	/* destination.ip: no im_field bit, its own kinds */
+	CU_ASSERT_EQUAL(c[2].fields, 0);
+	CU_ASSERT_EQUAL(c[2].ext, IM_X_DIP | IM_X_NOTDIP | IM_X_NOTDIP_EXACT);
+	CU_ASSERT(has_member(&f.t, c0 + 2, IM_K_DIP, ip4("10.1.0.21")));
+	CU_ASSERT(has_cidr(&f.t, c0 + 2, IM_K_DIP, "10.1.0.0", 16));
+	CU_ASSERT(has_member(&f.t, c0 + 2, IM_K_NOTDIP, ip4("10.1.0.99")));
+	CU_ASSERT_EQUAL(members_of(&f.t, c0 + 2), 2);
+	CU_ASSERT_EQUAL(c[3].ext, IM_X_NOTDIP);
+	CU_ASSERT(has_cidr(&f.t, c0 + 3, IM_K_NOTDIP, "10.1.7.0", 24));
+	CU_ASSERT_EQUAL(members_of(&f.t, c0 + 3), 0);
+	CU_ASSERT(!has_note(&f.t, "addrs"));	/* nothing failed closed */
+	done(&f);
+}
+
+/*
+ * connection.sni on the kernel's plaintext connection (no SNI): values
+ * never match, so their clause is gone, ALLOW or DENY; notValues always
+ * hold, so the rest of their clause stands.
+ */
+static void connection_sni_is_empty(void)
+{
+	struct fix f = { 0 };
+	const struct im_polset *ps;
+	const struct im_clause *c;
+
+	build(&f, DB_SVC POL_WLS
+		  AP("sni", "  selector: {matchLabels: {app: db}}\n"
+		     "  rules:\n"
+		     "  - when: [{key: connection.sni, values: [\"*\"]}]\n"
+		     "  - to: [{operation: {ports: [\"9090\"]}}]\n"
+		     "    when: [{key: connection.sni, notValues: [a.example]}]\n")
+		  AP("sni-deny", "  selector: {matchLabels: {app: db}}\n"
+		     "  action: DENY\n  rules:\n"
+		     "  - when: [{key: connection.sni, values: [b.example]}]\n"),
+	      NULL);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	ps = &f.t.polsets[wlport(&f.t, "10.1.0.21", 0)->v.polset];
+	CU_ASSERT(ps->has_allow);
+	CU_ASSERT_EQUAL_FATAL(ps->n, 1);	/* no DENY, one ALLOW */
+	c = &f.t.clauses[ps->first];
+	CU_ASSERT_EQUAL(c->action, IM_ACT_ALLOW);
+	CU_ASSERT_EQUAL(c->fields, IM_F_PORTS);
+	CU_ASSERT(has_member(&f.t, ps->first, IM_F_PORTS, 9090));
+	CU_ASSERT(has_note(&f.t, "sni rules[0]: connection.sni"));
+	CU_ASSERT(has_note(&f.t, "sni-deny rules[0]: connection.sni"));
+	done(&f);
+}
+
 /* Local workloads' cgroups carry their identity; remote ones and missing
  * cgroups get none. Ids stay the same across compiles. */
 static void identities_of_local_cgroups(void)
@@ -573,6 +702,8 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, strict_and_permissive_ports);
 	UNIT_TEST(s, l4_policy_reduction);
 	UNIT_TEST(s, allow_nothing_and_node_wide_deny);
+	UNIT_TEST(s, address_fields_exact_and_prefix);
+	UNIT_TEST(s, connection_sni_is_empty);
 	UNIT_TEST(s, identities_of_local_cgroups);
 	UNIT_TEST(s, too_many_endpoints_is_an_error);
 	UNIT_TEST(s, locality_and_pattern_rules);

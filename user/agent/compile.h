@@ -61,9 +61,11 @@ struct ct_wlport {
 struct ct_member {
 	uint32_t clause;	/* within the generation */
 	uint8_t field;		/* enum im_field */
-	uint32_t value;		/* id, or port in host order */
+	uint32_t value;		/* id, port in host order, or address
+				   (network order) of an address field */
 };
 
+/* A prefix shorter than /32 of an address field (a /32 is a member). */
 struct ct_cidr {
 	uint32_t clause;
 	uint8_t field;

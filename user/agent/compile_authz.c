@@ -75,11 +75,14 @@ static int rule_clause(struct pol_ctx *pc, const struct ap_eff *p,
 		err = cb_operation(&cb, &r->to.v[to].operation);
 	for (i = 0; !err && i < r->when.n; i++)
 		err = cb_when(&cb, &r->when.v[i]);
-	if (!err && cb.unrep)
+	if (!err && cb.never)	/* matches nothing: ALLOW or DENY, gone */
+		ct_note(pc->t, "%s: %s; this clause never matches", rname,
+			cb.never);
+	else if (!err && cb.unrep)
 		ct_note(pc->t, "%s: %s; %s", rname, cb.unrep,
 			p->action == AP_ALLOW ? "this ALLOW clause is left out"
 					      : "this DENY clause denies more");
-	if (!err && !(cb.unrep && p->action == AP_ALLOW))
+	if (!err && !cb.never && !(cb.unrep && p->action == AP_ALLOW))
 		err = cb_emit(&cb, pc->t, p->action == AP_DENY ? IM_ACT_DENY
 							       : IM_ACT_ALLOW,
 			      rule_id);

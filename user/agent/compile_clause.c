@@ -5,14 +5,25 @@
  * Principals and namespaces are expanded against the identities the mesh
  * has (patterns "*", "prefix*", "*suffix" as Istio matches them), so the
  * kernel only does exact lookups. Fields that restrict the same attribute
- * twice (principals and serviceAccounts, ipBlocks and remoteIpBlocks) are
- * intersected; not-fields are united.
+ * twice (principals and serviceAccounts, ipBlocks, remoteIpBlocks and the
+ * source.ip/remote.ip conditions) are intersected; not-fields are united.
+ * Address lists become exact addresses and prefixes (see enum im_field).
  *
- * What im_clause cannot express (destination.ip, connection.sni, two
- * different ipBlocks lists) fails closed: an ALLOW clause is dropped (it
- * allows nothing), a DENY clause ignores it (it denies more). Both are
- * noted in the log.
+ * `when` keys, as Istio evaluates them on an L4 (TCP) connection:
+ * source.principal, source.namespace, source.ip, remote.ip (the peer
+ * itself: no PROXY protocol here), destination.ip (the workload address
+ * the connection reaches) and destination.port, values and notValues.
+ * connection.sni: the kernel judges the application's own TCP connection,
+ * plaintext, whose SNI is empty. Istio (Envoy's requested_server_name)
+ * then matches no value ("*" too needs a non-empty one) and every
+ * notValues list: a clause with sni values never matches, so it is left
+ * out whether ALLOW or DENY; sni notValues hold and are dropped.
+ *
+ * What im_clause cannot express (any other key) fails closed: an ALLOW
+ * clause is dropped (it allows nothing), a DENY clause ignores it (it
+ * denies more). Both are noted in the log.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,25 +182,111 @@ static int neg(struct vset *field, const struct intern *known,
 	return err ? err : vset_or(field, &x);
 }
 
-static void ip_pos(struct clause_b *cb, const char *const *v, size_t n)
+/* ---- address lists ---- */
+
+/* <a> lies inside <b>. */
+static bool net_in(const struct ct_net *a, const struct ct_net *b)
 {
-	if (!n)
-		return;
-	if (cb->ipb_set)
-		cb->unrep = "two source address lists in one clause";
-	cb->ipb = (struct strlist){ v, n };
-	cb->ipb_set = true;
+	uint32_t m = b->plen ? htonl(~0U << (32 - b->plen)) : 0;
+
+	return a->plen >= b->plen && (a->ip & m) == b->ip;
 }
 
-static void ip_neg(struct clause_b *cb, const char *const *v, size_t n)
+static int net_add(struct netset *s, const struct ct_net *x)
 {
-	if (!n)
-		return;
-	if (cb->n_notipb == CB_MAX_NOTIPB) {
-		cb->unrep = "too many notIpBlocks lists in one clause";
-		return;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].ip == x->ip && s->v[i].plen == x->plen)
+			return 0;
+	if (s->n == s->cap && ct_grow((void **)&s->v, &s->cap, sizeof(*s->v)))
+		return -ENOMEM;
+	s->v[s->n++] = *x;
+	return 0;
+}
+
+/* IPv6 values are left out: an IPv4 connection is never in them. */
+static int nets_of(const char *const *v, size_t n, struct netset *out)
+{
+	struct ct_net x;
+	unsigned int plen;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < n; i++) {
+		if (!ct_cidr4(v[i], &x.ip, &plen))
+			continue;
+		x.plen = (uint8_t)plen;
+		err = net_add(out, &x);
 	}
-	cb->notipb[cb->n_notipb++] = (struct strlist){ v, n };
+	return err;
+}
+
+/* <s> &= <x>: an address in one network of each list is in the smaller
+ * of two nested networks (CIDRs either nest or are disjoint). */
+static int netset_and(struct netset *s, struct netset *x)
+{
+	struct netset r = { .set = true };
+	size_t i, j;
+	int err = 0;
+
+	if (!s->set) {
+		free(s->v);
+		*s = *x;
+		s->set = true;
+		memset(x, 0, sizeof(*x));
+		return 0;
+	}
+	for (i = 0; !err && i < s->n; i++)
+		for (j = 0; !err && j < x->n; j++)
+			if (net_in(&s->v[i], &x->v[j]))
+				err = net_add(&r, &s->v[i]);
+			else if (net_in(&x->v[j], &s->v[i]))
+				err = net_add(&r, &x->v[j]);
+	free(s->v);
+	free(x->v);
+	memset(x, 0, sizeof(*x));
+	*s = r;
+	return err;
+}
+
+static int netset_or(struct netset *s, struct netset *x)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < x->n; i++)
+		err = net_add(s, &x->v[i]);
+	free(x->v);
+	memset(x, 0, sizeof(*x));
+	return err;
+}
+
+static int ip_pos(struct netset *field, const char *const *v, size_t n)
+{
+	struct netset x = { 0 };
+	int err;
+
+	if (!n)
+		return 0;
+	err = nets_of(v, n, &x);
+	if (err) {
+		free(x.v);
+		return err;
+	}
+	return netset_and(field, &x);
+}
+
+static int ip_neg(struct netset *field, const char *const *v, size_t n)
+{
+	struct netset x = { 0 };
+	int err = nets_of(v, n, &x);
+
+	if (err) {
+		free(x.v);
+		return err;
+	}
+	return netset_or(field, &x);
 }
 
 #define SV(s) (const char *const *)(s).v, (s).n
@@ -209,10 +306,10 @@ int cb_source(struct clause_b *cb, const struct ap_source *s)
 	err = err ?: pos(&cb->ns, N, SV(s->namespaces), PM_PATTERN, ns);
 	err = err ?: neg(&cb->notns, N, SV(s->not_namespaces), PM_PATTERN, ns);
 	/* without PROXY protocol, remote.ip is the peer's address */
-	ip_pos(cb, SV(s->ip_blocks));
-	ip_pos(cb, SV(s->remote_ip_blocks));
-	ip_neg(cb, SV(s->not_ip_blocks));
-	ip_neg(cb, SV(s->not_remote_ip_blocks));
+	err = err ?: ip_pos(&cb->src, SV(s->ip_blocks));
+	err = err ?: ip_pos(&cb->src, SV(s->remote_ip_blocks));
+	err = err ?: ip_neg(&cb->notsrc, SV(s->not_ip_blocks));
+	err = err ?: ip_neg(&cb->notsrc, SV(s->not_remote_ip_blocks));
 	return err;
 }
 
@@ -239,8 +336,15 @@ int cb_when(struct clause_b *cb, const struct ap_condition *w)
 		err = err ?: neg(&cb->notns, cb->namespaces,
 				 SV(w->not_values), PM_PATTERN, ns);
 	} else if (!strcmp(k, "source.ip") || !strcmp(k, "remote.ip")) {
-		ip_pos(cb, SV(w->values));
-		ip_neg(cb, SV(w->not_values));
+		err = ip_pos(&cb->src, SV(w->values));
+		err = err ?: ip_neg(&cb->notsrc, SV(w->not_values));
+	} else if (!strcmp(k, "destination.ip")) {
+		err = ip_pos(&cb->dst, SV(w->values));
+		err = err ?: ip_neg(&cb->notdst, SV(w->not_values));
+	} else if (!strcmp(k, "connection.sni")) {
+		if (w->values.n)	/* empty SNI: see the top of the file */
+			cb->never = "connection.sni values never match a "
+				    "connection without TLS";
 	} else if (!strcmp(k, "destination.port")) {
 		err = pos(&cb->ports, NULL, SV(w->values), PM_PATTERN, NULL);
 		err = err ?: neg(&cb->notports, NULL, SV(w->not_values),
@@ -270,27 +374,55 @@ static int emit_ids(struct tables *t, uint32_t clause, uint8_t field,
 	return 0;
 }
 
-static int emit_cidrs(struct tables *t, uint32_t clause, uint8_t field,
-		      const struct strlist *l)
+/* Address field <kind>: each /32 a member, each prefix a trie entry. */
+static int emit_nets(struct tables *t, uint32_t clause, uint8_t kind,
+		     const struct netset *s)
 {
-	unsigned int plen;
-	uint32_t ip;
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; i < s->n; i++) {
+		const struct ct_net *x = &s->v[i];
+		struct ct_member *m;
 		struct ct_cidr *c;
 
-		if (!ct_cidr4(l->v[i], &ip, &plen))
-			continue;	/* IPv6: an IPv4 peer is never in it */
+		if (x->plen == 32) {
+			m = CT_PUSH(t, members);
+			if (!m)
+				return -ENOMEM;
+			*m = (struct ct_member){ clause, kind, x->ip };
+			continue;
+		}
 		c = CT_PUSH(t, cidrs);
 		if (!c)
 			return -ENOMEM;
-		c->clause = clause;
-		c->field = field;
-		c->ip = ip;
-		c->plen = (uint8_t)plen;
+		*c = (struct ct_cidr){ clause, kind, x->plen, x->ip };
 	}
 	return 0;
+}
+
+static bool all_exact(const struct netset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].plen < 32)
+			return false;
+	return true;
+}
+
+/* Which address fields the clause tests beyond im_clause.fields, and
+ * which of its address fields need no trie walk. */
+static uint16_t cb_ext(const struct clause_b *cb)
+{
+	uint16_t x = 0;
+
+	x |= cb->dst.set ? IM_X_DIP : 0;
+	x |= cb->notdst.n ? IM_X_NOTDIP : 0;
+	x |= cb->src.set && all_exact(&cb->src) ? IM_X_IPB_EXACT : 0;
+	x |= cb->notsrc.n && all_exact(&cb->notsrc) ? IM_X_NOTIPB_EXACT : 0;
+	x |= cb->dst.set && all_exact(&cb->dst) ? IM_X_DIP_EXACT : 0;
+	x |= cb->notdst.n && all_exact(&cb->notdst) ? IM_X_NOTDIP_EXACT : 0;
+	return x;
 }
 
 /* Field bits: a positive field always counts (empty = matches nobody); a
@@ -303,8 +435,8 @@ static uint8_t cb_fields(const struct clause_b *cb)
 	f |= cb->notprinc.n ? IM_F_NOTPRINC : 0;
 	f |= cb->ns.set ? IM_F_NS : 0;
 	f |= cb->notns.n ? IM_F_NOTNS : 0;
-	f |= cb->ipb_set ? IM_F_IPB : 0;
-	f |= cb->n_notipb ? IM_F_NOTIPB : 0;
+	f |= cb->src.set ? IM_F_IPB : 0;
+	f |= cb->notsrc.n ? IM_F_NOTIPB : 0;
 	f |= cb->ports.set ? IM_F_PORTS : 0;
 	f |= cb->notports.n ? IM_F_NOTPORTS : 0;
 	return f;
@@ -315,13 +447,13 @@ int cb_emit(struct clause_b *cb, struct tables *t, enum im_action action,
 {
 	uint32_t idx = (uint32_t)t->n_clauses;
 	struct im_clause *c = CT_PUSH(t, clauses);
-	size_t i;
 	int err;
 
 	if (!c)
 		return -ENOMEM;
 	c->action = (uint8_t)action;
 	c->fields = cb_fields(cb);
+	c->ext = cb_ext(cb);
 	c->rule_id = rule_id;
 	err = emit_ids(t, idx, IM_F_PRINC, &cb->princ);
 	err = err ?: emit_ids(t, idx, IM_F_NOTPRINC, &cb->notprinc);
@@ -329,11 +461,10 @@ int cb_emit(struct clause_b *cb, struct tables *t, enum im_action action,
 	err = err ?: emit_ids(t, idx, IM_F_NOTNS, &cb->notns);
 	err = err ?: emit_ids(t, idx, IM_F_PORTS, &cb->ports);
 	err = err ?: emit_ids(t, idx, IM_F_NOTPORTS, &cb->notports);
-	if (!err && cb->ipb_set)
-		err = emit_cidrs(t, idx, IM_F_IPB, &cb->ipb);
-	for (i = 0; !err && i < cb->n_notipb; i++)
-		err = emit_cidrs(t, idx, IM_F_NOTIPB, &cb->notipb[i]);
-	return err;
+	err = err ?: emit_nets(t, idx, IM_F_IPB, &cb->src);
+	err = err ?: emit_nets(t, idx, IM_F_NOTIPB, &cb->notsrc);
+	err = err ?: emit_nets(t, idx, IM_K_DIP, &cb->dst);
+	return err ?: emit_nets(t, idx, IM_K_NOTDIP, &cb->notdst);
 }
 
 void cb_free(struct clause_b *cb)
@@ -344,4 +475,8 @@ void cb_free(struct clause_b *cb)
 	free(cb->notns.v);
 	free(cb->ports.v);
 	free(cb->notports.v);
+	free(cb->src.v);
+	free(cb->notsrc.v);
+	free(cb->dst.v);
+	free(cb->notdst.v);
 }

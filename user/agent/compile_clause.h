@@ -12,21 +12,25 @@ struct vset {
 	bool set;
 };
 
-struct strlist {
-	const char *const *v;
-	size_t n;
+/* IPv4 networks (host bits clear) a field must or must not contain. */
+struct ct_net {
+	uint32_t ip;		/* network order */
+	uint8_t plen;
 };
 
-#define CB_MAX_NOTIPB 8
+struct netset {
+	struct ct_net *v;
+	size_t n, cap;
+	bool set;		/* a positive field was given: empty = nobody */
+};
 
 struct clause_b {
 	const struct intern *principals, *namespaces;
 	const char *pol_ns;
 	struct vset princ, notprinc, ns, notns, ports, notports;
-	struct strlist ipb;
-	bool ipb_set;
-	struct strlist notipb[CB_MAX_NOTIPB];
-	size_t n_notipb;
+	struct netset src, notsrc;	/* source.ip (ipBlocks, remote.ip) */
+	struct netset dst, notdst;	/* destination.ip */
+	const char *never;	/* why no connection matches, or NULL */
 	const char *unrep;	/* what could not be expressed, or NULL */
 };
 

@@ -127,6 +127,8 @@ int dp_put_member(const struct dp *dp, unsigned int gen, uint32_t clause,
 	return dp_update(dp, "im_member", &k, &one);
 }
 
+/* An exact address (/32) is a member (one hash lookup in the programs),
+ * only a true prefix goes to the trie: see enum im_field. */
 int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
 		uint8_t field, uint32_t ip, unsigned int plen)
 {
@@ -139,6 +141,8 @@ int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
 
 	if (gen >= IM_GENS || clause >= IM_MAX_CLAUSES || plen > 32)
 		return -ERANGE;
+	if (plen == 32)
+		return dp_put_member(dp, gen, clause, field, ip);
 	return dp_update(dp, "im_cidr", &k, &one);
 }
 
