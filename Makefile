@@ -13,7 +13,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 CFLAGS   := -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(OUT) $(EXTRA_CFLAGS)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
 
 ifeq ($(V),1)
 Q :=

@@ -26,6 +26,8 @@ struct im_dest {
 	__be16 port;
 	__u16 pad;
 	__u32 subset;		/* absolute im_subset index, if balanced */
+	__u32 slot;		/* the host's im_ep_state slot ... */
+	__u32 epoch;		/* ... and its owner when chosen */
 };
 
 /*
@@ -36,6 +38,7 @@ static __always_inline __u32 im_balance(__u32 gen, const struct im_svc *svc,
 					struct im_dest *d)
 {
 	__u32 idx = gen * IM_MAX_ROUTES + svc->route;
+	struct im_ep_state *st;
 	struct im_subset *sub;
 	struct im_route *rt;
 	struct im_ep *ep;
@@ -53,11 +56,14 @@ static __always_inline __u32 im_balance(__u32 gen, const struct im_svc *svc,
 	if (e < 0)
 		return IM_DROP_NO_HEALTHY;
 	idx = e;
-	ep = bpf_map_lookup_elem(&im_ep, &idx);
+	ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
 	if (!ep)
 		return IM_DROP_NO_HEALTHY;
 	d->ip = ep->ip;
 	d->port = ep->port;
+	d->slot = ep->slot;
+	st = im_slot_state(ep->slot);
+	d->epoch = st ? st->epoch : 0;
 	return IM_DROP_NONE;
 }
 
@@ -106,7 +112,7 @@ static __always_inline void im_remember(struct bpf_sock_addr *ctx,
 {
 	struct im_sock_info *si;
 
-	si = bpf_sk_storage_get(&im_sock, ctx->sk, 0,
+	si = bpf_sk_storage_get(&im_sock_v2, ctx->sk, 0,
 				BPF_SK_STORAGE_GET_F_CREATE);
 	if (!si)
 		return;
@@ -117,6 +123,8 @@ static __always_inline void im_remember(struct bpf_sock_addr *ctx,
 	si->subset = d->subset;
 	si->svc_id = svc->svc_id;
 	si->flags = 0;
+	si->slot = d->slot;
+	si->epoch = d->epoch;
 }
 
 static __always_inline int im_refuse(__u32 reason)
@@ -160,7 +168,8 @@ int im_connect4(struct bpf_sock_addr *ctx)
 SEC("cgroup/getpeername4")
 int im_getpeername4(struct bpf_sock_addr *ctx)
 {
-	struct im_sock_info *si = bpf_sk_storage_get(&im_sock, ctx->sk, 0, 0);
+	struct im_sock_info *si = bpf_sk_storage_get(&im_sock_v2, ctx->sk, 0,
+						     0);
 
 	if (si && si->vip) {
 		ctx->user_ip4 = si->vip;

@@ -36,27 +36,48 @@ static __always_inline bool im_local_origin(struct bpf_sock *sk)
 	       err == IM_ECONNRESET;
 }
 
-static __always_inline void im_conn_up(struct im_sock_info *si)
+/* Stops the state callbacks: nothing more to count for this socket. */
+static __always_inline void im_state_cb_off(struct bpf_sock_ops *skops)
 {
-	struct im_ep_state *st = im_ep_state_get(si->ep_ip, si->ep_port, true);
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
+				  ~BPF_SOCK_OPS_STATE_CB_FLAG);
+}
 
-	if (!st)
+/* The slot's state, if it still belongs to the host connect4 chose. */
+static __always_inline struct im_ep_state *
+im_sock_state(const struct im_sock_info *si)
+{
+	struct im_ep_state *st = im_slot_state(si->slot);
+
+	return st && st->epoch == si->epoch ? st : NULL;
+}
+
+static __always_inline void im_conn_up(struct bpf_sock_ops *skops,
+				       struct im_sock_info *si)
+{
+	struct im_ep_state *st = im_sock_state(si);
+
+	if (!st) {
+		im_state_cb_off(skops);
 		return;
+	}
 	__sync_fetch_and_add(&st->active, 1);
 	__sync_fetch_and_add(&st->conns, 1);
 	im_outlier_success(st);
 	si->flags |= IM_SOCK_ESTABLISHED;
 }
 
-/* Leaving ESTABLISHED ends the connection's claim on the endpoint. */
-static __always_inline void im_conn_down(struct im_sock_info *si)
+/* Leaving ESTABLISHED ends the connection's claim on the endpoint, and
+ * the callbacks of the states that follow. */
+static __always_inline void im_conn_down(struct bpf_sock_ops *skops,
+					 struct im_sock_info *si)
 {
-	struct im_ep_state *st = im_ep_state_get(si->ep_ip, si->ep_port, false);
+	struct im_ep_state *st = im_sock_state(si);
 
 	si->flags &= ~IM_SOCK_ESTABLISHED;
-	/* an add of -1: clang 14 has no atomic sub for the default cpu */
 	if (st && st->active)
-		__sync_fetch_and_add(&st->active, -1);
+		__sync_fetch_and_sub(&st->active, 1);
+	im_state_cb_off(skops);
 }
 
 static __always_inline void im_state_change(struct bpf_sock_ops *skops,
@@ -67,7 +88,7 @@ static __always_inline void im_state_change(struct bpf_sock_ops *skops,
 
 	if (si->flags & IM_SOCK_ESTABLISHED) {
 		if (to != BPF_TCP_ESTABLISHED)
-			im_conn_down(si);
+			im_conn_down(skops, si);
 		return;
 	}
 	if (from == BPF_TCP_SYN_SENT && to == BPF_TCP_CLOSE &&
@@ -78,21 +99,29 @@ static __always_inline void im_state_change(struct bpf_sock_ops *skops,
 SEC("sockops")
 int im_sockops(struct bpf_sock_ops *skops)
 {
-	struct bpf_sock *sk = skops->sk;
+	__u32 op = skops->op;
+	struct bpf_sock *sk;
 	struct im_sock_info *si;
 
+	/* every other callback (RTO, window, ECN, passive sockets) is none
+	 * of ours: return before the socket storage lookup */
+	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
+	    op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
+	    op != BPF_SOCK_OPS_STATE_CB)
+		return 1;
+	sk = skops->sk;
 	if (!sk)
 		return 1;
-	si = bpf_sk_storage_get(&im_sock, sk, 0, 0);
+	si = bpf_sk_storage_get(&im_sock_v2, sk, 0, 0);
 	if (!si)
 		return 1;	/* not balanced by connect4 */
-	switch (skops->op) {
+	switch (op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 					  BPF_SOCK_OPS_STATE_CB_FLAG);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		im_conn_up(si);
+		im_conn_up(skops, si);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		im_state_change(skops, sk, si);

@@ -12,7 +12,9 @@
  *   3. host: weighted walk over the eligible endpoints of that priority, so
  *      a locality is reached in proportion to its weight; LEAST_REQUEST
  *      then draws a second host in the same locality and keeps the one
- *      with fewer active connections (power of two choices).
+ *      with fewer active connections (power of two choices). Both draws
+ *      share one walk unless the priority has several localities.
+ * Ejection and active counts are per cluster: im_ep.slot's state.
  * Loops over endpoints run through bpf_loop: the verifier checks the body
  * once instead of once per iteration.
  */
@@ -33,6 +35,8 @@ static __always_inline int im_route_pick(const struct im_route *rt)
 {
 	__u32 i, sum = 0, r;
 
+	if (rt->n_dst == 1)	/* the common case: no draw */
+		return rt->dst[0].weight ? (int)rt->dst[0].subset : -1;
 	for (i = 0; i < IM_ROUTE_DSTS; i++)
 		if (i < rt->n_dst)
 			sum += rt->dst[i].weight;
@@ -49,27 +53,39 @@ static __always_inline int im_route_pick(const struct im_route *rt)
 	return -1;
 }
 
-/* Step 1 (bpf_loop context). */
+/* Step 1 (bpf_loop context): hosts, healthy hosts and their weights per
+ * priority, so that step 3 needs one walk instead of a sum and a walk. */
 struct im_lb_scan {
-	__u64 now;
+	__u64 now;			/* 0: the subset never ejects */
 	__u64 healthy;			/* bit i: endpoint i not ejected */
 	__u32 base;			/* absolute index of endpoint 0 */
+	__u32 wall[IM_MAX_PRIO];	/* summed weights, all hosts */
+	__u32 wgood[IM_MAX_PRIO];	/* summed weights, healthy hosts */
 	__u16 total[IM_MAX_PRIO];
 	__u16 good[IM_MAX_PRIO];
+	__u8 loc[IM_MAX_PRIO];		/* locality of its first host */
+	__u8 mixed;			/* bit p: P<p> has several localities */
+	__u8 pad[7];
 };
 
 static long im_lb_scan_step(__u32 i, void *data)
 {
 	struct im_lb_scan *s = data;
 	__u32 idx = s->base + i, p;
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep, &idx);
+	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
 
 	if (!ep)
 		return 1;
 	p = ep->prio & (IM_MAX_PRIO - 1);
+	if (!s->total[p])
+		s->loc[p] = ep->loc;
+	else if (s->loc[p] != ep->loc)
+		s->mixed |= 1 << p;
 	s->total[p]++;
-	if (!im_ep_ejected(ep->ip, ep->port, s->now)) {
+	s->wall[p] += ep->weight;
+	if (!im_slot_ejected(ep->slot, s->now)) {
 		s->good[p]++;
+		s->wgood[p] += ep->weight;
 		s->healthy |= 1ULL << (i & 63);
 	}
 	return 0;
@@ -80,12 +96,14 @@ static __always_inline int im_lb_prio(const struct im_lb_scan *s,
 				      __u8 min_health, bool *panic)
 {
 	__u32 health[IM_MAX_PRIO], sum = 0, left = 100, load, r, p;
+	__u32 loaded = 0;
 
 	for (p = 0; p < IM_MAX_PRIO; p++) {
 		health[p] = s->total[p] ?
 			IM_OVERPROVISION * s->good[p] / s->total[p] : 0;
 		if (health[p] > 100)
 			health[p] = 100;
+		loaded += health[p] != 0;
 		sum += health[p];
 	}
 	*panic = sum == 0;
@@ -95,7 +113,8 @@ static __always_inline int im_lb_prio(const struct im_lb_scan *s,
 				return p;
 		return -1;
 	}
-	r = bpf_get_prandom_u32() % (sum < 100 ? sum : 100);
+	/* one priority with healthy hosts takes all the load: no draw */
+	r = loaded == 1 ? 0 : bpf_get_prandom_u32() % (sum < 100 ? sum : 100);
 	for (p = 0; p < IM_MAX_PRIO; p++) {
 		load = health[p] < left ? health[p] : left;
 		left -= load;
@@ -109,14 +128,15 @@ static __always_inline int im_lb_prio(const struct im_lb_scan *s,
 	return -1;
 }
 
-/* Step 3: a weighted walk over eligible endpoints (bpf_loop context).
- * With r == ~0 it only sums their weights. */
+/* Step 3: weighted walks over the eligible endpoints (bpf_loop context),
+ * two draws at once: r[d] is draw d's position in the summed weights,
+ * pick[d] its endpoint number (-1 until found). r[0] == ~0 only sums. */
 struct im_lb_walk {
 	__u64 elig;			/* bit i: endpoint i may be chosen */
 	__u32 base;
-	__u32 r;			/* position in the summed weights */
+	__u32 r[2];
 	__u32 sum;
-	__s32 pick;			/* endpoint number, or -1 */
+	__s32 pick[2];
 	__u8 prio;
 	__u8 loc;			/* IM_LOC_ANY, or this locality only */
 	__u8 pad[2];
@@ -130,32 +150,25 @@ static long im_lb_walk_step(__u32 i, void *data)
 
 	if (!((w->elig >> (i & 63)) & 1))
 		return 0;
-	ep = bpf_map_lookup_elem(&im_ep, &idx);
+	ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
 	if (!ep)
 		return 1;
 	if (ep->prio != w->prio || (w->loc != IM_LOC_ANY && ep->loc != w->loc))
 		return 0;
 	w->sum += ep->weight;
-	if (w->r < w->sum) {
-		w->pick = i;
-		return 1;
-	}
-	return 0;
+	if (w->pick[0] < 0 && w->r[0] < w->sum)
+		w->pick[0] = i;
+	if (w->pick[1] < 0 && w->r[1] < w->sum)
+		w->pick[1] = i;
+	return w->pick[0] >= 0 && w->pick[1] >= 0;
 }
 
-/* A weighted draw among the walk's endpoints with <rnd>; -1 if none. */
-static __always_inline int im_lb_draw(struct im_lb_walk *w, __u32 n, __u32 rnd)
+/* One walk for draw 0 (and draw 1 unless pick[1] is preset). */
+static __always_inline void im_lb_walk(struct im_lb_walk *w, __u32 n)
 {
-	w->r = ~0U;
 	w->sum = 0;
-	w->pick = -1;
+	w->pick[0] = -1;
 	bpf_loop(n, im_lb_walk_step, w, 0);
-	if (!w->sum)
-		return -1;
-	w->r = rnd % w->sum;
-	w->sum = 0;
-	bpf_loop(n, im_lb_walk_step, w, 0);
-	return w->pick;
 }
 
 static __always_inline __u32 im_lb_rr_next(__u32 subset)
@@ -167,65 +180,85 @@ static __always_inline __u32 im_lb_rr_next(__u32 subset)
 
 static __always_inline __u32 im_ep_active(__u32 idx)
 {
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep, &idx);
+	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
 	struct im_ep_state *st;
 
 	if (!ep)
 		return ~0U;
-	st = im_ep_state_get(ep->ip, ep->port, false);
+	st = im_slot_state(ep->slot);
 	return st ? st->active : 0;
 }
 
-/* LEAST_REQUEST: a second draw in the locality of <first>; the one with
- * fewer active connections wins, the first on a tie. */
-static __always_inline int im_lb_p2c(struct im_lb_walk *w, __u32 n, int first)
+/* LEAST_REQUEST's second host when P<prio> has several localities: a
+ * draw in the locality of <first>, which needs its summed weight first. */
+static __always_inline int im_lb_second(struct im_lb_walk *w, __u32 n,
+					int first)
 {
 	__u32 idx = w->base + (first & (IM_SUBSET_EPS - 1));
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep, &idx);
-	int second;
+	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
 
 	if (!ep)
-		return first;
+		return -1;
 	w->loc = ep->loc;
-	second = im_lb_draw(w, n, bpf_get_prandom_u32());
-	if (second < 0)
-		return first;
-	if (im_ep_active(w->base + (second & (IM_SUBSET_EPS - 1))) <
-	    im_ep_active(idx))
-		return second;
-	return first;
+	w->r[0] = ~0U;
+	w->pick[1] = 0;
+	im_lb_walk(w, n);
+	if (!w->sum)
+		return -1;
+	w->r[0] = bpf_get_prandom_u32() % w->sum;
+	im_lb_walk(w, n);
+	return w->pick[0];
 }
 
 /*
  * Chooses an endpoint of subset <sub> (absolute index <subset>) in
- * generation <gen>. Returns its absolute im_ep index, or -1 when no
- * endpoint may be chosen.
+ * generation <gen>. Returns its absolute im_ep_v2 index, or -1 when no
+ * endpoint may be chosen. LEAST_REQUEST draws a second host in the same
+ * locality and keeps the one with fewer active connections, the first on
+ * a tie (power of two choices).
  */
 static __always_inline __s64 im_lb_choose(__u32 gen, __u32 subset,
 					  const struct im_subset *sub)
 {
-	struct im_lb_scan s = { .now = bpf_ktime_get_ns() };
+	struct im_lb_scan s = {};
 	struct im_lb_walk w = { .loc = IM_LOC_ANY };
-	__u32 n = sub->n_ep < IM_SUBSET_EPS ? sub->n_ep : IM_SUBSET_EPS;
-	bool panic;
-	int p, h;
+	__u32 n = sub->n_ep < IM_SUBSET_EPS ? sub->n_ep : IM_SUBSET_EPS, sum;
+	bool panic, p2c = sub->lb == IM_LB_LEAST_REQUEST, mixed;
+	int p, h, second;
 
 	if (!n || sub->first_ep > IM_MAX_ENDPOINTS - n)
 		return -1;
+	if (sub->flags & IM_SUB_OUTLIER)
+		s.now = bpf_ktime_get_ns();
 	s.base = gen * IM_MAX_ENDPOINTS + sub->first_ep;
 	bpf_loop(n, im_lb_scan_step, &s, 0);
 	p = im_lb_prio(&s, sub->min_health_pct, &panic);
 	if (p < 0)
 		return -1;
+	p &= IM_MAX_PRIO - 1;
+	sum = panic ? s.wall[p] : s.wgood[p];
+	if (!sum)
+		return -1;
+	mixed = (s.mixed >> p) & 1;
 	w.base = s.base;
 	w.prio = p;
 	w.elig = panic ? ~0ULL : s.healthy;
-	h = im_lb_draw(&w, n, sub->lb == IM_LB_ROUND_ROBIN ?
-			      im_lb_rr_next(subset) : bpf_get_prandom_u32());
-	if (h < 0)
-		return -1;
-	if (sub->lb == IM_LB_LEAST_REQUEST)
-		h = im_lb_p2c(&w, n, h);
+	w.r[0] = (sub->lb == IM_LB_ROUND_ROBIN ? im_lb_rr_next(subset) :
+		  bpf_get_prandom_u32()) % sum;
+	w.pick[1] = 0;		/* no second draw in this walk */
+	if (p2c && !mixed) {
+		w.r[1] = bpf_get_prandom_u32() % sum;
+		w.pick[1] = -1;
+	}
+	im_lb_walk(&w, n);
+	h = w.pick[0];
+	if (h < 0 || !p2c)
+		return h < 0 ? -1 : s.base + (h & (IM_SUBSET_EPS - 1));
+	second = mixed ? im_lb_second(&w, n, h) : w.pick[1];
+	if (second >= 0 &&
+	    im_ep_active(s.base + (second & (IM_SUBSET_EPS - 1))) <
+	    im_ep_active(s.base + (h & (IM_SUBSET_EPS - 1))))
+		h = second;
 	return s.base + (h & (IM_SUBSET_EPS - 1));
 }
 

@@ -48,15 +48,26 @@ struct {
 	__uint(max_entries, IM_GENS * IM_MAX_ENDPOINTS);
 	__type(key, __u32);
 	__type(value, struct im_ep);
-} im_ep SEC(".maps");
+} im_ep_v2 SEC(".maps");
 
-/* Runtime state per endpoint address: no generation. */
+/* Runtime state per (cluster, endpoint), in the slot the agent gave it
+ * (im_ep.slot): no generation, and an array so lookups are inlined. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_MAX_EP_STATE);
+	__type(key, __u32);
+	__type(value, struct im_ep_state);
+} im_ep_state SEC(".maps");
+
+/* The agent's slot allocation (see struct im_ep_key); no program reads
+ * it, it is here to be pinned with the state it indexes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, IM_MAX_EP_STATE);
 	__type(key, struct im_ep_key);
-	__type(value, struct im_ep_state);
-} im_ep_st SEC(".maps");
+	__type(value, __u32);
+} im_ep_slot SEC(".maps");
 
 /* Per-socket decision of connect4; freed with the socket. */
 struct {
@@ -64,7 +75,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct im_sock_info);
-} im_sock SEC(".maps");
+} im_sock_v2 SEC(".maps");
 
 /* Round-robin position per subset, per CPU: no shared cache line. */
 struct {

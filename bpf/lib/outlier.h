@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Local-origin outlier detection, Envoy's rules as Istio configures them:
- * consecutive connect failures eject an endpoint for baseEjectionTime x k
+ * Local-origin outlier detection, Envoy's rules as Istio configures them,
+ * per cluster: the state is the host's slot in that subset (im_ep.slot),
+ * so the same address in two subsets is two hosts, as in Envoy.
+ * Consecutive connect failures eject an endpoint for baseEjectionTime x k
  * (k = back-off counter, +1 per ejection, -1 per healthy interval), capped
  * at max(im_max_eject_ns, base), only while 100 * (ejected + 1) / total <=
  * maxEjectionPercent. There is no sweep timer: an endpoint is ejected while
@@ -16,25 +18,21 @@
 
 #define IM_NS_PER_MS 1000000ULL
 
-/* The state of endpoint <ip>:<port>, created zeroed when <create>. */
-static __always_inline struct im_ep_state *im_ep_state_get(__be32 ip,
-							   __be16 port,
-							   bool create)
+/* The state in slot <slot>; NULL only for a slot out of range. */
+static __always_inline struct im_ep_state *im_slot_state(__u32 slot)
 {
-	struct im_ep_key k = { .ip = ip, .port = port };
-	struct im_ep_state zero = {}, *st;
-
-	st = bpf_map_lookup_elem(&im_ep_st, &k);
-	if (st || !create)
-		return st;
-	bpf_map_update_elem(&im_ep_st, &k, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&im_ep_st, &k);
+	return bpf_map_lookup_elem(&im_ep_state, &slot);
 }
 
-static __always_inline bool im_ep_ejected(__be32 ip, __be16 port, __u64 now)
+/* <now> 0: the subset has no outlier detection, so nothing is ejected
+ * (in Envoy, dropping outlierDetection rebuilds the cluster). */
+static __always_inline bool im_slot_ejected(__u32 slot, __u64 now)
 {
-	struct im_ep_state *st = im_ep_state_get(ip, port, false);
+	struct im_ep_state *st;
 
+	if (!now)
+		return false;
+	st = im_slot_state(slot);
 	return st && now < st->ejected_until;
 }
 
@@ -49,11 +47,11 @@ static long im_ej_count_step(__u32 i, void *data)
 {
 	struct im_ej_count *c = data;
 	__u32 idx = c->base + i;
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep, &idx);
+	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
 
 	if (!ep)
 		return 1;
-	if (im_ep_ejected(ep->ip, ep->port, c->now))
+	if (im_slot_ejected(ep->slot, c->now))
 		c->ejected++;
 	return 0;
 }
@@ -103,23 +101,21 @@ static __always_inline void im_eject(struct im_ep_state *st,
 
 /*
  * A connect from a socket connect4 sent to <si> failed locally (refused,
- * timed out): count it, and eject the endpoint when the subset's
- * consecutiveLocalOriginFailures is reached.
+ * timed out): count it against the host in that cluster, and eject it
+ * when the subset's consecutiveLocalOriginFailures is reached. A socket
+ * whose slot has since been freed (epoch moved on) counts nowhere.
  */
 static __always_inline void im_outlier_fail(const struct im_sock_info *si)
 {
-	struct im_ep_state *st = im_ep_state_get(si->ep_ip, si->ep_port, true);
+	struct im_ep_state *st = im_slot_state(si->slot);
 	__u32 idx = si->subset, n;
 	struct im_subset *sub;
 	__u64 now;
 
-	if (!st)
+	if (!st || st->epoch != si->epoch)
 		return;
 	__sync_fetch_and_add(&st->fails, 1);
-	/* the fetched value needs BPF atomics v3: read back instead; a race
-	 * only delays the ejection by one failure */
-	__sync_fetch_and_add(&st->consec_fail, 1);
-	n = st->consec_fail;
+	n = __sync_fetch_and_add(&st->consec_fail, 1) + 1;
 	sub = bpf_map_lookup_elem(&im_subset, &idx);
 	if (!sub || !(sub->flags & IM_SUB_OUTLIER) || !sub->consec_fail ||
 	    n < sub->consec_fail)

@@ -21,7 +21,7 @@
  * from im_cfg once per connection or packet, so the agent writes a complete
  * new table set under the idle generation and then flips im_cfg.gen with a
  * single map update: no program ever sees half of a configuration. Runtime
- * state (im_ep_st, im_sock, im_rr, im_drops) carries no generation: it
+ * state (im_ep_state, im_sock_v2, im_rr, im_drops) carries no generation: it
  * belongs to endpoints and sockets, which survive a table switch.
  */
 #ifndef IM_DATAPLANE_H
@@ -37,7 +37,7 @@
 #define IM_MAX_ROUTES		16384U	/* im_route */
 #define IM_ROUTE_DSTS		8U	/* weighted destinations per route */
 #define IM_MAX_SUBSETS		16384U	/* im_subset (Envoy: cluster) */
-#define IM_MAX_ENDPOINTS	65536U	/* im_ep */
+#define IM_MAX_ENDPOINTS	65536U	/* im_ep_v2 */
 #define IM_SUBSET_EPS		64U	/* endpoints per subset (one u64 mask) */
 #define IM_MAX_PRIO		8U	/* locality priorities P0..P7 */
 #define IM_MAX_IDENTS		16384U	/* cgroups with a workload identity */
@@ -48,7 +48,7 @@
 #define IM_MAX_MEMBERS		262144U	/* im_member */
 #define IM_MAX_CIDRS		65536U	/* im_cidr */
 #define IM_MAX_XDENY		16384U	/* im_xdeny */
-#define IM_MAX_EP_STATE		131072U	/* im_ep_st */
+#define IM_MAX_EP_STATE		131072U	/* im_ep_state slots */
 
 /* Value of im_cfg (ARRAY, one entry, key 0). */
 struct im_cfg {
@@ -106,7 +106,7 @@ enum im_lb {
 /*
  * Value of im_subset (ARRAY, index gen * IM_MAX_SUBSETS + subset): one
  * Envoy cluster (host, subset, port) with its effective traffic policy.
- * Its endpoints are im_ep[gen * IM_MAX_ENDPOINTS + first_ep + i] for
+ * Its endpoints are im_ep_v2[gen * IM_MAX_ENDPOINTS + first_ep + i] for
  * i < n_ep, sorted by priority (P0 first).
  */
 struct im_subset {
@@ -125,11 +125,13 @@ struct im_subset {
 _Static_assert(sizeof(struct im_subset) == 28, "im_subset layout");
 
 /*
- * Value of im_ep (ARRAY, index gen * IM_MAX_ENDPOINTS + ep): one backend
- * slot. <loc> numbers the endpoint's locality inside its subset so that a
- * locality is chosen by weight first and a host inside it second, as
- * Envoy's locality-weighted balancing does; the agent spreads each
- * locality's `distribute` weight over its endpoints.
+ * Value of im_ep_v2 (ARRAY, index gen * IM_MAX_ENDPOINTS + ep): one backend
+ * of a subset. <loc> numbers the endpoint's locality inside its subset so
+ * that a locality is chosen by weight first and a host inside it second,
+ * as Envoy's locality-weighted balancing does; the agent spreads each
+ * locality's `distribute` weight over its endpoints. <slot> is the
+ * endpoint's runtime state in im_ep_state, which the agent allocates per
+ * (cluster, address, port): one Envoy host of one cluster.
  */
 struct im_ep {
 	__be32 ip;
@@ -137,20 +139,29 @@ struct im_ep {
 	__u8 prio;		/* locality priority, < IM_MAX_PRIO */
 	__u8 loc;		/* locality number within the subset */
 	__u32 weight;		/* 0 = never chosen */
+	__u32 slot;		/* index into im_ep_state */
 };
-_Static_assert(sizeof(struct im_ep) == 12, "im_ep layout");
+_Static_assert(sizeof(struct im_ep) == 16, "im_ep layout");
 
-/* Key of im_ep_st (HASH): an endpoint's state follows its address, so it
- * survives table switches and agent restarts. */
+/*
+ * Key of im_ep_slot (HASH, value __u32 slot): the agent's allocation of
+ * im_ep_state slots, pinned so that a restarted agent keeps every host's
+ * slot and thus its state. <cluster> is the 64-bit FNV-1a hash of the
+ * Envoy cluster name "outbound|port|subset|host". An entry stays while
+ * the live tables use it or sockets still count on its slot.
+ */
 struct im_ep_key {
+	__u64 cluster;
 	__be32 ip;
 	__be16 port;
 	__u16 pad;
 };
-_Static_assert(sizeof(struct im_ep_key) == 8, "im_ep_key layout");
+_Static_assert(sizeof(struct im_ep_key) == 16, "im_ep_key layout");
 
-/* Value of im_ep_st: written by the programs, read by the agent and CLI.
- * Times are bpf_ktime_get_ns(), i.e. CLOCK_MONOTONIC. */
+/* Value of im_ep_state (ARRAY, index = slot): written by the programs,
+ * read by the agent and CLI. Times are bpf_ktime_get_ns(), i.e.
+ * CLOCK_MONOTONIC. The agent resets a freed slot and bumps <epoch>, so a
+ * socket that remembered the previous owner's epoch charges nothing. */
 struct im_ep_state {
 	__u32 active;		/* established connections chosen by connect4 */
 	__u32 consec_fail;	/* consecutive local-origin failures */
@@ -159,15 +170,18 @@ struct im_ep_state {
 	__u32 ejections;	/* ejections so far */
 	__u64 fails;		/* local-origin failures so far */
 	__u64 conns;		/* connections established so far */
+	__u32 epoch;		/* owner of the slot: bumped when freed */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct im_ep_state) == 40, "im_ep_state layout");
+_Static_assert(sizeof(struct im_ep_state) == 48, "im_ep_state layout");
 
 /* im_sock_info.flags */
 #define IM_SOCK_ESTABLISHED	0x01	/* counted in im_ep_state.active */
 
-/* Value of im_sock (SK_STORAGE): what connect4 decided for this socket.
- * getpeername4 answers with the VIP; sockops charges the endpoint; the agent
- * can read it with the socket's fd as key. */
+/* Value of im_sock_v2 (SK_STORAGE): what connect4 decided for this socket.
+ * getpeername4 answers with the VIP; sockops charges the endpoint's slot
+ * if its epoch is still <epoch>; the agent can read it with the socket's
+ * fd as key. */
 struct im_sock_info {
 	__be32 vip;		/* address the application dialled */
 	__be32 ep_ip;		/* endpoint chosen */
@@ -176,8 +190,10 @@ struct im_sock_info {
 	__u32 subset;		/* gen * IM_MAX_SUBSETS + subset */
 	__u32 svc_id;
 	__u32 flags;		/* IM_SOCK_* */
+	__u32 slot;		/* im_ep_state slot of the endpoint */
+	__u32 epoch;		/* its epoch when chosen */
 };
-_Static_assert(sizeof(struct im_sock_info) == 24, "im_sock_info layout");
+_Static_assert(sizeof(struct im_sock_info) == 32, "im_sock_info layout");
 
 /* Key of im_ident (HASH): a cgroup v2 id, which is the inode number of the
  * cgroup's directory and what bpf_get_current_cgroup_id() returns. */

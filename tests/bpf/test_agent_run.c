@@ -324,7 +324,8 @@ static bool first_start(struct afix *f)
 		return false;
 	CHECK_EQ(attached(f, NULL), 1, "connect4 programs on the cgroup");
 	CHECK_EQ(pinned(f, "links/connect4"), true, "connect4 link pinned");
-	CHECK_EQ(pinned(f, "im_ep_st"), true, "im_ep_st pinned");
+	CHECK_EQ(pinned(f, "im_ep_state"), true, "im_ep_state pinned");
+	CHECK_EQ(pinned(f, "im_ep_slot"), true, "im_ep_slot pinned");
 	stat(f->wl_cg, &st);
 	ik.cgroup = st.st_ino;
 	CHECK_EQ(lookup(f, "im_ident", &ik, &id), 0, "identity of cgroup wl");
@@ -391,28 +392,146 @@ static void bad_config_kept_out(struct afix *f)
 	free(big);
 }
 
-/* Endpoint state the kernel would have written: it must survive. */
+/* The state slot the live tables give the endpoint of <vip>:<port>
+ * (its first host), or -1. */
+static int64_t live_slot(const struct afix *f, const char *vip, int port)
+{
+	int gen = live_gen(f);
+	struct im_subset sub;
+	struct im_route rt;
+	struct im_svc svc;
+	struct im_ep ep;
+	uint32_t i;
+
+	if (gen < 0 || !has_svc(f, gen, vip, port, &svc))
+		return -1;
+	i = gen * IM_MAX_ROUTES + svc.route;
+	if (lookup(f, "im_route", &i, &rt) || !rt.n_dst)
+		return -1;
+	i = gen * IM_MAX_SUBSETS + rt.dst[0].subset;
+	if (lookup(f, "im_subset", &i, &sub) || !sub.n_ep)
+		return -1;
+	i = gen * IM_MAX_ENDPOINTS + sub.first_ep;
+	return lookup(f, "im_ep_v2", &i, &ep) ? -1 : (int64_t)ep.slot;
+}
+
+static int put(const struct afix *f, const char *map, const void *k,
+	       const void *v)
+{
+	int fd = map_fd(f, map), err;
+
+	if (fd < 0)
+		return -ENOENT;
+	err = bpf_map_update_elem(fd, k, v, BPF_ANY) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* The allocation entries (im_ep_slot) of slot <slot>. */
+static int slot_owners(const struct afix *f, uint32_t slot,
+		       struct im_ep_key *key)
+{
+	struct im_ep_key k, next;
+	int fd = map_fd(f, "im_ep_slot"), n = 0;
+	void *prev = NULL;
+	uint32_t v;
+
+	if (fd < 0)
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(fd, &k, &v) && v == slot) {
+			n++;
+			if (key)
+				*key = k;
+		}
+	}
+	close(fd);
+	return n;
+}
+
+/* Waits up to <ms> until slot <slot> has no allocation entry. */
+static bool wait_slot_free(const struct afix *f, uint32_t slot, long ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		if (slot_owners(f, slot, NULL) == 0)
+			return true;
+		sleep_ms(50);
+	}
+	return false;
+}
+
+/* A removed endpoint keeps its slot while a connection counts on it; once
+ * none does, the agent's timer frees the slot (state reset, epoch bumped)
+ * and the next new host gets it, here the same address and port as echo's
+ * host but in another cluster, so it must not share echo's slot. */
+static bool removed_slot_freed(struct afix *f)
+{
+	int64_t s2 = live_slot(f, VIP2, 7001), s1 = live_slot(f, VIP1, 7000);
+	struct im_ep_state st = { .active = 1, .ejections = 3, .epoch = 4 };
+	uint32_t slot = (uint32_t)s2;
+	char path[160];
+
+	if (!CHECK_EQ(s2 >= 0 && s1 >= 0 && s1 != s2, true,
+		      "echo and echo2 hosts have slots (%lld, %lld)",
+		      (long long)s1, (long long)s2))
+		return false;
+	CHECK_EQ(put(f, "im_ep_state", &slot, &st), 0, "one open connection");
+	snprintf(path, sizeof(path), "%s/svc2.yaml", f->dir);
+	unlink(path);
+	sleep_ms(1500);	/* the reload, and the timer had time */
+	CHECK_EQ(has_svc(f, live_gen(f), VIP2, 7001, NULL), false,
+		 "echo2 is gone from the live tables");
+	CHECK_EQ(slot_owners(f, slot, NULL), 1, "its slot is kept while a "
+		 "connection counts on it");
+	st.active = 0;
+	put(f, "im_ep_state", &slot, &st);
+	CHECK_EQ(wait_slot_free(f, slot, 5000), true, "slot %u freed within "
+		 "5 s of its last connection closing", slot);
+	lookup(f, "im_ep_state", &slot, &st);
+	CHECK_EQ(st.epoch == 5 && !st.ejections, true,
+		 "freed slot reset (epoch %u, ejections %u)", st.epoch,
+		 st.ejections);
+	write_file(f->dir, "svc2.yaml", svc_yaml("echo3", VIP2, 7000));
+	if (!CHECK_EQ(wait_svc(f, 0, VIP2, 7000, WAIT_MS), true,
+		      "echo3 %s:7000 live in generation 0", VIP2))
+		return false;
+	CHECK_EQ(live_slot(f, VIP2, 7000), s2, "the freed slot is reused");
+	CHECK_EQ(live_slot(f, VIP1, 7000), s1, "echo's host keeps its slot");
+	return true;
+}
+
+/* While no agent runs, echo's host is moved to slot 4242 (a fresh
+ * allocator would never pick it) with state the kernel would have
+ * written: the restarted agent must keep both. */
+#define MOVED_SLOT 4242U
+
 static void plant_state(const struct afix *f)
 {
-	struct im_ep_key k = { .port = htons(7000) };
 	struct im_ep_state st = { .active = 5, .ejections = 2 };
-	int fd = map_fd(f, "im_ep_st");
+	int64_t s = live_slot(f, VIP1, 7000);
+	uint32_t slot = MOVED_SLOT;
+	struct im_ep_key k;
 
-	inet_pton(AF_INET, EP, &k.ip);
-	CHECK_EQ(fd >= 0 && !bpf_map_update_elem(fd, &k, &st, BPF_ANY), true,
-		 "planting endpoint state");
-	if (fd >= 0)
-		close(fd);
+	if (!CHECK_EQ(s >= 0 && slot_owners(f, (uint32_t)s, &k) == 1, true,
+		      "echo's host has one slot"))
+		return;
+	CHECK_EQ(put(f, "im_ep_slot", &k, &slot), 0, "moving its slot");
+	CHECK_EQ(put(f, "im_ep_state", &slot, &st), 0, "planting its state");
 }
 
 static void state_survived(const struct afix *f)
 {
-	struct im_ep_key k = { .port = htons(7000) };
 	struct im_ep_state st = { 0 };
+	uint32_t slot = MOVED_SLOT;
 
-	inet_pton(AF_INET, EP, &k.ip);
-	CHECK_EQ(lookup(f, "im_ep_st", &k, &st), 0, "endpoint state after "
-		 "restart");
+	CHECK_EQ(live_slot(f, VIP1, 7000), MOVED_SLOT,
+		 "the restarted agent adopted the slot allocation");
+	CHECK_EQ(lookup(f, "im_ep_state", &slot, &st), 0, "endpoint state "
+		 "after restart");
 	CHECK_EQ(st.active, 5, "active connections adopted");
 	CHECK_EQ(st.ejections, 2, "ejection count adopted");
 }
@@ -423,13 +542,13 @@ static bool kill_and_restart(struct afix *f)
 {
 	__u32 before = 0, after = 0;
 
-	plant_state(f);
 	stop_agent(f, SIGKILL);
+	plant_state(f);
 	CHECK_EQ(attached(f, &before), 1, "connect4 still attached after "
 		 "SIGKILL");
 	CHECK_EQ(live_gen(f), 0, "tables still live after SIGKILL");
 	start_agent(f);
-	if (!CHECK_EQ(wait_svc(f, 1, VIP2, 7001, WAIT_MS), true,
+	if (!CHECK_EQ(wait_svc(f, 1, VIP2, 7000, WAIT_MS), true,
 		      "restarted agent switched to generation 1"))
 		return false;
 	CHECK_EQ(attached(f, &after), 1, "one connect4 program, not two");
@@ -448,7 +567,7 @@ static void sigterm_detaches(struct afix *f)
 	CHECK_EQ(attached(f, NULL), 0, "no program on the cgroup after "
 		 "SIGTERM");
 	CHECK_EQ(pinned(f, "links/connect4"), false, "link pin removed");
-	CHECK_EQ(pinned(f, "im_ep_st"), true, "maps stay pinned");
+	CHECK_EQ(pinned(f, "im_ep_state"), true, "maps stay pinned");
 	CHECK_EQ(pinned(f, "im_svc"), true, "tables stay pinned");
 }
 
@@ -463,6 +582,7 @@ static void agent_lifecycle(void)
 	ok = ok && config_change(&f);
 	if (ok)
 		bad_config_kept_out(&f);
+	ok = ok && removed_slot_freed(&f);
 	ok = ok && kill_and_restart(&f);
 	if (ok)
 		sigterm_detaches(&f);

@@ -113,16 +113,24 @@ static int accepted(struct cfix *f, int i, int want)
 	return n;
 }
 
+/* Listener <i>'s host; its state is in slot <i> (the agent's allocator
+ * is not in the way here: each test says which slot a host has). */
 static struct im_ep ep_of(const struct cfix *f, int i)
 {
 	return (struct im_ep){ .ip = f->ip[i], .port = f->port[i],
-			       .weight = 1 };
+			       .weight = 1, .slot = i };
+}
+
+/* A host nothing listens on, in slot N_LIS + <i>. */
+static struct im_ep ep_dead_n(const struct cfix *f, int i)
+{
+	return (struct im_ep){ .ip = htonl(DEAD), .port = f->port[i],
+			       .weight = 1, .slot = N_LIS + i };
 }
 
 static struct im_ep ep_dead(const struct cfix *f)
 {
-	return (struct im_ep){ .ip = htonl(DEAD), .port = f->port[0],
-			       .weight = 1 };
+	return ep_dead_n(f, 0);
 }
 
 /* VIP:VPORT -> route 0 -> subsets given with their weights. */
@@ -161,7 +169,7 @@ static struct im_ep_state ep_state(struct cfix *f, struct im_ep ep)
 {
 	struct im_ep_state st = { 0 };
 
-	dp_get_ep_state(&f->dp, ep.ip, ep.port, &st);
+	dp_get_ep_state(&f->dp, ep.slot, &st);
 	return st;
 }
 
@@ -306,8 +314,7 @@ static void connect_max_ejection_percent(void)
 	}
 	CHECK_EQ(ep_state(&f, pool[1]).ejections, 0, "10%%: never ejected");
 	dead2[0] = ep_dead(&f);
-	dead2[1] = dead2[0];
-	dead2[1].port = f.port[1];
+	dead2[1] = ep_dead_n(&f, 1);
 	put_subset(&f, 0, outlier_sub(2, 1, 50, 0), dead2);
 	if (dial(&f, to_vip(10), &r))
 		CHECK_EQ(r.refused, 10, "50%%: both dead, all refused");
@@ -333,8 +340,7 @@ static void connect_all_ejected_panic(void)
 	if (!fix_up(&f, NULL))
 		return;
 	dead[0] = ep_dead(&f);
-	dead[1] = dead[0];
-	dead[1].port = f.port[1];
+	dead[1] = ep_dead_n(&f, 1);
 	put_service(&f, 1, &w);
 	put_subset(&f, 0, outlier_sub(2, 1, 100, 0), dead);
 	dial(&f, to_vip(2), &r);	/* ejects both */
@@ -394,6 +400,87 @@ static void sockops_active_and_failures(void)
 	CHECK_EQ(ep_state(&f, ep[1]).fails, 3, "three local-origin failures");
 	CHECK_EQ(ep_state(&f, ep[1]).consec_fail, 3, "consecutive");
 	CHECK_EQ(ep_state(&f, ep[1]).ejections, 0, "no outlierDetection");
+	fix_down(&f);
+}
+
+/* The same address in two subsets is two hosts (two Envoy clusters):
+ * ejecting it from subset 0 leaves it healthy in subset 1. */
+static void connect_state_per_cluster(void)
+{
+	struct im_ep s0[2], s1[2];
+	struct dp_dial_result r;
+	struct cfix f;
+	__u32 w[2] = { 1, 0 };
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	s0[0] = ep_of(&f, 0);
+	s0[1] = ep_dead(&f);
+	s1[0] = s0[0];
+	s1[0].slot = N_LIS + 4;
+	s1[1] = s0[1];
+	s1[1].slot = N_LIS + 5;
+	put_service(&f, 2, w);
+	put_subset(&f, 0, outlier_sub(2, 1, 100, 0), s0);
+	put_subset(&f, 1, (struct im_subset){ .n_ep = 2, .first_ep = 2,
+		   .lb = IM_LB_ROUND_ROBIN, .flags = IM_SUB_OUTLIER,
+		   .consec_fail = 1, .base_eject_ms = 60000,
+		   .interval_ms = 10000, .max_eject_pct = 100 }, s1);
+	if (dial(&f, to_vip(10), &r))
+		CHECK_EQ(r.refused, 1, "subset 0: refused once, then ejected");
+	accepted(&f, 0, 9);
+	CHECK_EQ(ep_state(&f, s0[1]).ejections, 1, "ejected in subset 0");
+	CHECK_EQ(ep_state(&f, s1[1]).ejections, 0, "not in subset 1");
+	w[0] = 0;
+	w[1] = 1;
+	put_service(&f, 2, w);
+	if (dial(&f, to_vip(10), &r))
+		CHECK_EQ(r.refused, 1, "subset 1 still tries the host once");
+	accepted(&f, 0, 9);
+	CHECK_EQ(ep_state(&f, s1[1]).fails, 1, "its failure counted there");
+	CHECK_EQ(ep_state(&f, s0[1]).fails, 1, "and not in subset 0");
+	fix_down(&f);
+}
+
+/* A slot freed and given to a new host (epoch bumped) is not charged by
+ * the sockets of its previous owner; new sockets charge the new owner. */
+static void sockops_stale_epoch(void)
+{
+	struct dp_dial d = to_vip(3);
+	struct im_ep_state st;
+	struct dp_dial_result r;
+	struct dp_child c;
+	struct im_ep ep;
+	struct cfix f;
+	__u32 w = 1;
+
+	NEED_ROOT();
+	if (!fix_up(&f, NULL))
+		return;
+	ep = ep_of(&f, 0);
+	put_service(&f, 1, &w);
+	put_subset(&f, 0, (struct im_subset){ .n_ep = 1 }, &ep);
+	d.hold = true;
+	if (!CHECK_EQ(dp_child_start(&c, &f.cg, &d), 0, "holding child") ||
+	    !CHECK_EQ(dp_child_report(&c, &r), 0, "holding child report"))
+		goto out;
+	st = ep_state(&f, ep);
+	CHECK_EQ(st.active, 3, "three held connections counted");
+	/* what the agent does when it frees the slot, then a new owner */
+	st = (struct im_ep_state){ .epoch = st.epoch + 1, .active = 7 };
+	CHECK_EQ(dp_put_ep_state(&f.dp, ep.slot, &st), 0, "slot reset");
+	dp_child_finish(&c);	/* closes the three old sockets */
+	accepted(&f, 0, 3);
+	CHECK_EQ(ep_state(&f, ep).active, 7, "old sockets charged nothing");
+	if (dial(&f, to_vip(2), &r))
+		CHECK_EQ(r.ok, 2, "two new connections");
+	accepted(&f, 0, 2);
+	CHECK_EQ(ep_state(&f, ep).conns, 2, "the new owner counts them");
+	fix_down(&f);
+	return;
+out:
+	dp_child_finish(&c);
 	fix_down(&f);
 }
 
@@ -554,6 +641,8 @@ UNIT_SUITE(dp_connect)
 	UNIT_TEST(s, connect_max_ejection_percent);
 	UNIT_TEST(s, connect_all_ejected_panic);
 	UNIT_TEST(s, sockops_active_and_failures);
+	UNIT_TEST(s, connect_state_per_cluster);
+	UNIT_TEST(s, sockops_stale_epoch);
 	UNIT_TEST(s, connect_least_request);
 	UNIT_TEST(s, connect_policy_mtls);
 	UNIT_TEST(s, connect_policy_plaintext);

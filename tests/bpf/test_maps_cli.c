@@ -17,9 +17,10 @@
 #include "maps/view.h"
 
 static const char *const pinned[] = {
-	"im_cfg", "im_svc", "im_route", "im_subset", "im_ep", "im_ep_st",
+	"im_cfg", "im_svc", "im_route", "im_subset", "im_ep_v2",
+	"im_ep_state", "im_ep_slot",
 	"im_ident", "im_wlport", "im_polset", "im_clause", "im_member",
-	"im_cidr", "im_xdeny", "im_drops", "im_sock",
+	"im_cidr", "im_xdeny", "im_drops", "im_sock_v2",
 };
 #define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))
 
@@ -53,11 +54,11 @@ static int fill(struct dp *dp, const char *dir)
 	struct im_subset s2 = { .first_ep = 0, .n_ep = 2, .svc_id = 7 };
 	struct im_subset s3 = { .first_ep = 2, .n_ep = 1, .svc_id = 7 };
 	struct im_ep eps[3] = {
-		{ ip("10.10.1.14"), htons(8080), 0, 0, 1 },
-		{ ip("10.10.2.14"), htons(8080), 0, 0, 1 },
-		{ ip("10.10.1.15"), htons(8080), 0, 0, 1 },
+		{ ip("10.10.1.14"), htons(8080), 0, 0, 1, 5 },
+		{ ip("10.10.2.14"), htons(8080), 0, 0, 1, 6 },
+		{ ip("10.10.1.15"), htons(8080), 0, 0, 1, 7 },
 	};
-	struct im_ep_key k = { eps[0].ip, eps[0].port, 0 };
+	struct im_ep_key k = { dp_cluster_id("v1"), eps[0].ip, eps[0].port, 0 };
 	struct im_ep_state st = { .active = 2, .conns = 9 };
 	struct im_names *n = names_new(1, "node-t");
 	int err;
@@ -66,7 +67,9 @@ static int fill(struct dp *dp, const char *dir)
 	      dp_put_route(dp, 1, 5, &rt) ?:
 	      dp_put_subset(dp, 1, 2, &s2, eps) ?:
 	      dp_put_subset(dp, 1, 3, &s3, eps + 2) ?: dp_set_gen(dp, 1);
-	if (!err && bpf_map_update_elem(dp_map_fd(dp, "im_ep_st"), &k, &st, 0))
+	if (!err && (dp_put_ep_state(dp, eps[0].slot, &st) ||
+		     bpf_map_update_elem(dp_map_fd(dp, "im_ep_slot"), &k,
+					 &eps[0].slot, 0)))
 		err = -errno;
 	if (!err)
 		err = names_set(n, NAMES_SUBSET, 2, "v1") ?:
@@ -115,6 +118,16 @@ static void check_views(const char *dir)
 		 "active connections of the first endpoint");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "workload")),
 			       "ai/ms-v1-a");
+	json_decref(rows);
+	rows = rows_of(&c, "epstate");
+	CHECK_EQ(json_array_size(rows), 1, "allocated host slots");
+	r = json_array_get(rows, 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "cluster")),
+			       "v1");
+	CHECK_EQ(json_integer_value(json_object_get(r, "state_slot")), 5,
+		 "its slot");
+	CHECK_EQ(json_integer_value(json_object_get(r, "active")), 2,
+		 "its active connections");
 	json_decref(rows);
 	rows = rows_of(&c, "drops");
 	CHECK_EQ(json_array_size(rows), IM_DROP_MAX - 1, "drop reasons");

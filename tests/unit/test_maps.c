@@ -56,10 +56,9 @@ static void put_endpoints(struct fake *f)
 				.base_eject_ms = 30000, .svc_id = 7 };
 	struct im_subset v2 = { .first_ep = 2, .n_ep = 1, .lb = IM_LB_RANDOM,
 				.svc_id = 7 };
-	struct im_ep e0 = { ip("10.10.1.14"), htons(8080), 0, 0, 1 };
-	struct im_ep e1 = { ip("10.10.2.14"), htons(8080), 1, 1, 1 };
-	struct im_ep e2 = { ip("10.10.1.15"), htons(8080), 0, 0, 1 };
-	struct im_ep_key k0 = { e0.ip, e0.port, 0 }, k1 = { e1.ip, e1.port, 0 };
+	struct im_ep e0 = { ip("10.10.1.14"), htons(8080), 0, 0, 1, 10 };
+	struct im_ep e1 = { ip("10.10.2.14"), htons(8080), 1, 1, 1, 11 };
+	struct im_ep e2 = { ip("10.10.1.15"), htons(8080), 0, 0, 1, 12 };
 	struct im_ep_state s0 = { .active = 3, .conns = 40 };
 	struct im_ep_state s1 = { .consec_fail = 5, .ejections = 1,
 				  .ejected_until = NOW + 12500000000ULL };
@@ -67,11 +66,11 @@ static void put_endpoints(struct fake *f)
 	fake_put_idx(f, "im_subset", IM_MAX_SUBSETS + 2, &v1);
 	fake_put_idx(f, "im_subset", IM_MAX_SUBSETS + 3, &v2);
 	fake_put_idx(f, "im_subset", 2, &v2);	/* stale gen 0 */
-	fake_put_idx(f, "im_ep", IM_MAX_ENDPOINTS + 0, &e0);
-	fake_put_idx(f, "im_ep", IM_MAX_ENDPOINTS + 1, &e1);
-	fake_put_idx(f, "im_ep", IM_MAX_ENDPOINTS + 2, &e2);
-	fake_put(f, "im_ep_st", false, &k0, sizeof(k0), &s0, sizeof(s0));
-	fake_put(f, "im_ep_st", false, &k1, sizeof(k1), &s1, sizeof(s1));
+	fake_put_idx(f, "im_ep_v2", IM_MAX_ENDPOINTS + 0, &e0);
+	fake_put_idx(f, "im_ep_v2", IM_MAX_ENDPOINTS + 1, &e1);
+	fake_put_idx(f, "im_ep_v2", IM_MAX_ENDPOINTS + 2, &e2);
+	fake_put_idx(f, "im_ep_state", e0.slot, &s0);
+	fake_put_idx(f, "im_ep_state", e1.slot, &s1);
 }
 
 static void put_policy(struct fake *f)
@@ -246,16 +245,16 @@ static void endpoints_join_state_and_names(void)
 
 static void ejection_ends_at_its_deadline(void)
 {
-	struct im_ep_key k = { ip("10.0.0.1"), htons(80), 0 };
+	struct im_ep_key k = { 1, ip("10.0.0.1"), htons(80), 0 };
 	struct im_ep_state st = { .ejected_until = NOW };
 	struct dec_ctx c = { NULL, 0, NOW - 1 };
-	json_t *r = dec_ep_state(&c, &k, &st);
+	json_t *r = dec_ep_state(&c, &k, 3, &st);
 
 	CU_ASSERT_TRUE(json_is_true(GET(r, "ejected")));
 	CU_ASSERT_EQUAL(INT(r, "ejected_ms_left"), 1);	/* rounded up */
 	json_decref(r);
 	c.now_ns = NOW;
-	r = dec_ep_state(&c, &k, &st);
+	r = dec_ep_state(&c, &k, 3, &st);
 	CU_ASSERT_TRUE(json_is_false(GET(r, "ejected")));
 	CU_ASSERT_EQUAL(INT(r, "ejected_ms_left"), 0);
 	json_decref(r);

@@ -22,6 +22,11 @@
 #include "../kernel/cgroup.h"
 #include "../kernel/features.h"
 #include "agent_int.h"
+#include "epslot.h"
+
+/* How often slots of removed endpoints are looked at while connections
+ * still hold them. */
+#define EPSLOT_GC_MS 1000
 
 void agent_log(const struct agent *a, const char *fmt, ...)
 {
@@ -171,12 +176,19 @@ static int loop(struct agent *a)
 		{ .fd = a->timer_fd, .events = POLLIN },
 	};
 
+	int n;
+
 	for (;;) {
-		if (poll(p, 3, -1) < 0) {
+		/* slots of removed endpoints wait for their connections: look
+		 * again every EPSLOT_GC_MS while some do */
+		n = poll(p, 3, epslot_waiting(a) ? EPSLOT_GC_MS : -1);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (!n && epslot_gc(a) > 0)
+			agent_log(a, "endpoint slots freed");
 		if ((p[0].revents & POLLIN) && on_signal(a))
 			return 0;
 		if (p[1].revents & POLLIN)
@@ -211,6 +223,7 @@ static void release(struct agent *a)
 		close(a->cgroup_fd);
 	intern_free(&a->principals);
 	intern_free(&a->namespaces);
+	epslot_free(a);
 }
 
 int agent_run(const struct agent_opts *o)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_int.h"
+#include "epslot.h"
 #include "state.h"
 
 typedef bool (*key_in_gen)(const void *key, unsigned int gen);
@@ -96,8 +98,9 @@ static int clear_gen(const struct dp *dp, unsigned int gen)
 				xdeny_in, gen);
 }
 
+/* <eps>: t->eps with their state slots (epslot.c). */
 static int write_services(const struct dp *dp, unsigned int g,
-			  const struct tables *t)
+			  const struct tables *t, const struct im_ep *eps)
 {
 	size_t i;
 	int err = 0;
@@ -106,7 +109,7 @@ static int write_services(const struct dp *dp, unsigned int g,
 		err = dp_put_route(dp, g, (uint32_t)i, &t->routes[i]);
 	for (i = 0; !err && i < t->n_subsets; i++)
 		err = dp_put_subset(dp, g, (uint32_t)i, &t->subsets[i],
-				    t->eps + t->subsets[i].first_ep);
+				    eps + t->subsets[i].first_ep);
 	for (i = 0; !err && i < t->n_svcs; i++)
 		err = dp_put_service(dp, g, t->svcs[i].vip, t->svcs[i].port,
 				     &t->svcs[i].v);
@@ -155,25 +158,63 @@ int apply_live_gen(const struct agent *a, unsigned int *gen)
 	return 0;
 }
 
+/* t->eps with every host's state slot, allocated where new. */
+static struct im_ep *slotted_eps(struct agent *a, const struct tables *t,
+				 int *err)
+{
+	struct im_ep *eps = malloc((t->n_eps + 1) * sizeof(*eps));
+
+	if (!eps) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (t->n_eps)
+		memcpy(eps, t->eps, t->n_eps * sizeof(*eps));
+	*err = epslot_assign(&a->dp, t, eps);
+	if (*err) {
+		free(eps);
+		return NULL;
+	}
+	return eps;
+}
+
+/* After a switch: the slots only the old tables used can go, now or once
+ * their connections close (the agent's loop collects again). */
+static void collect_slots(struct agent *a, const struct im_ep *eps, size_t n)
+{
+	int freed = epslot_commit(a, eps, n);
+
+	freed = freed ?: epslot_gc(a);
+	if (freed < 0)
+		agent_log(a, "endpoint slots: collecting failed: %s",
+			  strerror(-freed));
+}
+
 int apply_tables(struct agent *a, const struct tables *t)
 {
 	unsigned int live, idle;
+	struct im_ep *eps = NULL;
 	int err = apply_live_gen(a, &live);
 
+	if (!err)
+		eps = slotted_eps(a, t, &err);
 	if (err)
 		return err;
 	idle = live ^ 1;
 	err = clear_gen(&a->dp, idle);
-	err = err ?: write_services(&a->dp, idle, t);
+	err = err ?: write_services(&a->dp, idle, t, eps);
 	err = err ?: write_policies(&a->dp, idle, t);
 	if (!err)
 		apply_names(a, t, idle);	/* before the flip: see names.h */
 	err = err ?: dp_set_gen(&a->dp, idle);
 	if (err) {
 		clear_gen(&a->dp, idle);	/* leave nothing half-written */
+		free(eps);
 		return err;
 	}
 	a->live_gen = idle;
 	a->applies++;
+	collect_slots(a, eps, t->n_eps);
+	free(eps);
 	return 0;
 }

@@ -54,6 +54,7 @@ struct agent {
 	struct intern principals, namespaces;
 	unsigned int live_gen;
 	unsigned long applies;	/* table sets switched in */
+	struct epslot *epslot;	/* slots the live tables use (epslot.c) */
 };
 
 /* ---- agent.c ---- */

@@ -87,9 +87,17 @@ int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
 int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,
 		 unsigned int plen, uint32_t rule_id);
 
-/* Readers. */
-int dp_get_ep_state(const struct dp *dp, uint32_t ip, uint16_t port,
+/* im_ep_key.cluster of an Envoy cluster name "outbound|port|subset|host":
+ * its 64-bit FNV-1a hash. */
+uint64_t dp_cluster_id(const char *name);
+/* Runtime state of im_ep_state slot <slot> (struct im_ep.slot). Writing
+ * is for the agent's slot allocator only: the programs own the fields. */
+int dp_get_ep_state(const struct dp *dp, uint32_t slot,
 		    struct im_ep_state *st);
+int dp_put_ep_state(const struct dp *dp, uint32_t slot,
+		    const struct im_ep_state *st);
+
+/* Readers. */
 /* Drop counters by reason, summed over CPUs. */
 int dp_get_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX]);
 

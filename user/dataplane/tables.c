@@ -69,9 +69,9 @@ int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
 	    sub->first_ep > IM_MAX_ENDPOINTS - sub->n_ep)
 		return -ERANGE;
 	for (i = 0; i < sub->n_ep; i++) {
-		if (eps[i].prio >= IM_MAX_PRIO)
+		if (eps[i].prio >= IM_MAX_PRIO || eps[i].slot >= IM_MAX_EP_STATE)
 			return -ERANGE;
-		err = dp_put_slot(dp, "im_ep", gen, sub->first_ep + i,
+		err = dp_put_slot(dp, "im_ep_v2", gen, sub->first_ep + i,
 				  IM_MAX_ENDPOINTS, &eps[i]);
 		if (err)
 			return err;
@@ -156,15 +156,35 @@ int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,
 	return dp_update(dp, "im_xdeny", &k, &rule_id);
 }
 
-int dp_get_ep_state(const struct dp *dp, uint32_t ip, uint16_t port,
+uint64_t dp_cluster_id(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int dp_get_ep_state(const struct dp *dp, uint32_t slot,
 		    struct im_ep_state *st)
 {
-	struct im_ep_key k = { .ip = ip, .port = port };
-	int fd = dp_map_fd(dp, "im_ep_st");
+	int fd = dp_map_fd(dp, "im_ep_state");
 
 	if (fd < 0)
 		return fd;
-	return bpf_map_lookup_elem(fd, &k, st) ? -errno : 0;
+	if (slot >= IM_MAX_EP_STATE)
+		return -ERANGE;
+	return bpf_map_lookup_elem(fd, &slot, st) ? -errno : 0;
+}
+
+int dp_put_ep_state(const struct dp *dp, uint32_t slot,
+		    const struct im_ep_state *st)
+{
+	if (slot >= IM_MAX_EP_STATE)
+		return -ERANGE;
+	return dp_update(dp, "im_ep_state", &slot, st);
 }
 
 int dp_get_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX])

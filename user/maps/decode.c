@@ -236,11 +236,12 @@ json_t *dec_ep(const struct dec_ctx *c, uint32_t idx, uint32_t subset,
 
 	if (idx / IM_MAX_ENDPOINTS != c->gen)
 		return NULL;
-	row = json_pack("{s:o, s:I, s:o, s:I, s:I, s:I, s:I}",
+	row = json_pack("{s:o, s:I, s:o, s:I, s:I, s:I, s:I, s:I}",
 			"endpoint", ep_addr(v->ip, v->port),
 			"subset", (json_int_t)subset,
 			"subset_name", jname(c, NAMES_SUBSET, subset),
 			"slot", (json_int_t)(idx % IM_MAX_ENDPOINTS),
+			"state_slot", (json_int_t)v->slot,
 			"weight", (json_int_t)v->weight,
 			"priority", (json_int_t)v->prio,
 			"locality_index", (json_int_t)v->loc);
@@ -252,10 +253,15 @@ json_t *dec_ep(const struct dec_ctx *c, uint32_t idx, uint32_t subset,
 }
 
 json_t *dec_ep_state(const struct dec_ctx *c, const struct im_ep_key *k,
-		     const struct im_ep_state *v)
+		     uint32_t slot, const struct im_ep_state *v)
 {
-	json_t *row = json_pack("{s:o}", "endpoint", ep_addr(k->ip, k->port));
+	char hex[24];
+	json_t *row;
 
+	snprintf(hex, sizeof(hex), "#%016llx", (unsigned long long)k->cluster);
+	row = json_pack("{s:o, s:s, s:I}",
+			"endpoint", ep_addr(k->ip, k->port), "cluster", hex,
+			"state_slot", (json_int_t)slot);
 	if (!row)
 		return NULL;
 	add_workload(c, row, k->ip);

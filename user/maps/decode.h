@@ -44,8 +44,10 @@ json_t *dec_subset(const struct dec_ctx *c, uint32_t idx,
  * has none yet). */
 json_t *dec_ep(const struct dec_ctx *c, uint32_t idx, uint32_t subset,
 	       const struct im_ep *v, const struct im_ep_state *st);
+/* A host's state slot <slot> of im_ep_slot; "cluster" is its id as
+ * "#<16 hex digits>" (the view puts the name in where it knows it). */
 json_t *dec_ep_state(const struct dec_ctx *c, const struct im_ep_key *k,
-		     const struct im_ep_state *v);
+		     uint32_t slot, const struct im_ep_state *v);
 json_t *dec_ident(const struct dec_ctx *c, const struct im_ident_key *k,
 		  const struct im_ident *v);
 json_t *dec_wlport(const struct dec_ctx *c, const struct im_wlport_key *k,

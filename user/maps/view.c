@@ -4,8 +4,10 @@
  * needs to see next to them (a service's weighted subsets, an endpoint's
  * runtime state, a port's policy clauses). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "../dataplane/dataplane.h"
 #include "view_int.h"
 
 /* Adapts src_each to a decoder: one struct per walk. */
@@ -126,16 +128,14 @@ static json_t *row_subset_eps(const struct view_ctx *c, const void *k,
 		uint32_t idx = c->dec.gen * IM_MAX_ENDPOINTS + sub->first_ep + i;
 		struct im_ep_state st;
 		struct im_ep ep;
-		struct im_ep_key ek = {};
 
 		if (sub->first_ep + i >= IM_MAX_ENDPOINTS ||
-		    src_lookup(c->src, "im_ep", &idx, &ep))
+		    src_lookup(c->src, "im_ep_v2", &idx, &ep))
 			break;
-		ek.ip = ep.ip;
-		ek.port = ep.port;
 		json_array_append_new(eps, dec_ep(
 			&c->dec, idx, s % IM_MAX_SUBSETS, &ep,
-			src_lookup(c->src, "im_ep_st", &ek, &st) ? NULL : &st));
+			src_lookup(c->src, "im_ep_state", &ep.slot, &st) ?
+			NULL : &st));
 	}
 	return eps;
 }
@@ -157,16 +157,50 @@ static int build_endpoints(const struct view_ctx *c, json_t *rows)
 	return src_each(c->src, "im_subset", eps_cb, &w);
 }
 
+/* One allocated slot (im_ep_slot) with its host and state. */
 static json_t *row_epst(const struct view_ctx *c, const void *k,
 			const void *v)
 {
-	return dec_ep_state(&c->dec, k, v);
+	uint32_t slot = *(const __u32 *)v;
+	struct im_ep_state st;
+
+	return dec_ep_state(&c->dec, k, slot,
+			    src_lookup(c->src, "im_ep_state", &slot, &st) ?
+			    NULL : &st);
+}
+
+/* Cluster ids ("#hex", as dec_ep_state writes them) -> subset names. */
+static json_t *cluster_names(const struct view_ctx *c)
+{
+	json_t *m = json_object();
+	const char *n;
+	char hex[24];
+	uint32_t s;
+
+	for (s = 0; m && c->dec.names && s < IM_MAX_SUBSETS; s++) {
+		n = names_get(c->dec.names, NAMES_SUBSET, s);
+		if (!n)
+			continue;
+		snprintf(hex, sizeof(hex), "#%016llx",
+			 (unsigned long long)dp_cluster_id(n));
+		json_object_set_new(m, hex, json_string(n));
+	}
+	return m;
 }
 
 static int build_epstate(const struct view_ctx *c, json_t *rows)
 {
-	int err = walk(c, "im_ep_st", rows, row_epst);
+	int err = walk(c, "im_ep_slot", rows, row_epst);
+	json_t *names = cluster_names(c), *r, *n;
+	size_t i;
 
+	json_array_foreach(rows, i, r) {
+		n = json_object_get(names, json_string_value(
+			json_object_get(r, "cluster")));
+		if (n)
+			json_object_set(r, "cluster", n);
+	}
+	json_decref(names);
 	view_sort(rows, "endpoint", NULL);
 	return err;
 }
@@ -305,6 +339,7 @@ static const struct column cols_ep[] = {
 
 static const struct column cols_epst[] = {
 	{ "ENDPOINT", "endpoint", NULL }, { "WORKLOAD", "workload", NULL },
+	{ "CLUSTER", "cluster", NULL }, { "SLOT", "state_slot", NULL },
 	{ "ACTIVE", "active", NULL }, { "STATE", "ejected", view_fmt_state },
 	{ "EJECTIONS", "ejections", NULL }, { "CONSEC-FAIL", "consecutive_failures", NULL },
 	{ "FAILURES", "failures", NULL }, { "CONNECTIONS", "connections", NULL }, {}
@@ -350,9 +385,9 @@ static const struct view views[] = {
 	  build_routes, cols_route, NULL },
 	{ "subsets", "im_subset", "subsets: load balancer, outlier detection",
 	  build_subsets, cols_subset, NULL },
-	{ "endpoints", "im_ep", "endpoints: labels, locality, active, ejection",
+	{ "endpoints", "im_ep_v2", "endpoints: labels, locality, active, ejection",
 	  build_endpoints, cols_ep, NULL },
-	{ "epstate", "im_ep_st", "runtime state per endpoint address",
+	{ "epstate", "im_ep_slot", "runtime state per host (cluster, address)",
 	  build_epstate, cols_epst, NULL },
 	{ "identities", "im_ident", "cgroup -> workload identity",
 	  build_identities, cols_ident, NULL },
