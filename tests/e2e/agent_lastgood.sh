@@ -47,6 +47,18 @@ wait_for() { # SECONDS CMD...: polls CMD every 0.25 s
 	return 1
 }
 
+# tools/mesh.sh records the pid of the shell that starts the agent, not
+# the agent's: the agent is the process in node-a's agents cgroup, ended
+# here by its pid (bounded wait).
+stop_agent() {
+	local cg pids p
+	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	pids=$(cat "$cg/$IMT_PREFIX-mesh/agents/node-a/cgroup.procs")
+	"$MESH" agent-stop node-a
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+	wait_for 10 bash -c 'for p; do kill -0 "$p" 2>/dev/null && exit 1; done; exit 0' _ $pids
+}
+
 # edit.py IN OUT MODE: the routing file with the canary at 50/50 and the
 # vector-retriever DR changed by MODE (bad, good, gone)
 edit() {
@@ -98,7 +110,8 @@ check "the log names the object, file:line:col, field and the kept version" \
 	grep -Eq "rejected: DestinationRule ai-inference/vector-retriever at [^ ]*/$ROUTING:$line:[0-9]+: spec.trafficPolicy.outlierDetection.maxEjectionPercent: .*; keeping the version accepted [0-9TZ:-]+ from [^ ]*/$ROUTING" "$LOG"
 
 # ---- restarted, the agent still has the last good version ----
-check "agent node-a stopped" "$MESH" agent-stop node-a
+check "agent node-a stopped" stop_agent
+check "it stopped cleanly (SIGTERM)" grep -q "stopped: programs detached" "$LOG"
 n=$(grep -c " live: " "$LOG")
 check "agent node-a restarted" "$MESH" agent node-a
 check "restarted agent applied a generation" wait_for 30 lives $((n + 1))
@@ -114,4 +127,4 @@ edit gone
 check "the deleted DR is gone from the maps (no outlier detection)" wait_for 10 is vr_eject "[0]"
 check_eq "its stored version was removed" "$(ls "$STORE" | wc -l)" "$((stored - 1))"
 check "deletion logged" grep -q "deleted: DestinationRule ai-inference/vector-retriever" "$LOG"
-check "agent node-a stopped" "$MESH" agent-stop node-a
+check "agent node-a stopped" stop_agent
