@@ -16,6 +16,10 @@
 #   - the same calls from a host outside the mesh (10.10.3.10, no cgroup of
 #     the mesh) are dropped by the destination's guard and counted;
 #   - the PERMISSIVE metrics port 9090 passes, from anywhere;
+#   - a DENY `when destination.ip` (an address and a prefix) on 9090
+#     refuses the vector-retriever endpoints it names, at the source
+#     (connect4 judges the endpoint chosen) and at the destination's guard
+#     (the packet's destination), and lets the third one through;
 #   - a node-wide ipBlocks DENY makes the XDP guard drop that host early.
 # "At once": EPERM comes from connect() itself; a drop at the destination
 # shows as a timeout. Counts are exact where the source decides (one
@@ -162,8 +166,63 @@ check_eq "outside host -> vector-retriever-a:9090 (PERMISSIVE metrics): passes" 
 r=$(call ext 10.10.1.14 9090)
 check_eq "outside host -> model-server-v1-a:9090: passes" "${r% *}" model-server-v1-a
 
+# ---- destination.ip: the address the connection reaches ----
+
+log_a="$("$MESH" env | sed -n 's/^IMT_STATE=//p')/log/agent-node-a.log"
+log_b=${log_a%-node-a.log}-node-b.log
+lives() { cat "$log_a" "$log_b" | grep -c "generation . live"; }
+# applied N: both agents have made a new generation live since N
+applied() {
+	local i
+	for i in $(seq 100); do
+		[ "$(lives)" -ge $(($1 + 2)) ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+VR_B=10.10.2.12 VR_C=10.10.2.22
+n=$(lives)
+cat >"$E2E_TMP/config/55-deny-dip.yaml" <<EOF
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: deny-dip
+  namespace: ai-inference
+spec:
+  selector:
+    matchLabels:
+      app: vector-retriever
+  action: DENY
+  rules:
+  - to:
+    - operation:
+        ports: ["9090"]
+    when:
+    - key: destination.ip
+      values: ["$VR_A", "10.10.2.20/30"]
+EOF
+check "both agents applied deny-dip" applied "$n"
+pa=$(e2e_drops node-a policy_deny)
+r=$(call orchestrator "$VR_A" 9090)
+check "orchestrator -> vector-retriever-a:9090 (destination.ip, the /32): EPERM at once ($r)" \
+	at_once "$r" EPERM
+r=$(call orchestrator "$VR_C" 9090)
+check "orchestrator -> vector-retriever-c:9090 (destination.ip, in the /30): EPERM at once ($r)" \
+	at_once "$r" EPERM
+check_eq "counted as policy_deny at the source (node-a +2)" "$(($(e2e_drops node-a policy_deny) - pa))" 2
+r=$(call orchestrator "$VR_B" 9090)
+check_eq "orchestrator -> vector-retriever-b:9090 (not named): passes" "${r% *}" vector-retriever-b
+pb=$(e2e_drops node-b policy_deny)
+r=$(call ext "$VR_C" 9090)
+check_eq "outside host -> vector-retriever-c:9090: dropped by its guard" "${r% *}" TIMEOUT
+check "counted as policy_deny at the destination (node-b +$(($(e2e_drops node-b policy_deny) - pb)))" \
+	test "$(($(e2e_drops node-b policy_deny) - pb))" -ge 1
+r=$(call ext "$VR_B" 9090)
+check_eq "outside host -> vector-retriever-b:9090: passes" "${r% *}" vector-retriever-b
+
 # ---- the XDP guard: a node-wide ipBlocks DENY ----
 
+n=$(lives)
 cat >"$E2E_TMP/config/60-deny-host.yaml" <<EOF
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -177,19 +236,15 @@ spec:
     - source:
         ipBlocks: ["$EXT/32"]
 EOF
-log_a="$("$MESH" env | sed -n 's/^IMT_STATE=//p')/log/agent-node-a.log"
-for _ in $(seq 100); do
-	[ "$(grep -c "generation . live" "$log_a")" -ge 2 ] && break
-	sleep 0.1
-done
-check "node-a applied the new policy" test "$(grep -c "generation . live" "$log_a")" -ge 2
+check "both agents applied the new policy" applied "$n"
 xa=$(e2e_drops node-a xdp_denied_source)
 r=$(call ext "$VR_A" 9090)
 check_eq "outside host -> vector-retriever-a:9090 now: dropped" "${r% *}" TIMEOUT
 check "by the XDP guard, counted (node-a xdp_denied_source +$(($(e2e_drops node-a xdp_denied_source) - xa)))" \
 	test "$(($(e2e_drops node-a xdp_denied_source) - xa))" -ge 1
-r=$(call orchestrator "$VR_A" 9090)
-check_eq "mesh workloads still reach 9090" "${r% *}" vector-retriever-a
+# (model-server-v1-a: deny-dip refuses vector-retriever-a:9090)
+r=$(call orchestrator 10.10.1.14 9090)
+check_eq "mesh workloads on node-a still reach 9090" "${r% *}" model-server-v1-a
 
 check "mesh down" timeout 60 "$MESH" down
 check "nothing left after down" mesh_gone

@@ -109,20 +109,39 @@ static int put_service(const struct bench *b, uint32_t i)
 	return err;
 }
 
+/* Length of every clause's ipBlock: 32 (an exact address, a hash lookup),
+ * or L4DP_PLEN from the environment (8..31) to measure the LPM trie. */
+static unsigned int ipb_plen(void)
+{
+	static unsigned int plen;
+	const char *e;
+
+	if (!plen) {
+		e = getenv("L4DP_PLEN");
+		plen = e ? (unsigned int)strtoul(e, NULL, 10) : 32;
+		if (plen < 8 || plen > 32)
+			plen = 32;
+	}
+	return plen;
+}
+
 /* A clause that tests one source ipBlock (and, for ALLOW, the port). */
 static int put_clause(const struct bench *b, uint32_t c, uint8_t action,
 		      uint32_t src, uint16_t port)
 {
+	unsigned int plen = ipb_plen();
 	struct im_clause cl = {
 		.action = action, .fields = IM_F_IPB, .rule_id = c + 1,
+		.ext = plen == 32 ? IM_X_IPB_EXACT : 0,
 	};
 	int err;
 
 	if (port)
 		cl.fields |= IM_F_PORTS;
+	src &= htonl(~0U << (32 - plen));
 	err = dp_put_clause(&b->dp, GEN, c, &cl);
 	if (!err)
-		err = dp_put_cidr(&b->dp, GEN, c, IM_F_IPB, src, 32);
+		err = dp_put_cidr(&b->dp, GEN, c, IM_F_IPB, src, plen);
 	if (!err && port)
 		err = dp_put_member(&b->dp, GEN, c, IM_F_PORTS, port);
 	return err;

@@ -74,6 +74,8 @@ const char *dec_field(uint8_t field)
 	case IM_F_NOTIPB: return "notIpBlocks";
 	case IM_F_PORTS: return "ports";
 	case IM_F_NOTPORTS: return "notPorts";
+	case IM_K_DIP: return "destinationIp";
+	case IM_K_NOTDIP: return "notDestinationIp";
 	}
 	return "unknown";
 }
@@ -340,7 +342,7 @@ json_t *dec_polset(const struct dec_ctx *c, uint32_t idx,
 			 "otherwise", v->has_allow ? "DENY" : "ALLOW");
 }
 
-static json_t *field_list(uint8_t fields)
+static json_t *field_list(uint8_t fields, uint16_t ext)
 {
 	json_t *a = json_array();
 	unsigned int b;
@@ -348,6 +350,10 @@ static json_t *field_list(uint8_t fields)
 	for (b = 1; b <= 0x80; b <<= 1)
 		if (fields & b)
 			json_array_append_new(a, json_string(dec_field(b)));
+	if (ext & IM_X_DIP)
+		json_array_append_new(a, json_string(dec_field(IM_K_DIP)));
+	if (ext & IM_X_NOTDIP)
+		json_array_append_new(a, json_string(dec_field(IM_K_NOTDIP)));
 	return a;
 }
 
@@ -362,7 +368,7 @@ json_t *dec_clause(const struct dec_ctx *c, uint32_t idx,
 			 "action", dec_action(v->action),
 			 "rule", jname(c, NAMES_RULE, v->rule_id),
 			 "rule_id", (json_int_t)v->rule_id,
-			 "tests", field_list(v->fields));
+			 "tests", field_list(v->fields, v->ext));
 }
 
 static json_t *member_value(const struct dec_ctx *c, uint8_t field,
@@ -375,6 +381,11 @@ static json_t *member_value(const struct dec_ctx *c, uint8_t field,
 	case IM_F_NS:
 	case IM_F_NOTNS:
 		return jid(c, NAMES_NAMESPACE, value, "namespace");
+	case IM_F_IPB:
+	case IM_F_NOTIPB:
+	case IM_K_DIP:
+	case IM_K_NOTDIP:
+		return jip(value);	/* an exact address */
 	}
 	return json_integer(value);	/* ports, host order */
 }
