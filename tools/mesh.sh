@@ -225,10 +225,14 @@ agent() { # NODE [FLAGS...]
 	[ -x "$BIN" ] || die "$BIN not built (make OUT=$OUT)"
 	cfg=$(plan | awk '$1 == "config" { print $2 }')
 	mkdir -p "$STATE/bpffs/$node" "$STATE/state/$node"
-	run_in "$P-$node" "$CGROOT/agents/$node" "$BIN" agent --config "$cfg" \
+	# Not through run_in: a function run with & is a subshell of its own,
+	# so $! would be that wrapper, not the agent. This subshell joins the
+	# cgroup and execs nsenter, which execs the agent: $! is the agent.
+	(echo "$BASHPID" >"$CGROOT/agents/$node/cgroup.procs" &&
+	 exec nsenter --net="/run/netns/$P-$node" "$BIN" agent --config "$cfg" \
 		--node "$node" --pin-root "$STATE/bpffs/$node" \
 		--state-dir "$STATE/state/$node" --cgroup-root "$CGROOT/$node" \
-		"$@" >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
+		"$@") >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
 	echo $! >"$STATE/agent-$node.pid"
 	echo "$!"
 }

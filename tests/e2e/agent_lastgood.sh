@@ -39,24 +39,9 @@ vr_eject() {
 }
 is() { [ "$("$1")" = "$2" ]; }
 lives() { [ "$(grep -c " live: " "$LOG")" -ge "$1" ]; }
-wait_for() { # SECONDS CMD...: polls CMD every 0.25 s
-	for _ in $(seq $(($1 * 4))); do
-		"${@:2}" && return 0
-		sleep 0.25
-	done
-	return 1
-}
 
-# tools/mesh.sh records the pid of the shell that starts the agent, not
-# the agent's: the agent is the process in node-a's agents cgroup, ended
-# here by its pid (bounded wait).
 stop_agent() {
-	local cg pids p
-	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-	pids=$(cat "$cg/$IMT_PREFIX-mesh/agents/node-a/cgroup.procs")
-	"$MESH" agent-stop node-a
-	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-	wait_for 10 bash -c 'for p; do kill -0 "$p" 2>/dev/null && exit 1; done; exit 0' _ $pids
+	"$MESH" agent-stop node-a && wait_for 10 e2e_agent_gone node-a
 }
 
 # edit.py IN OUT MODE: the routing file with the canary at 50/50 and the

@@ -84,6 +84,22 @@ e2e_exit() {
 }
 trap e2e_exit EXIT
 
+# wait_for SECONDS CMD...: polls CMD every 0.25 s, at most SECONDS.
+wait_for() {
+	for _ in $(seq $(($1 * 4))); do
+		"${@:2}" && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# e2e_agent_gone NODE: no process left in NODE's agent cgroup.
+e2e_agent_gone() {
+	local cg
+	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	! grep -q . "$cg/$IMT_PREFIX-mesh/agents/$1/cgroup.procs" 2>/dev/null
+}
+
 # ---- helpers of the outlier and policy tests ----
 
 # The interpreter itself: a version manager's shim costs a second a call,

@@ -61,13 +61,6 @@ weights() { # NODE
 }
 weights_are() { [ "$(weights "$1")" = "$2" ]; }
 
-wait_for() { # SECONDS CMD...: polls CMD every 0.25 s
-	for _ in $(seq $(($1 * 4))); do
-		"${@:2}" && return 0
-		sleep 0.25
-	done
-	return 1
-}
 
 # Connections ever made from NODE to model-server's :8080 endpoints: the
 # difference over a wrk run tells whether wrk had to reconnect. wrk makes
@@ -162,6 +155,9 @@ done
 check "both agents gone (kill -9)" wait_for 5 bash -c \
 	'! kill -0 "$(cat "$1/agent-node-a.pid")" 2>/dev/null && ! kill -0 "$(cat "$1/agent-node-b.pid")" 2>/dev/null' \
 	_ "/run/$IMT_PREFIX-mesh"
+# and nothing else of theirs runs: the pid file names the agent itself
+check "no process left in the agents' cgroups" wait_for 5 e2e_agent_gone node-a
+check "... nor in node-b's" wait_for 5 e2e_agent_gone node-b
 check_eq "agent down: the $CONNS connections still counted active" "$(active node-a)" "$CONNS"
 split_check "agent down" 10 16 84
 denied_check "agent down"
