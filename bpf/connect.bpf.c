@@ -104,27 +104,20 @@ static __always_inline __u32 im_source_verdict(__u32 gen,
 }
 
 /* Remembers the service address and the endpoint for getpeername4 and
- * sockops; without storage the socket is still rewritten, just not
- * accounted. */
+ * sockops; when the table is full the socket is still rewritten, just
+ * not accounted. */
 static __always_inline void im_remember(struct bpf_sock_addr *ctx,
 					const struct im_svc *svc,
 					const struct im_dest *d)
 {
-	struct im_sock_info *si;
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	struct im_sock_info si = {
+		.vip = ctx->user_ip4, .vport = ctx->user_port,
+		.ep_ip = d->ip, .ep_port = d->port, .subset = d->subset,
+		.svc_id = svc->svc_id, .slot = d->slot, .epoch = d->epoch,
+	};
 
-	si = bpf_sk_storage_get(&im_sock_v2, ctx->sk, 0,
-				BPF_SK_STORAGE_GET_F_CREATE);
-	if (!si)
-		return;
-	si->vip = ctx->user_ip4;
-	si->vport = ctx->user_port;
-	si->ep_ip = d->ip;
-	si->ep_port = d->port;
-	si->subset = d->subset;
-	si->svc_id = svc->svc_id;
-	si->flags = 0;
-	si->slot = d->slot;
-	si->epoch = d->epoch;
+	bpf_map_update_elem(&im_sock_ck, &cookie, &si, BPF_ANY);
 }
 
 static __always_inline int im_refuse(__u32 reason)
@@ -154,12 +147,18 @@ int im_connect4(struct bpf_sock_addr *ctx)
 		if (reason)
 			return im_refuse(reason);
 	}
+#ifndef IM_EXP_NO_POLICY
 	reason = im_source_verdict(k.gen, &d);
+#else
+	reason = 0;
+#endif
 	if (reason)
 		return im_refuse(reason);
 	if (!svc)
 		return 1;
+#ifndef IM_EXP_NO_STORAGE
 	im_remember(ctx, svc, &d);
+#endif
 	ctx->user_ip4 = d.ip;
 	ctx->user_port = d.port;
 	return 1;
@@ -168,8 +167,8 @@ int im_connect4(struct bpf_sock_addr *ctx)
 SEC("cgroup/getpeername4")
 int im_getpeername4(struct bpf_sock_addr *ctx)
 {
-	struct im_sock_info *si = bpf_sk_storage_get(&im_sock_v2, ctx->sk, 0,
-						     0);
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	struct im_sock_info *si = bpf_map_lookup_elem(&im_sock_ck, &cookie);
 
 	if (si && si->vip) {
 		ctx->user_ip4 = si->vip;

@@ -36,13 +36,6 @@ static __always_inline bool im_local_origin(struct bpf_sock *sk)
 	       err == IM_ECONNRESET;
 }
 
-/* Stops the state callbacks: nothing more to count for this socket. */
-static __always_inline void im_state_cb_off(struct bpf_sock_ops *skops)
-{
-	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
-				  ~BPF_SOCK_OPS_STATE_CB_FLAG);
-}
-
 /* The slot's state, if it still belongs to the host connect4 chose. */
 static __always_inline struct im_ep_state *
 im_sock_state(const struct im_sock_info *si)
@@ -52,59 +45,56 @@ im_sock_state(const struct im_sock_info *si)
 	return st && st->epoch == si->epoch ? st : NULL;
 }
 
-static __always_inline void im_conn_up(struct bpf_sock_ops *skops,
-				       struct im_sock_info *si)
+static __always_inline void im_conn_up(struct im_sock_info *si)
 {
 	struct im_ep_state *st = im_sock_state(si);
 
-	if (!st) {
-		im_state_cb_off(skops);
+	if (!st)
 		return;
-	}
 	__sync_fetch_and_add(&st->active, 1);
 	__sync_fetch_and_add(&st->conns, 1);
 	im_outlier_success(st);
 	si->flags |= IM_SOCK_ESTABLISHED;
 }
 
-/* Leaving ESTABLISHED ends the connection's claim on the endpoint, and
- * the callbacks of the states that follow. */
-static __always_inline void im_conn_down(struct bpf_sock_ops *skops,
-					 struct im_sock_info *si)
+/* Leaving ESTABLISHED ends the connection's claim on the endpoint. */
+static __always_inline void im_conn_down(struct im_sock_info *si)
 {
 	struct im_ep_state *st = im_sock_state(si);
 
 	si->flags &= ~IM_SOCK_ESTABLISHED;
 	if (st && st->active)
 		__sync_fetch_and_sub(&st->active, 1);
-	im_state_cb_off(skops);
 }
 
+/* CLOSE is the socket's last state: its entry goes with it. */
 static __always_inline void im_state_change(struct bpf_sock_ops *skops,
-					    struct bpf_sock *sk,
+					    struct bpf_sock *sk, __u64 cookie,
 					    struct im_sock_info *si)
 {
 	__u32 from = skops->args[0], to = skops->args[1];
 
 	if (si->flags & IM_SOCK_ESTABLISHED) {
 		if (to != BPF_TCP_ESTABLISHED)
-			im_conn_down(skops, si);
-		return;
-	}
-	if (from == BPF_TCP_SYN_SENT && to == BPF_TCP_CLOSE &&
-	    im_local_origin(sk))
+			im_conn_down(si);
+	} else if (from == BPF_TCP_SYN_SENT && to == BPF_TCP_CLOSE &&
+		   im_local_origin(sk)) {
 		im_outlier_fail(si);
+	}
+	if (to == BPF_TCP_CLOSE)
+		bpf_map_delete_elem(&im_sock_ck, &cookie);
 }
 
 SEC("sockops")
 int im_sockops(struct bpf_sock_ops *skops)
 {
 	__u32 op = skops->op;
-	struct bpf_sock *sk;
 	struct im_sock_info *si;
+	struct bpf_sock *sk;
+	__u64 cookie;
 
 	/* every other callback (RTO, window, ECN, passive sockets) is none
-	 * of ours: return before the socket storage lookup */
+	 * of ours: return before looking the socket up */
 	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
 	    op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
 	    op != BPF_SOCK_OPS_STATE_CB)
@@ -112,7 +102,8 @@ int im_sockops(struct bpf_sock_ops *skops)
 	sk = skops->sk;
 	if (!sk)
 		return 1;
-	si = bpf_sk_storage_get(&im_sock_v2, sk, 0, 0);
+	cookie = bpf_get_socket_cookie(skops);
+	si = bpf_map_lookup_elem(&im_sock_ck, &cookie);
 	if (!si)
 		return 1;	/* not balanced by connect4 */
 	switch (op) {
@@ -121,10 +112,10 @@ int im_sockops(struct bpf_sock_ops *skops)
 					  BPF_SOCK_OPS_STATE_CB_FLAG);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		im_conn_up(skops, si);
+		im_conn_up(si);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		im_state_change(skops, sk, si);
+		im_state_change(skops, sk, cookie, si);
 		break;
 	}
 	return 1;

@@ -69,13 +69,17 @@ struct {
 	__type(value, __u32);
 } im_ep_slot SEC(".maps");
 
-/* Per-socket decision of connect4; freed with the socket. */
+/* Per-socket decision of connect4, by socket cookie. Not socket storage:
+ * its two allocations per connect and its RCU free per socket cost more
+ * than all the balancing. sockops deletes the entry when the socket
+ * closes; LRU eviction only bounds what a connect() that never reached
+ * TCP (no callback) leaves behind. */
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IM_MAX_SOCKS);
+	__type(key, __u64);
 	__type(value, struct im_sock_info);
-} im_sock_v2 SEC(".maps");
+} im_sock_ck SEC(".maps");
 
 /* Round-robin position per subset, per CPU: no shared cache line. */
 struct {

@@ -21,7 +21,7 @@
  * from im_cfg once per connection or packet, so the agent writes a complete
  * new table set under the idle generation and then flips im_cfg.gen with a
  * single map update: no program ever sees half of a configuration. Runtime
- * state (im_ep_state, im_sock_v2, im_rr, im_drops) carries no generation: it
+ * state (im_ep_state, im_sock_ck, im_rr, im_drops) carries no generation: it
  * belongs to endpoints and sockets, which survive a table switch.
  */
 #ifndef IM_DATAPLANE_H
@@ -49,6 +49,7 @@
 #define IM_MAX_CIDRS		65536U	/* im_cidr */
 #define IM_MAX_XDENY		16384U	/* im_xdeny */
 #define IM_MAX_EP_STATE		131072U	/* im_ep_state slots */
+#define IM_MAX_SOCKS		131072U	/* balanced sockets open (im_sock_ck) */
 
 /* Value of im_cfg (ARRAY, one entry, key 0). */
 struct im_cfg {
@@ -178,10 +179,9 @@ _Static_assert(sizeof(struct im_ep_state) == 48, "im_ep_state layout");
 /* im_sock_info.flags */
 #define IM_SOCK_ESTABLISHED	0x01	/* counted in im_ep_state.active */
 
-/* Value of im_sock_v2 (SK_STORAGE): what connect4 decided for this socket.
- * getpeername4 answers with the VIP; sockops charges the endpoint's slot
- * if its epoch is still <epoch>; the agent can read it with the socket's
- * fd as key. */
+/* Value of im_sock_ck (LRU_HASH, key: the socket cookie): what connect4
+ * decided for this socket. getpeername4 answers with the VIP; sockops
+ * charges the endpoint's slot if its epoch is still <epoch>. */
 struct im_sock_info {
 	__be32 vip;		/* address the application dialled */
 	__be32 ep_ip;		/* endpoint chosen */
