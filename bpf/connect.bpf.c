@@ -147,18 +147,12 @@ int im_connect4(struct bpf_sock_addr *ctx)
 		if (reason)
 			return im_refuse(reason);
 	}
-#ifndef IM_EXP_NO_POLICY
 	reason = im_source_verdict(k.gen, &d);
-#else
-	reason = 0;
-#endif
 	if (reason)
 		return im_refuse(reason);
 	if (!svc)
 		return 1;
-#ifndef IM_EXP_NO_STORAGE
 	im_remember(ctx, svc, &d);
-#endif
 	ctx->user_ip4 = d.ip;
 	ctx->user_port = d.port;
 	return 1;
