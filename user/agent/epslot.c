@@ -160,9 +160,10 @@ static int dead_slots(int fd, const uint64_t *live, struct dead **out,
 		    (slot < IM_MAX_EP_STATE && bit_get(live, slot)))
 			continue;
 		if (*n == cap) {
-			struct dead *d = realloc(*out, (cap = cap ? 2 * cap : 64) *
-						 sizeof(*d));
+			struct dead *d;
 
+			cap = cap ? 2 * cap : 64;
+			d = realloc(*out, cap * sizeof(*d));
 			if (!d)
 				return -ENOMEM;
 			*out = d;

@@ -69,7 +69,8 @@ int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
 	    sub->first_ep > IM_MAX_ENDPOINTS - sub->n_ep)
 		return -ERANGE;
 	for (i = 0; i < sub->n_ep; i++) {
-		if (eps[i].prio >= IM_MAX_PRIO || eps[i].slot >= IM_MAX_EP_STATE)
+		if (eps[i].prio >= IM_MAX_PRIO ||
+		    eps[i].slot >= IM_MAX_EP_STATE)
 			return -ERANGE;
 		err = dp_put_slot(dp, "im_ep_v2", gen, sub->first_ep + i,
 				  IM_MAX_ENDPOINTS, &eps[i]);
