@@ -115,14 +115,16 @@ results() {
 # all of POOL's endpoints, by name, stay in $E2E_TMP/ep-POOL.json for ep.
 ejected() {
 	local all=$E2E_TMP/ep-all.json eps=$E2E_TMP/ep-$1.json
-	"$MESH" maps node-a dump endpoints -o json >"$all" 2>/dev/null || : >"$all"
-	"$E2E_PY" - "$all" "$1" >"$eps" <<-'PY'
+	# a dump that failed reads "?": never taken for "none ejected"
+	"$MESH" maps node-a dump endpoints -o json >"$all" 2>"$all.err" &&
+	"$E2E_PY" - "$all" "$1" >"$eps" <<-'PY' &&
 		import json, sys
 		j = json.load(open(sys.argv[1]))
 		print(json.dumps({r["workload"].split("/")[1]: r for r in j["rows"]
 		                  if r["subset_name"].startswith("outbound|8080||" + sys.argv[2] + ".")}))
 	PY
-	e2e_json "$eps" '",".join(sorted(k for k, v in j.items() if v["ejected"]))'
+	e2e_json "$eps" '",".join(sorted(k for k, v in j.items() if v["ejected"]))' ||
+		{ echo "?"; cat "$all.err" >&2; }
 }
 
 # ep POOL EXPR: EXPR over POOL's endpoints (j) as the last `ejected` saw them.
