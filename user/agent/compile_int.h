@@ -36,13 +36,27 @@ struct ct_lb_ep {
 	struct im_ep ep;
 };
 void ct_subset_policy(const struct policy_eff *pol, struct im_subset *sub);
-/* Priorities, locality numbers and weights for <eps> seen from locality
- * <client> (may be NULL); endpoints `distribute` gives nothing are
+/* The clients of this node as one: the tables are per node, so what the
+ * locality rules compare is what all the local workloads share. */
+struct ct_client {
+	const char *locality;	/* the node's; NULL: unknown */
+	const char *node;	/* its name (kubernetes.io/hostname) */
+	const struct workload **wls;	/* the local workloads */
+	size_t n_wls;
+};
+/* <cl> for the node of <in>, at locality <loc>: 0 or -ENOMEM. */
+int ct_client_init(struct ct_client *cl, const struct compile_in *in,
+		   const char *loc);
+void ct_client_free(struct ct_client *cl);
+/* Priorities, locality numbers and weights for <eps> seen from the node's
+ * clients <cl> (may be NULL); endpoints `distribute` gives nothing are
  * removed. Returns the number kept. */
-size_t ct_locality(const struct policy_eff *pol, const char *client,
+size_t ct_locality(const struct policy_eff *pol, const struct ct_client *cl,
 		   struct ct_lb_ep *eps, size_t n);
-/* A note when <pol> asks for locality features not compiled yet. */
+/* A note when <pol> asks for locality features that cannot be compiled
+ * for <cl> as a whole. */
 void ct_locality_note(struct tables *t, const char *host,
-		      const struct policy_eff *pol);
+		      const struct policy_eff *pol,
+		      const struct ct_client *cl);
 
 #endif

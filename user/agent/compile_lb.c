@@ -9,9 +9,17 @@
  *   - otherwise, only with outlierDetection: priorities by how much of the
  *     locality matches the client's (P0 same subzone ... P3 other region,
  *     P4 a region the client's `failover` rule does not send to), made
- *     consecutive as istiod does.
+ *     consecutive as istiod does;
+ *   - `failoverPriority` (also only with outlierDetection): by how long a
+ *     prefix of its entries the endpoint matches the client's values, and
+ *     by locality within that only when `failover` is set too. The tables
+ *     are per node: the client's value is the one every local workload
+ *     has; from the first entry they differ on, the entries are left out
+ *     with a note.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile_int.h"
@@ -222,64 +230,291 @@ static size_t apply_distribute(const struct locality_distribute *d,
 	return n;
 }
 
-/* ---- failover priorities ---- */
+/* ---- the node's clients ---- */
 
-static void apply_failover(const struct locality_lb *s, const char *client,
-			   struct ct_lb_ep *v, size_t n)
+int ct_client_init(struct ct_client *cl, const struct compile_in *in,
+		   const char *loc)
 {
-	unsigned int raw[5] = { 0 }, map[5], next = 0, p;
+	const struct model *m = in->m;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		p = ct_failover_prio(client, loc_of(&v[i]), s);
-		v[i].ep.prio = (uint8_t)p;
-		raw[p] = 1;
+	memset(cl, 0, sizeof(*cl));
+	cl->locality = loc;
+	cl->node = in->node;
+	if (!in->node || !m->n_wls)
+		return 0;
+	cl->wls = calloc(m->n_wls, sizeof(*cl->wls));
+	if (!cl->wls)
+		return -ENOMEM;
+	for (i = 0; i < m->n_wls; i++) {
+		const struct workload *w = m->wls[i].wl;
+
+		if (w && w->node && !strcmp(w->node, in->node))
+			cl->wls[cl->n_wls++] = w;
 	}
-	for (p = 0; p < 5; p++)	/* consecutive, as istiod renumbers */
-		map[p] = raw[p] ? next++ : 0;
-	for (i = 0; i < n; i++)
-		v[i].ep.prio = (uint8_t)map[v[i].ep.prio];
+	return 0;
 }
 
-/* Said once per service: failoverPriority (priorities by endpoint labels)
- * is not compiled; apply_failover orders by locality only. */
-void ct_locality_note(struct tables *t, const char *host,
-		      const struct policy_eff *pol)
+void ct_client_free(struct ct_client *cl)
 {
-	const struct locality_lb *s = pol ? pol->locality.setting : NULL;
-	char buf[512];
+	free(cl->wls);
+	cl->wls = NULL;
+	cl->n_wls = 0;
+}
+
+/* ---- failoverPriority ---- */
+
+/* The value of topology key <key> for a workload at locality <loc> on
+ * node <node>, as istiod adds these labels; NULL: not a topology key. */
+static const char *topo_value(const char *key, const char *loc,
+			      const char *node, char *buf, size_t n)
+{
+	static const char *const segs[] = {
+		"topology.kubernetes.io/region", "topology.kubernetes.io/zone",
+		"topology.istio.io/subzone",
+	};
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcmp(key, segs[i]))
+			return seg(loc, i, buf, n);
+	if (!strcmp(key, "kubernetes.io/hostname"))
+		return node ? node : "";
+	if (!strcmp(key, "topology.istio.io/cluster"))
+		return "";	/* one cluster: every endpoint is in it */
+	return NULL;
+}
+
+/* Key <key> of workload <w> (locality <loc>): network, labels, "" when
+ * absent (Istio compares absent as the empty value). */
+static const char *wl_value(const struct workload *w, const char *key)
+{
+	const char *v;
+
+	if (!w)
+		return "";
+	if (!strcmp(key, "topology.istio.io/network") && w->we &&
+	    w->we->network && *w->we->network)
+		return w->we->network;
+	v = kvs_get(w->labels, key);
+	return v ? v : "";
+}
+
+/* Entry <e> of failoverPriority split into its key and, for "key=value",
+ * the value the endpoint must have (else NULL). */
+static const char *fp_key(const char *e, char *buf, size_t n,
+			  const char **want)
+{
+	const char *eq = strchr(e, '=');
+	size_t l;
+
+	*want = NULL;
+	if (!eq)
+		return e;
+	l = (size_t)(eq - e);
+	if (l >= n)
+		l = n - 1;
+	memcpy(buf, e, l);
+	buf[l] = 0;
+	*want = eq + 1;
+	return buf;
+}
+
+/*
+ * The client's value of entry <e> (in <buf>): node-level for the topology
+ * keys, else the one every local workload has ("" when there are none).
+ * NULL when they differ; <a>, <b> then name two that do.
+ */
+static const char *client_value(const struct ct_client *cl, const char *e,
+				char *buf, size_t n,
+				const struct workload **a,
+				const struct workload **b)
+{
+	const char *key = fp_key(e, buf, n, &e), *v = NULL, *x;
 	size_t i;
 
-	if (!s || !s->failover_priority.n || !pol->locality.enabled ||
-	    !pol->locality.failover_active)
+	*a = *b = NULL;
+	if (e)
+		return e;	/* key=value: the value is given */
+	x = topo_value(key, cl->locality, cl->node, buf, n);
+	if (x)
+		return x;
+	for (i = 0; i < cl->n_wls; i++) {
+		x = wl_value(cl->wls[i], key);
+		if (v && strcmp(v, x)) {
+			*b = cl->wls[i];
+			return NULL;
+		}
+		if (!v) {
+			v = x;
+			*a = cl->wls[i];
+		}
+	}
+	return v ? v : "";
+}
+
+/* How many leading entries of failoverPriority the local clients agree
+ * on; <a>, <b> name two that differ on the next one. */
+static size_t fp_agreed(const struct locality_lb *s,
+			const struct ct_client *cl,
+			const struct workload **a, const struct workload **b)
+{
+	char buf[256];
+	size_t k;
+
+	for (k = 0; k < s->failover_priority.n; k++) {
+		const char *e = s->failover_priority.v[k];
+
+		if (!e || !client_value(cl, e, buf, sizeof(buf), a, b))
+			break;
+	}
+	return k;
+}
+
+/* Istio's priority from the first <k> entries: <k> minus how many of them
+ * in a row the endpoint <x> has the client's value for. */
+static unsigned int fp_prio(const struct locality_lb *s, size_t k,
+			    const struct ct_client *cl,
+			    const struct ct_lb_ep *x)
+{
+	const struct workload *w = x->e ? x->e->wl : NULL, *a, *b;
+	char kb[256], tb[128], cb[256];
+	const char *e, *key, *want, *ev;
+	size_t j;
+
+	for (j = 0; j < k; j++) {
+		e = s->failover_priority.v[j];
+		want = client_value(cl, e, cb, sizeof(cb), &a, &b);
+		key = fp_key(e, kb, sizeof(kb), &ev);
+		ev = topo_value(key, loc_of(x), w ? w->node : NULL, tb,
+				sizeof(tb));
+		if (!ev)
+			ev = wl_value(w, key);
+		if (!want || strcmp(ev, want))
+			break;
+	}
+	return (unsigned int)(k - j);
+}
+
+/* ---- failover priorities ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Priorities <raw> made consecutive, as istiod renumbers; the kernel has
+ * IM_MAX_PRIO levels, the lowest take the rest. */
+static void renumber(const uint32_t *raw, struct ct_lb_ep *v, size_t n)
+{
+	uint32_t u[IM_SUBSET_EPS * 4];
+	size_t i, j, m = 0;
+
+	if (n > sizeof(u) / sizeof(u[0]))
+		return;	/* over the limit anyway: compile fails */
+	memcpy(u, raw, n * sizeof(*u));
+	qsort(u, n, sizeof(*u), cmp_u32);
+	for (i = 0; i < n; i++)
+		if (!m || u[m - 1] != u[i])
+			u[m++] = u[i];
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && u[j] != raw[i]; j++)
+			;
+		v[i].ep.prio = (uint8_t)(j < IM_MAX_PRIO ? j : IM_MAX_PRIO - 1);
+	}
+}
+
+/*
+ * Istio's applyFailoverPriorities then applyLocalityFailover: with
+ * failoverPriority, its priority first and the locality order (only when
+ * `failover` is set) within it, as priority * 5 + locality priority.
+ */
+static void apply_failover(const struct locality_lb *s,
+			   const struct ct_client *cl,
+			   struct ct_lb_ep *v, size_t n)
+{
+	uint32_t raw[IM_SUBSET_EPS * 4];
+	const struct workload *a, *b;
+	bool fp = s && s->failover_priority.n;
+	size_t i, k = fp ? fp_agreed(s, cl, &a, &b) : 0;
+
+	if (n > sizeof(raw) / sizeof(raw[0]))
+		return;	/* over the limit anyway: compile fails */
+	for (i = 0; i < n; i++) {
+		raw[i] = fp ? fp_prio(s, k, cl, &v[i]) * 5 : 0;
+		if ((!fp || s->failover.n) && cl->locality && *cl->locality)
+			raw[i] += ct_failover_prio(cl->locality, loc_of(&v[i]),
+						   s);
+	}
+	renumber(raw, v, n);
+}
+
+static const char *wl_name(const struct workload *w)
+{
+	return w && w->name ? w->name : "?";
+}
+
+/* Said once per service when failoverPriority cannot be compiled whole:
+ * the local workloads differ on an entry's value, and the tables are per
+ * node, so priorities follow the entries before it only. */
+void ct_locality_note(struct tables *t, const char *host,
+		      const struct policy_eff *pol,
+		      const struct ct_client *cl)
+{
+	const struct locality_lb *s = pol ? pol->locality.setting : NULL;
+	const struct workload *a, *b;
+	char buf[512], kb[256];
+	const char *key, *want;
+	size_t i, k;
+
+	if (!s || !s->failover_priority.n || s->distribute.n ||
+	    !pol->locality.enabled || !pol->locality.failover_active)
 		return;
-	snprintf(buf, sizeof(buf), "%s: localityLbSetting.failoverPriority is "
-		 "not enforced in the kernel yet; endpoints are ordered by "
-		 "locality only", host);
+	k = fp_agreed(s, cl, &a, &b);
+	if (k == s->failover_priority.n || !s->failover_priority.v[k])
+		return;
+	key = fp_key(s->failover_priority.v[k], kb, sizeof(kb), &want);
+	snprintf(buf, sizeof(buf), "%s: localityLbSetting.failoverPriority "
+		 "'%s' and the entries after it are not enforced: the "
+		 "workloads of this node differ on it (%s: '%s', %s: '%s') "
+		 "and priorities are per node; endpoints are ordered by the "
+		 "first %zu entr%s", host, key, wl_name(a), wl_value(a, key),
+		 wl_name(b), wl_value(b, key), k, k == 1 ? "y" : "ies");
 	for (i = 0; i < t->n_notes; i++)
 		if (!strcmp(t->notes[i], buf))
 			return;
 	ct_note(t, "%s", buf);
 }
 
-size_t ct_locality(const struct policy_eff *pol, const char *client,
+size_t ct_locality(const struct policy_eff *pol, const struct ct_client *cl,
 		   struct ct_lb_ep *v, size_t n)
 {
 	const struct locality_lb *s = pol ? pol->locality.setting : NULL;
 	const struct locality_distribute *d;
+	const char *client = cl ? cl->locality : NULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		v[i].ep.prio = 0;
 		v[i].ep.loc = 0;	/* one pool: Envoy's default */
 	}
-	if (!pol || !pol->locality.enabled || !client || !*client)
+	if (!pol || !pol->locality.enabled || !cl)
+		return n;
+	if (s && s->failover_priority.n && !s->distribute.n) {
+		/* by labels: needs no client locality */
+		if (pol->locality.failover_active)
+			apply_failover(s, cl, v, n);
+		return n;
+	}
+	if (!client || !*client)
 		return n;
 	if (s && s->distribute.n) {
 		d = distribute_for(s, client);
 		return d ? apply_distribute(d, v, n) : n;
 	}
 	if (pol->locality.failover_active)
-		apply_failover(s, client, v, n);
+		apply_failover(s, cl, v, n);
 	return n;
 }

@@ -80,6 +80,7 @@ struct svc_ctx {
 	struct tables *t;
 	struct sub_map subs;
 	uint32_t *svc_base;	/* svc_id of port 0 of each model service */
+	struct ct_client client;	/* the node's, for locality */
 };
 
 static const struct svc_port_info *port_info(const struct service *svc,
@@ -226,8 +227,8 @@ static int fill_eps(struct svc_ctx *c, const struct model_service *ds,
 
 	if (err)
 		return err;
-	ct_locality_note(c->t, ds->host, pol);
-	n = ct_locality(pol, c->t->locality, v, n);
+	ct_locality_note(c->t, ds->host, pol, &c->client);
+	n = ct_locality(pol, &c->client, v, n);
 	if (n > IM_SUBSET_EPS) {
 		snprintf(c->t->error, sizeof(c->t->error),
 			 "%s subset %s port %u has %zu endpoints, the kernel "
@@ -543,10 +544,13 @@ int ct_services(const struct compile_in *in, struct tables *t)
 {
 	struct svc_ctx c = { .in = in, .t = t };
 	size_t i;
-	int err = number_services(&c);
+	int err = ct_client_init(&c.client, in, t->locality);
 
+	if (!err)
+		err = number_services(&c);
 	for (i = 0; !err && i < in->m->n_svcs; i++)
 		err = compile_service(&c, &in->m->svcs[i]);
+	ct_client_free(&c.client);
 	free(c.svc_base);
 	free(c.subs.v);
 	return err;
