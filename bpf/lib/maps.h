@@ -128,14 +128,6 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, IM_MAX_CIDRS);
-	__type(key, struct im_cidr_key);
-	__type(value, __u8);
-} im_cidr SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, IM_MAX_XDENY);
 	__type(key, struct im_xdeny_key);
 	__type(value, __u32);

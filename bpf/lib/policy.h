@@ -46,33 +46,67 @@ static __always_inline bool im_member_has(__u32 clause, __u8 field,
 	return bpf_map_lookup_elem(&im_member, &k) != NULL;
 }
 
-static __always_inline bool im_cidr_has(__u32 clause, __u8 field, __be32 ip)
+/* Index of the lowest set bit of <m> (not 0), by halving: BPF has no
+ * count-trailing-zeros instruction. */
+static __always_inline __u32 im_low_bit(__u64 m)
 {
-	struct im_cidr_key k = {
-		.prefixlen = 64 + 32, .clause = clause, .field = field, .ip = ip,
-	};
+	__u32 n = 0;
 
-	return bpf_map_lookup_elem(&im_cidr, &k) != NULL;
+	if (!(m & 0xffffffffULL)) {
+		n += 32;
+		m >>= 32;
+	}
+	if (!(m & 0xffff)) {
+		n += 16;
+		m >>= 16;
+	}
+	if (!(m & 0xff)) {
+		n += 8;
+		m >>= 8;
+	}
+	if (!(m & 0xf)) {
+		n += 4;
+		m >>= 4;
+	}
+	if (!(m & 0x3)) {
+		n += 2;
+		m >>= 2;
+	}
+	return n + !(m & 1);
 }
 
-/* <ip> is among the addresses of field <kind> of clause <c>: a /32 by one
- * hash lookup; prefixes in the trie only unless the field is <exact>. */
-static __always_inline bool im_addr_in(__u32 c, __u8 kind, bool exact,
-				       __be32 ip)
+/* <ip> is in a network of address field <kind> of clause <c>, whose
+ * lengths are the bits of <plens>: one hash lookup per length. A global
+ * function, so the verifier checks its loop once, not on every path of
+ * the programs that call it (connect4 would exceed its limit). */
+__noinline int im_addr_in(__u32 c, __u32 kind, __u64 plens, __u32 ip);
+
+__noinline int im_addr_in(__u32 c, __u32 kind, __u64 plens, __u32 ip)
 {
-	if (im_member_has(c, kind, (__u32)ip))
-		return true;
-	return !exact && im_cidr_has(c, kind, ip);
+	struct im_member_key k = { .clause = c, .field = (__u8)kind };
+	__u64 m = plens & IM_PLEN_ALL;
+	__u32 i, n;
+
+	for (i = 0; i < IM_PLEN_BITS && m; i++) {
+		n = im_low_bit(m);
+		m &= m - 1;
+		k.plen = (__u8)n;
+		k.value = n ? ip & bpf_htonl(0xffffffffU << (32 - n)) : 0;
+		if (bpf_map_lookup_elem(&im_member, &k))
+			return 1;
+	}
+	return 0;
 }
 
-/* An address field (<yes>) and its not-form (<no>) for address <ip>. In
- * <test> and <exact>, bit 0 is about <yes> and bit 1 about <no>. */
-static __always_inline bool im_addr_ok(__u32 c, __u16 test, __u16 exact,
+/* An address field (<yes>) and its not-form (<no>) for address <ip>; bit
+ * 0 of <test> is about <yes>, bit 1 about <no>, and <p> holds their
+ * lengths (im_clause.plens[yes], [no]). */
+static __always_inline bool im_addr_ok(__u32 c, __u16 test, const __u64 *p,
 				       __u8 yes, __u8 no, __be32 ip)
 {
-	if (test & 1 && !im_addr_in(c, yes, exact & 1, ip))
+	if (test & 1 && !im_addr_in(c, yes, p[0], ip))
 		return false;
-	if (test & 2 && im_addr_in(c, no, exact & 2, ip))
+	if (test & 2 && im_addr_in(c, no, p[1], ip))
 		return false;
 	return true;
 }
@@ -113,12 +147,10 @@ static __always_inline bool im_clause_match(__u32 c,
 	if (!im_id_ok(c, f, IM_F_NS, IM_F_NOTNS, p->ns))
 		return false;
 	if (!im_addr_ok(c, (f & (IM_F_IPB | IM_F_NOTIPB)) >> 4,
-			(x & (IM_X_IPB_EXACT | IM_X_NOTIPB_EXACT)) >> 4,
-			IM_F_IPB, IM_F_NOTIPB, p->ip))
+			&cl->plens[IM_A_IPB], IM_F_IPB, IM_F_NOTIPB, p->ip))
 		return false;
 	if (!im_addr_ok(c, x & (IM_X_DIP | IM_X_NOTDIP),
-			(x & (IM_X_DIP_EXACT | IM_X_NOTDIP_EXACT)) >> 6,
-			IM_K_DIP, IM_K_NOTDIP, k->dip))
+			&cl->plens[IM_A_DIP], IM_K_DIP, IM_K_NOTDIP, k->dip))
 		return false;
 	if ((f & IM_F_PORTS) && !im_member_has(c, IM_F_PORTS, k->port))
 		return false;

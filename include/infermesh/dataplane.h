@@ -46,7 +46,6 @@
 #define IM_MAX_CLAUSES		16384U	/* im_clause */
 #define IM_POLSET_CLAUSES	256U	/* clauses one policy set may hold */
 #define IM_MAX_MEMBERS		262144U	/* im_member */
-#define IM_MAX_CIDRS		65536U	/* im_cidr */
 #define IM_MAX_XDENY		16384U	/* im_xdeny */
 #define IM_MAX_EP_STATE		131072U	/* im_ep_state slots */
 #define IM_MAX_SOCKS		131072U	/* balanced sockets open (im_sock_ck) */
@@ -256,16 +255,16 @@ enum im_action {
 	IM_ACT_DENY = 1,
 };
 
-/* Fields a clause tests (im_clause.fields) and kinds of im_member/im_cidr
+/* Fields a clause tests (im_clause.fields) and kinds of im_member
  * entries. principals/namespaces never match a peer without identity
  * (plaintext); notPrincipals/notNamespaces always do.
  *
  * Address fields (ipBlocks, destination.ip and their not-forms) keep each
- * exact address (/32) in im_member, value = the address (network order),
- * and only true prefixes in im_cidr: one hash lookup per field whatever
- * the size of the tables, and the shared trie, whose depth grows with
- * every clause of every workload, is walked only for clauses that have
- * prefixes (im_clause.ext). */
+ * network, /32 or shorter, in im_member too, keyed by its length and its
+ * address with the host bits clear; im_clause.plens says which lengths a
+ * field of the clause uses. A field is tested by one hash lookup per
+ * length it uses (usually 1-3), whatever the size of the tables: no trie,
+ * whose depth would grow with every clause of every workload. */
 enum im_field {
 	IM_F_PRINC = 0x01,	/* member: principal id */
 	IM_F_NOTPRINC = 0x02,
@@ -277,25 +276,31 @@ enum im_field {
 	IM_F_NOTPORTS = 0x80,
 };
 
-/* Kinds of im_member/im_cidr entries whose bit is in im_clause.ext (the
- * fields byte is full). No single bit: they never equal an im_field. */
+/* Kinds of im_member entries whose bit is in im_clause.ext (the fields
+ * byte is full). No single bit: they never equal an im_field. */
 enum im_kind {
 	IM_K_DIP = 0x03,	/* address: destination.ip values */
 	IM_K_NOTDIP = 0x0c,	/* address: destination.ip notValues */
 };
 
-/* im_clause.ext. An _EXACT bit says every value of that address field is
- * a /32 in im_member, so im_cidr holds none for it and is not walked;
- * clear (as in tables written before the bit existed), the trie is
- * walked too. */
+/* im_clause.ext. */
 enum im_ext {
 	IM_X_DIP = 0x01,	/* the clause tests destination.ip */
 	IM_X_NOTDIP = 0x02,	/* ... destination.ip notValues */
-	IM_X_IPB_EXACT = 0x10,
-	IM_X_NOTIPB_EXACT = 0x20,
-	IM_X_DIP_EXACT = 0x40,
-	IM_X_NOTDIP_EXACT = 0x80,
 };
+
+/* Index of an address field in im_clause.plens. */
+enum im_addr {
+	IM_A_IPB = 0,		/* IM_F_IPB */
+	IM_A_NOTIPB = 1,	/* IM_F_NOTIPB */
+	IM_A_DIP = 2,		/* IM_K_DIP */
+	IM_A_NOTDIP = 3,	/* IM_K_NOTDIP */
+	IM_A_N = 4,
+};
+
+/* Bits of an im_clause.plens word: bit n = a /n (n = 0..32). */
+#define IM_PLEN_BITS		33U
+#define IM_PLEN_ALL		((1ULL << IM_PLEN_BITS) - 1)
 
 /* Value of im_clause (ARRAY, index gen * IM_MAX_CLAUSES + clause). */
 struct im_clause {
@@ -303,32 +308,24 @@ struct im_clause {
 	__u8 fields;		/* enum im_field bits this clause tests */
 	__u16 ext;		/* enum im_ext bits */
 	__u32 rule_id;		/* the agent's (policy, rule) number for names */
+	__u64 plens[IM_A_N];	/* per enum im_addr: bit n set = the field
+				   has a /n network in im_member */
 };
-_Static_assert(sizeof(struct im_clause) == 8, "im_clause layout");
+_Static_assert(sizeof(struct im_clause) == 40, "im_clause layout");
 
 /* Key of im_member (HASH, value __u8 1): <value> is in <field> of the
  * clause. The clause index already includes the generation. */
 struct im_member_key {
 	__u32 clause;		/* gen * IM_MAX_CLAUSES + clause */
 	__u32 value;		/* principal id, namespace id, port (host
-				   order) or IPv4 address (network order) */
+				   order) or IPv4 network (network order,
+				   host bits clear) */
 	__u8 field;		/* enum im_field, or enum im_kind */
-	__u8 pad[3];
+	__u8 plen;		/* address fields: the network's length
+				   (0..32); 0 for the others */
+	__u8 pad[2];
 };
 _Static_assert(sizeof(struct im_member_key) == 12, "im_member_key layout");
-
-/* Key of im_cidr (LPM_TRIE, value __u8 1): prefixlen covers clause and
- * field (64 bits) plus the CIDR's own bits, which are fewer than 32 (a /32
- * goes to im_member). */
-struct im_cidr_key {
-	__u32 prefixlen;	/* 64 + CIDR length */
-	__u32 clause;		/* gen * IM_MAX_CLAUSES + clause; always fully
-				   inside the prefix, so its byte order is moot */
-	__u8 field;		/* IM_F_IPB, _NOTIPB, IM_K_DIP, _NOTDIP */
-	__u8 pad[3];
-	__be32 ip;
-};
-_Static_assert(sizeof(struct im_cidr_key) == 16, "im_cidr_key layout");
 
 /* Key of im_xdeny (LPM_TRIE, value __u32 rule id): sources the XDP guard
  * drops on the node interface. prefixlen = 32 + CIDR length. */

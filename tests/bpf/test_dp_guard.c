@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -49,6 +50,19 @@ static void put_clause(struct dp *dp, __u32 idx, __u8 action, __u8 fields,
 			 "member of clause %u", idx);
 }
 
+/* A clause testing one source network. */
+static void put_ipb_clause(struct dp *dp, __u32 idx, __u8 action, __u32 ip,
+			   unsigned int plen)
+{
+	struct im_clause c = { .action = action, .fields = IM_F_IPB,
+			       .rule_id = idx,
+			       .plens = { [IM_A_IPB] = 1ULL << plen } };
+
+	CHECK_EQ(dp_put_clause(dp, 0, idx, &c), 0, "clause %u", idx);
+	CHECK_EQ(dp_put_cidr(dp, 0, idx, IM_F_IPB, htonl(ip), plen), 0,
+		 "clause %u: %08x/%u", idx, ip, plen);
+}
+
 /*
  * WL:8081 STRICT; WL:9090 PERMISSIVE with set 1; WL's other ports
  * PERMISSIVE with set 2; WL_OPEN PERMISSIVE without policy.
@@ -75,12 +89,8 @@ static void guard_tables(struct dp *dp)
 		 "WL_OPEN:*");
 	CHECK_EQ(dp_put_polset(dp, 0, 1, &s1), 0, "set 1");
 	CHECK_EQ(dp_put_polset(dp, 0, 2, &s2), 0, "set 2");
-	put_clause(dp, 0, IM_ACT_DENY, IM_F_IPB, 0, 0);
-	CHECK_EQ(dp_put_cidr(dp, 0, 0, IM_F_IPB, htonl(IP4(10, 9, 0, 0)), 16),
-		 0, "clause 0 cidr");
-	put_clause(dp, 1, IM_ACT_ALLOW, IM_F_IPB, 0, 0);
-	CHECK_EQ(dp_put_cidr(dp, 0, 1, IM_F_IPB, htonl(IP4(10, 0, 0, 0)), 8),
-		 0, "clause 1 cidr");
+	put_ipb_clause(dp, 0, IM_ACT_DENY, IP4(10, 9, 0, 0), 16);
+	put_ipb_clause(dp, 1, IM_ACT_ALLOW, IP4(10, 0, 0, 0), 8);
 	put_clause(dp, 2, IM_ACT_DENY, IM_F_NOTNS | IM_F_PORTS, IM_F_NOTNS, 3);
 	CHECK_EQ(dp_put_member(dp, 0, 2, IM_F_PORTS, 7001), 0, "port 7001");
 	put_clause(dp, 3, IM_ACT_ALLOW, IM_F_PRINC, IM_F_PRINC, 5);
@@ -303,11 +313,16 @@ static void tc_guard_generation_switch(void)
 #define DIP_G	IP4(10, 1, 3, 3)	/* set 4 */
 #define SRC_OK	IP4(172, 16, 5, 5)	/* the exact source of c12 */
 
+/* Bit <n> of im_clause.plens, a /n. */
+#define PL(n)	(1ULL << (n))
+
 static void dip_clause(struct dp *dp, __u32 idx, __u8 action, __u8 fields,
-		       __u16 ext)
+		       __u16 ext, __u64 ipb, __u64 dip, __u64 notdip)
 {
 	struct im_clause c = { .action = action, .fields = fields,
-			       .ext = ext, .rule_id = idx };
+			       .ext = ext, .rule_id = idx,
+			       .plens = { [IM_A_IPB] = ipb, [IM_A_DIP] = dip,
+					  [IM_A_NOTDIP] = notdip } };
 
 	CHECK_EQ(dp_put_clause(dp, 0, idx, &c), 0, "clause %u", idx);
 }
@@ -324,8 +339,9 @@ static void dip_addr(struct dp *dp, __u32 idx, __u8 kind, __u32 ip,
  *         c11 ALLOW destination.ip [10.1.0.0/24, C] notValues [E]
  *         c12 ALLOW ipBlocks [SRC_OK] ports [7600]
  *         c13 ALLOW destination.ip notValues [10.1.1.0/24] ports [7500]
- *  set 4: c14 ALLOW destination.ip 10.1.3.0/24, marked all-exact: the
- *         trie entry is never looked at (the agent writes no such thing)
+ *  set 4: c14 ALLOW destination.ip 10.1.3.0/24 whose plens say /32
+ *         only: a length the clause does not list is never looked up
+ *         (the agent writes no such thing)
  */
 static void dip_tables(struct dp *dp)
 {
@@ -342,21 +358,22 @@ static void dip_tables(struct dp *dp)
 	CHECK_EQ(dp_put_wlport(dp, 0, htonl(DIP_G), 0, &wp), 0, "G");
 	CHECK_EQ(dp_put_polset(dp, 0, 3, &s3), 0, "set 3");
 	CHECK_EQ(dp_put_polset(dp, 0, 4, &s4), 0, "set 4");
-	dip_clause(dp, 10, IM_ACT_DENY, 0, IM_X_DIP | IM_X_DIP_EXACT);
+	dip_clause(dp, 10, IM_ACT_DENY, 0, IM_X_DIP, 0, PL(32), 0);
 	dip_addr(dp, 10, IM_K_DIP, DIP_B, 32);
-	dip_clause(dp, 11, IM_ACT_ALLOW, 0,
-		   IM_X_DIP | IM_X_NOTDIP | IM_X_NOTDIP_EXACT);
+	dip_clause(dp, 11, IM_ACT_ALLOW, 0, IM_X_DIP | IM_X_NOTDIP, 0,
+		   PL(24) | PL(32), PL(32));
 	dip_addr(dp, 11, IM_K_DIP, IP4(10, 1, 0, 0), 24);
 	dip_addr(dp, 11, IM_K_DIP, DIP_C, 32);
 	dip_addr(dp, 11, IM_K_NOTDIP, DIP_E, 32);
-	dip_clause(dp, 12, IM_ACT_ALLOW, IM_F_IPB | IM_F_PORTS,
-		   IM_X_IPB_EXACT);
+	dip_clause(dp, 12, IM_ACT_ALLOW, IM_F_IPB | IM_F_PORTS, 0, PL(32), 0,
+		   0);
 	dip_addr(dp, 12, IM_F_IPB, SRC_OK, 32);
 	CHECK_EQ(dp_put_member(dp, 0, 12, IM_F_PORTS, 7600), 0, "7600");
-	dip_clause(dp, 13, IM_ACT_ALLOW, IM_F_PORTS, IM_X_NOTDIP);
+	dip_clause(dp, 13, IM_ACT_ALLOW, IM_F_PORTS, IM_X_NOTDIP, 0, 0,
+		   PL(24));
 	dip_addr(dp, 13, IM_K_NOTDIP, IP4(10, 1, 1, 0), 24);
 	CHECK_EQ(dp_put_member(dp, 0, 13, IM_F_PORTS, 7500), 0, "7500");
-	dip_clause(dp, 14, IM_ACT_ALLOW, 0, IM_X_DIP | IM_X_DIP_EXACT);
+	dip_clause(dp, 14, IM_ACT_ALLOW, 0, IM_X_DIP, 0, PL(32), 0);
 	dip_addr(dp, 14, IM_K_DIP, IP4(10, 1, 3, 0), 24);
 }
 
@@ -383,7 +400,7 @@ static const struct guard_case dip_cases[] = {
 		 IM_DROP_NONE),
 	DIP_CASE("the exact source's neighbour", SRC_OK + 1, DIP_D, 7600,
 		 TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW),
-	DIP_CASE("all-exact clause: its trie entry is not walked", 0, DIP_G,
+	DIP_CASE("a length missing from plens is not looked up", 0, DIP_G,
 		 80, TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW),
 };
 
@@ -400,6 +417,181 @@ static void tc_guard_destination_ip(void)
 	dip_tables(&dp);
 	for (i = 0; i < sizeof(dip_cases) / sizeof(dip_cases[0]); i++)
 		run_case(&dp, dp_tc_prog_fd(&dp), true, &dip_cases[i]);
+	dp_destroy(&dp);
+}
+
+/* Workloads of the prefix-length table, policy set 5, PERMISSIVE. */
+#define PFX_WL		IP4(10, 2, 6, 1)	/* in 10.2.0.0/16 */
+#define PFX_WL_NOT	IP4(10, 2, 5, 9)	/* in notValues 10.2.5.0/28 */
+#define PFX_WL_OUT	IP4(10, 3, 0, 1)	/* outside 10.2.0.0/16 */
+#define PFX_MANY	12U	/* networks of c23, /9, /11, ... /31 */
+#define PFX_MANY_LEN(i)	(9 + 2 * (i))
+#define PFX_MANY_NET(i)	IP4(40 + (i), 0, 0, 0)
+
+struct pfx_net {
+	__u8 kind;
+	__u32 ip;
+	unsigned int plen;
+};
+
+/* Clause <idx> with <ports> (0: none) and the networks <n>; its plens
+ * are computed here from the networks, as the agent does. */
+static void pfx_clause(struct dp *dp, __u32 idx, __u8 action, __u16 port,
+		       const struct pfx_net *n, size_t cnt)
+{
+	struct im_clause c = { .action = action, .rule_id = idx };
+	size_t i;
+
+	for (i = 0; i < cnt; i++) {
+		switch (n[i].kind) {
+		case IM_F_IPB:
+			c.fields |= IM_F_IPB;
+			c.plens[IM_A_IPB] |= PL(n[i].plen);
+			break;
+		case IM_F_NOTIPB:
+			c.fields |= IM_F_NOTIPB;
+			c.plens[IM_A_NOTIPB] |= PL(n[i].plen);
+			break;
+		case IM_K_DIP:
+			c.ext |= IM_X_DIP;
+			c.plens[IM_A_DIP] |= PL(n[i].plen);
+			break;
+		default:
+			c.ext |= IM_X_NOTDIP;
+			c.plens[IM_A_NOTDIP] |= PL(n[i].plen);
+		}
+	}
+	if (port)
+		c.fields |= IM_F_PORTS;
+	CHECK_EQ(dp_put_clause(dp, 0, idx, &c), 0, "clause %u", idx);
+	for (i = 0; i < cnt; i++)
+		dip_addr(dp, idx, n[i].kind, n[i].ip, n[i].plen);
+	if (port)
+		CHECK_EQ(dp_put_member(dp, 0, idx, IM_F_PORTS, port), 0,
+			 "clause %u port %u", idx, port);
+}
+
+/*
+ *  set 5: c20 DENY ipBlocks [10.0.0.0/8, 192.168.1.0/24, 172.16.0.4/31,
+ *                            203.0.113.9] ports [7700]
+ *         c21 ALLOW ports [7700]
+ *         c22 ALLOW ipBlocks [0.0.0.0/0 and the networks of c20]
+ *                   notIpBlocks [100.64.0.0/10, 192.0.2.0/30,
+ *                                192.0.2.77] ports [7701]
+ *         c23 ALLOW ipBlocks [40.0.0.0/9, 41.0.0.0/11, ... 51.0.0.0/31]
+ *                   ports [7702]
+ *         c24 ALLOW destination.ip [10.2.0.0/16] notValues [10.2.5.0/28]
+ *                   ports [7703]
+ */
+static void pfx_tables(struct dp *dp)
+{
+	static const struct pfx_net c20[] = {
+		{ IM_F_IPB, IP4(10, 0, 0, 0), 8 },
+		{ IM_F_IPB, IP4(192, 168, 1, 0), 24 },
+		{ IM_F_IPB, IP4(172, 16, 0, 4), 31 },
+		{ IM_F_IPB, IP4(203, 0, 113, 9), 32 },
+	};
+	static const struct pfx_net c22[] = {
+		{ IM_F_IPB, 0, 0 },
+		{ IM_F_IPB, IP4(10, 0, 0, 0), 8 },
+		{ IM_F_IPB, IP4(192, 168, 1, 0), 24 },
+		{ IM_F_IPB, IP4(172, 16, 0, 4), 31 },
+		{ IM_F_IPB, IP4(203, 0, 113, 9), 32 },
+		{ IM_F_NOTIPB, IP4(100, 64, 0, 0), 10 },
+		{ IM_F_NOTIPB, IP4(192, 0, 2, 0), 30 },
+		{ IM_F_NOTIPB, IP4(192, 0, 2, 77), 32 },
+	};
+	static const struct pfx_net c24[] = {
+		{ IM_K_DIP, IP4(10, 2, 0, 0), 16 },
+		{ IM_K_NOTDIP, IP4(10, 2, 5, 0), 28 },
+	};
+	struct im_wlport wp = { .mode = IM_MODE_PERMISSIVE, .polset = 5 };
+	struct im_polset s5 = { .first = 20, .n = 5, .has_allow = 1 };
+	struct pfx_net many[PFX_MANY];
+	unsigned int i;
+
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(PFX_WL), 0, &wp), 0, "wl");
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(PFX_WL_NOT), 0, &wp), 0, "not");
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(PFX_WL_OUT), 0, &wp), 0, "out");
+	CHECK_EQ(dp_put_polset(dp, 0, 5, &s5), 0, "set 5");
+	pfx_clause(dp, 20, IM_ACT_DENY, 7700, c20, 4);
+	pfx_clause(dp, 21, IM_ACT_ALLOW, 7700, NULL, 0);
+	pfx_clause(dp, 22, IM_ACT_ALLOW, 7701, c22, 8);
+	for (i = 0; i < PFX_MANY; i++)
+		many[i] = (struct pfx_net){ IM_F_IPB, PFX_MANY_NET(i),
+					    PFX_MANY_LEN(i) };
+	pfx_clause(dp, 23, IM_ACT_ALLOW, 7702, many, PFX_MANY);
+	pfx_clause(dp, 24, IM_ACT_ALLOW, 7703, c24, 2);
+}
+
+#define ARRAY_N(a)	(sizeof(a) / sizeof((a)[0]))
+#define PFX_OK(what, src, dst, port) \
+	DIP_CASE(what, src, dst, port, TC_ACT_OK, IM_DROP_NONE)
+#define PFX_DENY(what, src, dst, port) \
+	DIP_CASE(what, src, dst, port, TC_ACT_SHOT, IM_DROP_POLICY_DENY)
+#define PFX_NOALLOW(what, src, dst, port) \
+	DIP_CASE(what, src, dst, port, TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW)
+
+static const struct guard_case pfx_cases[] = {
+	PFX_DENY("/8 of four lengths", IP4(10, 200, 3, 4), PFX_WL, 7700),
+	PFX_OK("beside the /8", IP4(11, 0, 0, 1), PFX_WL, 7700),
+	PFX_DENY("/24 of four lengths", IP4(192, 168, 1, 77), PFX_WL, 7700),
+	PFX_OK("beside the /24", IP4(192, 168, 2, 77), PFX_WL, 7700),
+	PFX_DENY("/31, even address", IP4(172, 16, 0, 4), PFX_WL, 7700),
+	PFX_DENY("/31, odd address", IP4(172, 16, 0, 5), PFX_WL, 7700),
+	PFX_OK("beside the /31", IP4(172, 16, 0, 6), PFX_WL, 7700),
+	PFX_DENY("/32 of four lengths", IP4(203, 0, 113, 9), PFX_WL, 7700),
+	PFX_OK("beside the /32", IP4(203, 0, 113, 8), PFX_WL, 7700),
+	PFX_OK("0.0.0.0/0 holds any source", IP4(1, 2, 3, 4), PFX_WL, 7701),
+	PFX_OK("0.0.0.0/0 beside other lengths", IP4(10, 1, 1, 1), PFX_WL,
+	       7701),
+	PFX_NOALLOW("notIpBlocks /10", IP4(100, 127, 255, 254), PFX_WL, 7701),
+	PFX_OK("beside notIpBlocks /10", IP4(100, 128, 0, 1), PFX_WL, 7701),
+	PFX_NOALLOW("notIpBlocks /30", IP4(192, 0, 2, 3), PFX_WL, 7701),
+	PFX_OK("beside notIpBlocks /30", IP4(192, 0, 2, 4), PFX_WL, 7701),
+	PFX_NOALLOW("notIpBlocks /32", IP4(192, 0, 2, 77), PFX_WL, 7701),
+	PFX_OK("destination.ip /16", IP4(1, 2, 3, 4), PFX_WL, 7703),
+	PFX_NOALLOW("destination.ip notValues /28", IP4(1, 2, 3, 4),
+		    PFX_WL_NOT, 7703),
+	PFX_NOALLOW("outside destination.ip /16", IP4(1, 2, 3, 4),
+		    PFX_WL_OUT, 7703),
+};
+
+/* Clauses whose address fields hold several prefix lengths, /0 to /32:
+ * one masked lookup per length the clause lists. */
+static void tc_guard_prefix_lengths(void)
+{
+	struct guard_case gc = PFX_OK(NULL, 0, PFX_WL, 7702);
+	char what[2][64];
+	unsigned int i;
+	struct dp dp;
+	__u32 net;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, NULL))
+		return;
+	pfx_tables(&dp);
+	for (i = 0; i < ARRAY_N(pfx_cases); i++)
+		run_case(&dp, dp_tc_prog_fd(&dp), true, &pfx_cases[i]);
+	/* c23's twelve lengths: the last address of each network is in,
+	 * the next one out */
+	for (i = 0; i < PFX_MANY; i++) {
+		net = PFX_MANY_NET(i);
+		snprintf(what[0], sizeof(what[0]), "last of /%u",
+			 PFX_MANY_LEN(i));
+		snprintf(what[1], sizeof(what[1]), "after /%u",
+			 PFX_MANY_LEN(i));
+		gc.what = what[0];
+		gc.pkt.saddr = net + (1U << (32 - PFX_MANY_LEN(i))) - 1;
+		gc.verdict = TC_ACT_OK;
+		gc.reason = IM_DROP_NONE;
+		run_case(&dp, dp_tc_prog_fd(&dp), true, &gc);
+		gc.what = what[1];
+		gc.pkt.saddr = net + (1U << (32 - PFX_MANY_LEN(i)));
+		gc.verdict = TC_ACT_SHOT;
+		gc.reason = IM_DROP_POLICY_NO_ALLOW;
+		run_case(&dp, dp_tc_prog_fd(&dp), true, &gc);
+	}
 	dp_destroy(&dp);
 }
 
@@ -428,5 +620,6 @@ UNIT_SUITE(dp_guard)
 	UNIT_TEST(s, tc_guard_runt);
 	UNIT_TEST(s, tc_guard_generation_switch);
 	UNIT_TEST(s, tc_guard_destination_ip);
+	UNIT_TEST(s, tc_guard_prefix_lengths);
 	UNIT_TEST(s, xdp_guard_table);
 }

@@ -516,10 +516,12 @@ static size_t cidrs_of(const struct tables *t, uint32_t clause)
 	return n;
 }
 
+#define PL(n)	(1ULL << (n))
+
 /*
- * Address fields: every /32 (written with or without the length) is a
- * member, only prefixes go to the trie, and the clause says which fields
- * are all exact. ipBlocks and a source.ip condition intersect (nested
+ * Address fields: every network, /32 (written with or without the length)
+ * or shorter, is a cidr entry, and the clause lists the lengths of each
+ * field (plens). ipBlocks and a source.ip condition intersect (nested
  * networks give the smaller one); destination.ip values and notValues
  * have their own kinds.
  */
@@ -529,7 +531,6 @@ static void address_fields_exact_and_prefix(void)
 	const struct im_polset *ps;
 	const struct im_clause *c;
 	uint32_t c0;
-	size_t i;
 
 	build(&f, DB_SVC POL_WLS
 		  AP("addrs", "  selector: {matchLabels: {app: db}}\n"
@@ -548,34 +549,86 @@ static void address_fields_exact_and_prefix(void)
 	CU_ASSERT_EQUAL_FATAL(ps->n, 4);
 	c0 = ps->first;
 	c = &f.t.clauses[c0];
-	for (i = 0; i < f.t.n_cidrs; i++)
-		CU_ASSERT(f.t.cidrs[i].plen < 32);
-	/* ipBlocks with a prefix: the trie; notIpBlocks a /32 only */
+	/* ipBlocks a /32 and a /24, notIpBlocks a /32 */
 	CU_ASSERT_EQUAL(c[0].fields, IM_F_IPB | IM_F_NOTIPB);
-	CU_ASSERT_EQUAL(c[0].ext, IM_X_NOTIPB_EXACT);
-	CU_ASSERT(has_member(&f.t, c0, IM_F_IPB, ip4("192.0.2.7")));
-	CU_ASSERT(has_member(&f.t, c0, IM_F_NOTIPB, ip4("198.51.100.9")));
+	CU_ASSERT_EQUAL(c[0].ext, 0);
+	CU_ASSERT_EQUAL(c[0].plens[IM_A_IPB], PL(32) | PL(24));
+	CU_ASSERT_EQUAL(c[0].plens[IM_A_NOTIPB], PL(32));
+	CU_ASSERT_EQUAL(c[0].plens[IM_A_DIP], 0);
+	CU_ASSERT_EQUAL(c[0].plens[IM_A_NOTDIP], 0);
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "192.0.2.7", 32));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_NOTIPB, "198.51.100.9", 32));
 	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "198.51.100.0", 24));
-	CU_ASSERT_EQUAL(members_of(&f.t, c0), 2);
-	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0), 1);
+	CU_ASSERT_EQUAL(members_of(&f.t, c0), 0);
+	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0), 3);
 	/* 10.0.0.0/8 and [10.1.2.0/24, 10.1.3.4, 172.16.0.1] */
 	CU_ASSERT_EQUAL(c[1].fields, IM_F_IPB);
 	CU_ASSERT_EQUAL(c[1].ext, 0);
-	CU_ASSERT(has_member(&f.t, c0 + 1, IM_F_IPB, ip4("10.1.3.4")));
+	CU_ASSERT_EQUAL(c[1].plens[IM_A_IPB], PL(32) | PL(24));
+	CU_ASSERT(has_cidr(&f.t, c0 + 1, IM_F_IPB, "10.1.3.4", 32));
 	CU_ASSERT(has_cidr(&f.t, c0 + 1, IM_F_IPB, "10.1.2.0", 24));
-	CU_ASSERT_EQUAL(members_of(&f.t, c0 + 1), 1);
-	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0 + 1), 1);
+	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0 + 1), 2);
 	/* destination.ip: no im_field bit, its own kinds */
 	CU_ASSERT_EQUAL(c[2].fields, 0);
-	CU_ASSERT_EQUAL(c[2].ext, IM_X_DIP | IM_X_NOTDIP | IM_X_NOTDIP_EXACT);
-	CU_ASSERT(has_member(&f.t, c0 + 2, IM_K_DIP, ip4("10.1.0.21")));
+	CU_ASSERT_EQUAL(c[2].ext, IM_X_DIP | IM_X_NOTDIP);
+	CU_ASSERT_EQUAL(c[2].plens[IM_A_IPB], 0);
+	CU_ASSERT_EQUAL(c[2].plens[IM_A_DIP], PL(32) | PL(16));
+	CU_ASSERT_EQUAL(c[2].plens[IM_A_NOTDIP], PL(32));
+	CU_ASSERT(has_cidr(&f.t, c0 + 2, IM_K_DIP, "10.1.0.21", 32));
 	CU_ASSERT(has_cidr(&f.t, c0 + 2, IM_K_DIP, "10.1.0.0", 16));
-	CU_ASSERT(has_member(&f.t, c0 + 2, IM_K_NOTDIP, ip4("10.1.0.99")));
-	CU_ASSERT_EQUAL(members_of(&f.t, c0 + 2), 2);
+	CU_ASSERT(has_cidr(&f.t, c0 + 2, IM_K_NOTDIP, "10.1.0.99", 32));
+	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0 + 2), 3);
 	CU_ASSERT_EQUAL(c[3].ext, IM_X_NOTDIP);
+	CU_ASSERT_EQUAL(c[3].plens[IM_A_DIP], 0);
+	CU_ASSERT_EQUAL(c[3].plens[IM_A_NOTDIP], PL(24));
 	CU_ASSERT(has_cidr(&f.t, c0 + 3, IM_K_NOTDIP, "10.1.7.0", 24));
+	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0 + 3), 1);
 	CU_ASSERT_EQUAL(members_of(&f.t, c0 + 3), 0);
 	CU_ASSERT(!has_note(&f.t, "addrs"));	/* nothing failed closed */
+	done(&f);
+}
+
+/* Many lengths in one field, /0 to /32 and host bits set: each length
+ * once in plens, each network with its host bits clear. */
+static void address_fields_many_lengths(void)
+{
+	static const unsigned int lens[] = { 0, 8, 9, 11, 13, 15, 17, 24, 29,
+					     31, 32 };
+	struct fix f = { 0 };
+	const struct im_clause *c;
+	uint64_t want = 0;
+	uint32_t c0;
+	size_t i;
+
+	build(&f, DB_SVC POL_WLS
+		  AP("many", "  selector: {matchLabels: {app: db}}\n"
+		     "  rules:\n"
+		     "  - from: [{source: {ipBlocks: [0.0.0.0/0, "
+		     "10.200.3.4/8, 40.255.0.0/9, 41.0.0.0/11, 42.0.0.0/13, "
+		     "43.0.0.0/15, 44.0.0.0/17, 192.168.1.77/24, "
+		     "45.0.0.8/29, 172.16.0.5/31, 203.0.113.9], "
+		     "notIpBlocks: [100.64.0.0/10, 100.100.100.1/30]}}]\n"
+		     "    when: [{key: destination.ip, values: [10.1.0.0/16, "
+		     "10.1.0.21], notValues: [10.1.5.0/28]}]\n"), NULL);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	c0 = f.t.polsets[wlport(&f.t, "10.1.0.21", 0)->v.polset].first;
+	c = &f.t.clauses[c0];
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		want |= PL(lens[i]);
+	CU_ASSERT_EQUAL(c->plens[IM_A_IPB], want);
+	CU_ASSERT_EQUAL(c->plens[IM_A_NOTIPB], PL(10) | PL(30));
+	CU_ASSERT_EQUAL(c->plens[IM_A_DIP], PL(16) | PL(32));
+	CU_ASSERT_EQUAL(c->plens[IM_A_NOTDIP], PL(28));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "0.0.0.0", 0));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "10.0.0.0", 8));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "40.128.0.0", 9));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "192.168.1.0", 24));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "172.16.0.4", 31));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_IPB, "203.0.113.9", 32));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_F_NOTIPB, "100.100.100.0", 30));
+	CU_ASSERT(has_cidr(&f.t, c0, IM_K_NOTDIP, "10.1.5.0", 28));
+	CU_ASSERT_EQUAL(cidrs_of(&f.t, c0), 11 + 2 + 2 + 1);
+	CU_ASSERT_EQUAL(members_of(&f.t, c0), 0);
 	done(&f);
 }
 
@@ -703,6 +756,7 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, l4_policy_reduction);
 	UNIT_TEST(s, allow_nothing_and_node_wide_deny);
 	UNIT_TEST(s, address_fields_exact_and_prefix);
+	UNIT_TEST(s, address_fields_many_lengths);
 	UNIT_TEST(s, connection_sni_is_empty);
 	UNIT_TEST(s, identities_of_local_cgroups);
 	UNIT_TEST(s, too_many_endpoints_is_an_error);

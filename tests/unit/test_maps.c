@@ -80,13 +80,17 @@ static void put_policy(struct fake *f)
 	struct im_wlport strict = { .mode = IM_MODE_STRICT, .polset = 1 };
 	struct im_wlport perm = { .mode = IM_MODE_PERMISSIVE };
 	struct im_polset ps = { .first = 4, .n = 2, .has_allow = 1 };
-	struct im_clause c4 = { IM_ACT_ALLOW, IM_F_PRINC | IM_F_IPB, 0, 9 };
-	struct im_clause c5 = { IM_ACT_ALLOW, IM_F_PORTS, 0, 10 };
-	struct im_member_key m4 = { IM_MAX_CLAUSES + 4, 1, IM_F_PRINC, {} };
-	struct im_member_key m5 = { IM_MAX_CLAUSES + 5, 9090, IM_F_PORTS, {} };
-	struct im_member_key m_old = { 4, 2, IM_F_PRINC, {} };
-	struct im_cidr_key c = { 64 + 8, IM_MAX_CLAUSES + 4, IM_F_IPB, {},
-				 ip("10.0.0.0") };
+	struct im_clause c4 = { IM_ACT_ALLOW, IM_F_PRINC | IM_F_IPB, 0, 9,
+				{ [IM_A_IPB] = 1ULL << 8 } };
+	struct im_clause c5 = { .action = IM_ACT_ALLOW, .fields = IM_F_PORTS,
+				.rule_id = 10 };
+	struct im_member_key m4 = { IM_MAX_CLAUSES + 4, 1, IM_F_PRINC, 0,
+				    {} };
+	struct im_member_key m5 = { IM_MAX_CLAUSES + 5, 9090, IM_F_PORTS, 0,
+				    {} };
+	struct im_member_key m_old = { 4, 2, IM_F_PRINC, 0, {} };
+	struct im_member_key c = { IM_MAX_CLAUSES + 4, ip("10.0.0.0"),
+				   IM_F_IPB, 8, {} };
 	__u8 one = 1;
 
 	fake_put(f, "im_wlport", false, &met, sizeof(met), &perm, sizeof(perm));
@@ -98,7 +102,7 @@ static void put_policy(struct fake *f)
 	fake_put(f, "im_member", false, &m4, sizeof(m4), &one, 1);
 	fake_put(f, "im_member", false, &m5, sizeof(m5), &one, 1);
 	fake_put(f, "im_member", false, &m_old, sizeof(m_old), &one, 1);
-	fake_put(f, "im_cidr", false, &c, sizeof(c), &one, 1);
+	fake_put(f, "im_member", false, &c, sizeof(c), &one, 1);
 }
 
 static void put_drops(struct fake *f)

@@ -110,7 +110,7 @@ static int put_service(const struct bench *b, uint32_t i)
 }
 
 /* Length of every clause's ipBlock: 32 (an exact address, a hash lookup),
- * or L4DP_PLEN from the environment (8..31) to measure the LPM trie. */
+ * or L4DP_PLEN from the environment (8..31) to measure prefixes. */
 static unsigned int ipb_plen(void)
 {
 	static unsigned int plen;
@@ -132,7 +132,7 @@ static int put_clause(const struct bench *b, uint32_t c, uint8_t action,
 	unsigned int plen = ipb_plen();
 	struct im_clause cl = {
 		.action = action, .fields = IM_F_IPB, .rule_id = c + 1,
-		.ext = plen == 32 ? IM_X_IPB_EXACT : 0,
+		.plens = { [IM_A_IPB] = 1ULL << plen },
 	};
 	int err;
 

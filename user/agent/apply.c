@@ -37,11 +37,6 @@ static bool member_in(const void *k, unsigned int g)
 	return ((const struct im_member_key *)k)->clause / IM_MAX_CLAUSES == g;
 }
 
-static bool cidr_in(const void *k, unsigned int g)
-{
-	return ((const struct im_cidr_key *)k)->clause / IM_MAX_CLAUSES == g;
-}
-
 static bool xdeny_in(const void *k, unsigned int g)
 {
 	return ((const struct im_xdeny_key *)k)->gen == g;
@@ -92,8 +87,6 @@ static int clear_gen(const struct dp *dp, unsigned int gen)
 			       wlport_in, gen);
 	err = err ?: clear_map(dp, "im_member", sizeof(struct im_member_key),
 			       member_in, gen);
-	err = err ?: clear_map(dp, "im_cidr", sizeof(struct im_cidr_key),
-			       cidr_in, gen);
 	return err ?: clear_map(dp, "im_xdeny", sizeof(struct im_xdeny_key),
 				xdeny_in, gen);
 }

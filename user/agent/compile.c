@@ -160,8 +160,9 @@ static int check_limits(struct tables *t)
 		{ "workload ports", t->n_wlports, IM_MAX_WLPORTS },
 		{ "policy sets", t->n_polsets, IM_MAX_POLSETS },
 		{ "policy clauses", t->n_clauses, IM_MAX_CLAUSES },
-		{ "policy members", t->n_members, IM_MAX_MEMBERS / IM_GENS },
-		{ "policy CIDRs", t->n_cidrs, IM_MAX_CIDRS / IM_GENS },
+		/* address networks are im_member entries too */
+		{ "policy members and networks", t->n_members + t->n_cidrs,
+		  IM_MAX_MEMBERS / IM_GENS },
 		{ "node-wide denied CIDRs", t->n_xdeny, IM_MAX_XDENY / IM_GENS },
 	};
 	size_t i;

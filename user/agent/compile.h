@@ -65,7 +65,7 @@ struct ct_member {
 				   (network order) of an address field */
 };
 
-/* A prefix shorter than /32 of an address field (a /32 is a member). */
+/* A network (/0 to /32) of an address field: dp_put_cidr. */
 struct ct_cidr {
 	uint32_t clause;
 	uint8_t field;

@@ -374,7 +374,8 @@ static int emit_ids(struct tables *t, uint32_t clause, uint8_t field,
 	return 0;
 }
 
-/* Address field <kind>: each /32 a member, each prefix a trie entry. */
+/* Address field <kind>: each network, of any length, a member keyed by
+ * its length (see enum im_field). */
 static int emit_nets(struct tables *t, uint32_t clause, uint8_t kind,
 		     const struct netset *s)
 {
@@ -382,17 +383,8 @@ static int emit_nets(struct tables *t, uint32_t clause, uint8_t kind,
 
 	for (i = 0; i < s->n; i++) {
 		const struct ct_net *x = &s->v[i];
-		struct ct_member *m;
-		struct ct_cidr *c;
+		struct ct_cidr *c = CT_PUSH(t, cidrs);
 
-		if (x->plen == 32) {
-			m = CT_PUSH(t, members);
-			if (!m)
-				return -ENOMEM;
-			*m = (struct ct_member){ clause, kind, x->ip };
-			continue;
-		}
-		c = CT_PUSH(t, cidrs);
 		if (!c)
 			return -ENOMEM;
 		*c = (struct ct_cidr){ clause, kind, x->plen, x->ip };
@@ -400,28 +392,24 @@ static int emit_nets(struct tables *t, uint32_t clause, uint8_t kind,
 	return 0;
 }
 
-static bool all_exact(const struct netset *s)
+/* The lengths of the networks of <s>: the lookups the programs make. */
+static uint64_t plens_of(const struct netset *s)
 {
+	uint64_t m = 0;
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		if (s->v[i].plen < 32)
-			return false;
-	return true;
+		m |= 1ULL << s->v[i].plen;
+	return m;
 }
 
-/* Which address fields the clause tests beyond im_clause.fields, and
- * which of its address fields need no trie walk. */
+/* Which address fields the clause tests beyond im_clause.fields. */
 static uint16_t cb_ext(const struct clause_b *cb)
 {
 	uint16_t x = 0;
 
 	x |= cb->dst.set ? IM_X_DIP : 0;
 	x |= cb->notdst.n ? IM_X_NOTDIP : 0;
-	x |= cb->src.set && all_exact(&cb->src) ? IM_X_IPB_EXACT : 0;
-	x |= cb->notsrc.n && all_exact(&cb->notsrc) ? IM_X_NOTIPB_EXACT : 0;
-	x |= cb->dst.set && all_exact(&cb->dst) ? IM_X_DIP_EXACT : 0;
-	x |= cb->notdst.n && all_exact(&cb->notdst) ? IM_X_NOTDIP_EXACT : 0;
 	return x;
 }
 
@@ -454,6 +442,10 @@ int cb_emit(struct clause_b *cb, struct tables *t, enum im_action action,
 	c->action = (uint8_t)action;
 	c->fields = cb_fields(cb);
 	c->ext = cb_ext(cb);
+	c->plens[IM_A_IPB] = plens_of(&cb->src);
+	c->plens[IM_A_NOTIPB] = plens_of(&cb->notsrc);
+	c->plens[IM_A_DIP] = plens_of(&cb->dst);
+	c->plens[IM_A_NOTDIP] = plens_of(&cb->notdst);
 	c->rule_id = rule_id;
 	err = emit_ids(t, idx, IM_F_PRINC, &cb->princ);
 	err = err ?: emit_ids(t, idx, IM_F_NOTPRINC, &cb->notprinc);

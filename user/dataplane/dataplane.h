@@ -82,6 +82,9 @@ int dp_put_clause(const struct dp *dp, unsigned int gen, uint32_t clause,
  * port in host order. */
 int dp_put_member(const struct dp *dp, unsigned int gen, uint32_t clause,
 		  uint8_t field, uint32_t value);
+/* Network <ip>/<plen> (network order, 0 <= plen <= 32) joins address
+ * field <field> (enum im_field or im_kind) of the clause; the clause's
+ * plens bit for <plen> must be set for the programs to look it up. */
 int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
 		uint8_t field, uint32_t ip, unsigned int plen);
 int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,

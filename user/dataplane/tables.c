@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Writing the dataplane tables from the ABI structs, and reading the state
  * the programs keep. Index arithmetic per generation lives here only. */
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -128,23 +129,22 @@ int dp_put_member(const struct dp *dp, unsigned int gen, uint32_t clause,
 	return dp_update(dp, "im_member", &k, &one);
 }
 
-/* An exact address (/32) is a member (one hash lookup in the programs),
- * only a true prefix goes to the trie: see enum im_field. */
+/* Networks of every length are members too, keyed by their length, the
+ * host bits cleared here so that the programs' masked lookups find them:
+ * see enum im_field. */
 int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
 		uint8_t field, uint32_t ip, unsigned int plen)
 {
-	struct im_cidr_key k = {
-		.prefixlen = 64 + plen,
+	struct im_member_key k = {
 		.clause = gen * IM_MAX_CLAUSES + clause,
-		.field = field, .ip = ip,
+		.field = field, .plen = (uint8_t)plen,
 	};
 	uint8_t one = 1;
 
 	if (gen >= IM_GENS || clause >= IM_MAX_CLAUSES || plen > 32)
 		return -ERANGE;
-	if (plen == 32)
-		return dp_put_member(dp, gen, clause, field, ip);
-	return dp_update(dp, "im_cidr", &k, &one);
+	k.value = plen ? ip & htonl(~0U << (32 - plen)) : 0;
+	return dp_update(dp, "im_member", &k, &one);
 }
 
 int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,

@@ -371,6 +371,12 @@ json_t *dec_clause(const struct dec_ctx *c, uint32_t idx,
 			 "tests", field_list(v->fields, v->ext));
 }
 
+static bool addr_field(uint8_t field)
+{
+	return field == IM_F_IPB || field == IM_F_NOTIPB ||
+	       field == IM_K_DIP || field == IM_K_NOTDIP;
+}
+
 static json_t *member_value(const struct dec_ctx *c, uint8_t field,
 			    uint32_t value)
 {
@@ -381,22 +387,8 @@ static json_t *member_value(const struct dec_ctx *c, uint8_t field,
 	case IM_F_NS:
 	case IM_F_NOTNS:
 		return jid(c, NAMES_NAMESPACE, value, "namespace");
-	case IM_F_IPB:
-	case IM_F_NOTIPB:
-	case IM_K_DIP:
-	case IM_K_NOTDIP:
-		return jip(value);	/* an exact address */
 	}
 	return json_integer(value);	/* ports, host order */
-}
-
-json_t *dec_member(const struct dec_ctx *c, const struct im_member_key *k)
-{
-	return json_pack("{s:I, s:I, s:s, s:o}",
-			 "clause", (json_int_t)(k->clause % IM_MAX_CLAUSES),
-			 "gen", (json_int_t)(k->clause / IM_MAX_CLAUSES),
-			 "field", dec_field(k->field),
-			 "value", member_value(c, k->field, k->value));
 }
 
 static json_t *jcidr(uint32_t be_ip, uint32_t plen)
@@ -407,15 +399,26 @@ static json_t *jcidr(uint32_t be_ip, uint32_t plen)
 	return json_string(b);
 }
 
-json_t *dec_cidr(const struct dec_ctx *c, const struct im_cidr_key *k)
+/* An exact address (/32) reads as "value": the address; a shorter network
+ * as "cidr": "a.b.c.d/n" (dec_is_cidr). */
+json_t *dec_member(const struct dec_ctx *c, const struct im_member_key *k)
 {
-	uint32_t plen = k->prefixlen >= 64 ? k->prefixlen - 64 : 0;
+	bool addr = addr_field(k->field);
+	bool net = addr && k->plen < 32;
 
 	return json_pack("{s:I, s:I, s:s, s:o}",
 			 "clause", (json_int_t)(k->clause % IM_MAX_CLAUSES),
 			 "gen", (json_int_t)(k->clause / IM_MAX_CLAUSES),
 			 "field", dec_field(k->field),
-			 "cidr", jcidr(k->ip, plen > 32 ? 32 : plen));
+			 net ? "cidr" : "value",
+			 net ? jcidr(k->value, k->plen) :
+			 addr ? jip(k->value) :
+			 member_value(c, k->field, k->value));
+}
+
+bool dec_is_cidr(const struct im_member_key *k)
+{
+	return addr_field(k->field) && k->plen < 32;
 }
 
 json_t *dec_xdeny(const struct dec_ctx *c, const struct im_xdeny_key *k,

@@ -11,6 +11,7 @@
 #define IM_MAPS_DECODE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "infermesh/dataplane.h"
@@ -57,10 +58,12 @@ json_t *dec_polset(const struct dec_ctx *c, uint32_t idx,
 json_t *dec_clause(const struct dec_ctx *c, uint32_t idx,
 		   const struct im_clause *v);
 /* The member <k> as {clause, field, value}; the value named (principal,
- * namespace) or a port number. Ignores <c>->gen: members carry the
+ * namespace), a port number or an address; a shorter network of an
+ * address field as {clause, field, cidr}. Ignores <c>->gen: members carry the
  * generation inside the clause index. */
 json_t *dec_member(const struct dec_ctx *c, const struct im_member_key *k);
-json_t *dec_cidr(const struct dec_ctx *c, const struct im_cidr_key *k);
+/* The entry is a network shorter than /32 of an address field. */
+bool dec_is_cidr(const struct im_member_key *k);
 json_t *dec_xdeny(const struct dec_ctx *c, const struct im_xdeny_key *k,
 		  uint32_t rule_id);
 /* One drop reason: its per-CPU counters (<ncpu> __u64) summed. NULL for

@@ -253,9 +253,13 @@ static json_t *live_only(const struct view_ctx *c, json_t *r)
 	return r;
 }
 
+/* Ids, ports and exact addresses; the shorter networks of address
+ * fields, im_member entries too, are the cidrs view. */
 static json_t *row_member(const struct view_ctx *c, const void *k,
 			  const void *v)
 {
+	if (dec_is_cidr(k))
+		return NULL;
 	return live_only(c, dec_member(&c->dec, k));
 }
 
@@ -270,12 +274,14 @@ static int build_members(const struct view_ctx *c, json_t *rows)
 static json_t *row_cidr(const struct view_ctx *c, const void *k,
 			const void *v)
 {
-	return live_only(c, dec_cidr(&c->dec, k));
+	if (!dec_is_cidr(k))
+		return NULL;
+	return live_only(c, dec_member(&c->dec, k));
 }
 
 static int build_cidrs(const struct view_ctx *c, json_t *rows)
 {
-	int err = walk(c, "im_cidr", rows, row_cidr);
+	int err = walk(c, "im_member", rows, row_cidr);
 
 	view_sort(rows, "clause", "cidr");
 	return err;
@@ -396,7 +402,8 @@ static const struct view views[] = {
 	{ "polsets", "im_polset", "policy sets", build_polsets, cols_polset, NULL },
 	{ "clauses", "im_clause", "policy clauses", build_clauses, cols_clause, NULL },
 	{ "members", "im_member", "clause members", build_members, cols_member, NULL },
-	{ "cidrs", "im_cidr", "clause ipBlocks", build_cidrs, cols_cidr, NULL },
+	{ "cidrs", "im_member", "clause networks shorter than /32",
+	  build_cidrs, cols_cidr, NULL },
 	{ "xdeny", "im_xdeny", "sources the XDP guard drops", build_xdeny,
 	  cols_xdeny, NULL },
 	{ "drops", "im_drops", "drop counters by reason, summed over CPUs",

@@ -45,17 +45,8 @@ static int gather_member(void *arg, const void *k, const void *v)
 	const struct im_member_key *mk = k;
 
 	if (mk->clause / IM_MAX_CLAUSES == g->c->dec.gen)
-		gather_add(g, dec_member(&g->c->dec, mk), "value");
-	return 0;
-}
-
-static int gather_cidr(void *arg, const void *k, const void *v)
-{
-	struct gather *g = arg;
-	const struct im_cidr_key *ck = k;
-
-	if (ck->clause / IM_MAX_CLAUSES == g->c->dec.gen)
-		gather_add(g, dec_cidr(&g->c->dec, ck), "cidr");
+		gather_add(g, dec_member(&g->c->dec, mk),
+			   dec_is_cidr(mk) ? "cidr" : "value");
 	return 0;
 }
 
@@ -125,10 +116,9 @@ int view_build_policy(const struct view_ctx *c, json_t *rows)
 	struct pol_walk w = { c, rows, g.by_clause };
 	int err;
 
-	/* Members and CIDRs are optional: a mesh without such clauses may
-	 * not even have them pinned. */
+	/* Members are optional: a mesh without such clauses may not even
+	 * have them pinned. */
 	src_each(c->src, "im_member", gather_member, &g);
-	src_each(c->src, "im_cidr", gather_cidr, &g);
 	err = src_each(c->src, "im_wlport", policy_cb, &w);
 	json_decref(g.by_clause);
 	view_sort(rows, "address", "port");
