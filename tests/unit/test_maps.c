@@ -400,6 +400,44 @@ static void subsets_and_routes_skip_unused_slots(void)
 	fx_free(&x);
 }
 
+/* Address networks live in im_member keyed by length: the cidrs view
+ * shows the shorter ones as "a.b.c.d/n", a /32 stays an address among
+ * the members, and a /0 is a network too. */
+static void networks_are_members_shown_as_cidrs(void)
+{
+	struct im_member_key k32 = { IM_MAX_CLAUSES + 4, ip("192.0.2.7"),
+				     IM_K_DIP, 32, {} };
+	struct im_member_key k0 = { IM_MAX_CLAUSES + 4, 0, IM_F_NOTIPB, 0,
+				    {} };
+	struct dec_ctx c = { NULL, 1, NOW };
+	json_t *rows, *r;
+	struct fx x;
+	size_t i;
+
+	fx_init(&x, true);
+	rows = fx_rows(&x, "cidrs");
+	CU_ASSERT_EQUAL_FATAL(json_array_size(rows), 1);
+	r = json_array_get(rows, 0);
+	CU_ASSERT_STRING_EQUAL(STR(r, "cidr"), "10.0.0.0/8");
+	CU_ASSERT_STRING_EQUAL(STR(r, "field"), "ipBlocks");
+	CU_ASSERT_EQUAL(INT(r, "clause"), 4);
+	json_decref(rows);
+	rows = fx_rows(&x, "members");	/* live gen: principal and port */
+	CU_ASSERT_EQUAL(json_array_size(rows), 2);
+	json_array_foreach(rows, i, r)
+		CU_ASSERT_PTR_NULL(GET(r, "cidr"));
+	json_decref(rows);
+	r = dec_member(&c, &k32);
+	CU_ASSERT_STRING_EQUAL(STR(r, "value"), "192.0.2.7");
+	CU_ASSERT_PTR_NULL(GET(r, "cidr"));
+	json_decref(r);
+	r = dec_member(&c, &k0);
+	CU_ASSERT_STRING_EQUAL(STR(r, "cidr"), "0.0.0.0/0");
+	CU_ASSERT_STRING_EQUAL(STR(r, "field"), "notIpBlocks");
+	json_decref(r);
+	fx_free(&x);
+}
+
 static void names_round_trip_through_a_file(void)
 {
 	char dir[] = "/tmp/im-names-XXXXXX", path[64], why[256];
@@ -456,6 +494,7 @@ UNIT_SUITE(maps)
 	UNIT_TEST(s, every_drop_reason_has_a_unique_name);
 	UNIT_TEST(s, without_names_ids_show_as_numbers);
 	UNIT_TEST(s, subsets_and_routes_skip_unused_slots);
+	UNIT_TEST(s, networks_are_members_shown_as_cidrs);
 	UNIT_TEST(s, names_round_trip_through_a_file);
 	UNIT_TEST(s, broken_names_file_is_reported);
 }
