@@ -115,7 +115,7 @@ struct {
 	__uint(max_entries, IM_GENS * IM_MAX_CLAUSES);
 	__type(key, __u32);
 	__type(value, struct im_clause);
-} im_clause SEC(".maps");
+} im_clause_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -123,7 +123,7 @@ struct {
 	__uint(max_entries, IM_MAX_MEMBERS);
 	__type(key, struct im_member_key);
 	__type(value, __u8);
-} im_member SEC(".maps");
+} im_member_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -43,7 +43,7 @@ static __always_inline bool im_member_has(__u32 clause, __u8 field,
 		.clause = clause, .value = value, .field = field,
 	};
 
-	return bpf_map_lookup_elem(&im_member, &k) != NULL;
+	return bpf_map_lookup_elem(&im_member_v2, &k) != NULL;
 }
 
 /* Index of the lowest set bit of <m> (not 0), by halving: BPF has no
@@ -92,7 +92,7 @@ __noinline int im_addr_in(__u32 c, __u32 kind, __u64 plens, __u32 ip)
 		m &= m - 1;
 		k.plen = (__u8)n;
 		k.value = n ? ip & bpf_htonl(0xffffffffU << (32 - n)) : 0;
-		if (bpf_map_lookup_elem(&im_member, &k))
+		if (bpf_map_lookup_elem(&im_member_v2, &k))
 			return 1;
 	}
 	return 0;
@@ -171,7 +171,7 @@ static long im_pol_step(__u32 i, void *data)
 {
 	struct im_pol_walk *w = data;
 	__u32 idx = w->base + i;
-	struct im_clause *c = bpf_map_lookup_elem(&im_clause, &idx);
+	struct im_clause *c = bpf_map_lookup_elem(&im_clause_v2, &idx);
 
 	if (!c)
 		return 1;

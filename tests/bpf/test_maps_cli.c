@@ -19,7 +19,7 @@
 static const char *const pinned[] = {
 	"im_cfg", "im_svc", "im_route", "im_subset", "im_ep_v2",
 	"im_ep_state", "im_ep_slot",
-	"im_ident", "im_wlport", "im_polset", "im_clause", "im_member",
+	"im_ident", "im_wlport", "im_polset", "im_clause_v2", "im_member_v2",
 	"im_xdeny", "im_drops", "im_sock_ck",
 };
 #define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))

@@ -97,12 +97,12 @@ static void put_policy(struct fake *f)
 	fake_put(f, "im_wlport", false, &any, sizeof(any), &strict,
 		 sizeof(strict));
 	fake_put_idx(f, "im_polset", IM_MAX_POLSETS + 1, &ps);
-	fake_put_idx(f, "im_clause", IM_MAX_CLAUSES + 4, &c4);
-	fake_put_idx(f, "im_clause", IM_MAX_CLAUSES + 5, &c5);
-	fake_put(f, "im_member", false, &m4, sizeof(m4), &one, 1);
-	fake_put(f, "im_member", false, &m5, sizeof(m5), &one, 1);
-	fake_put(f, "im_member", false, &m_old, sizeof(m_old), &one, 1);
-	fake_put(f, "im_member", false, &c, sizeof(c), &one, 1);
+	fake_put_idx(f, "im_clause_v2", IM_MAX_CLAUSES + 4, &c4);
+	fake_put_idx(f, "im_clause_v2", IM_MAX_CLAUSES + 5, &c5);
+	fake_put(f, "im_member_v2", false, &m4, sizeof(m4), &one, 1);
+	fake_put(f, "im_member_v2", false, &m5, sizeof(m5), &one, 1);
+	fake_put(f, "im_member_v2", false, &m_old, sizeof(m_old), &one, 1);
+	fake_put(f, "im_member_v2", false, &c, sizeof(c), &one, 1);
 }
 
 static void put_drops(struct fake *f)

@@ -85,7 +85,7 @@ static int clear_gen(const struct dp *dp, unsigned int gen)
 			       ident_in, gen);
 	err = err ?: clear_map(dp, "im_wlport", sizeof(struct im_wlport_key),
 			       wlport_in, gen);
-	err = err ?: clear_map(dp, "im_member", sizeof(struct im_member_key),
+	err = err ?: clear_map(dp, "im_member_v2", sizeof(struct im_member_key),
 			       member_in, gen);
 	return err ?: clear_map(dp, "im_xdeny", sizeof(struct im_xdeny_key),
 				xdeny_in, gen);

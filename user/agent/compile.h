@@ -61,8 +61,8 @@ struct ct_wlport {
 struct ct_member {
 	uint32_t clause;	/* within the generation */
 	uint8_t field;		/* enum im_field */
-	uint32_t value;		/* id, port in host order, or address
-				   (network order) of an address field */
+	uint32_t value;		/* principal/namespace id or port (host
+				   order); addresses are ct_cidr entries */
 };
 
 /* A network (/0 to /32) of an address field: dp_put_cidr. */

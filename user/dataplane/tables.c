@@ -112,7 +112,7 @@ int dp_put_polset(const struct dp *dp, unsigned int gen, uint32_t set,
 int dp_put_clause(const struct dp *dp, unsigned int gen, uint32_t clause,
 		  const struct im_clause *c)
 {
-	return dp_put_slot(dp, "im_clause", gen, clause, IM_MAX_CLAUSES, c);
+	return dp_put_slot(dp, "im_clause_v2", gen, clause, IM_MAX_CLAUSES, c);
 }
 
 int dp_put_member(const struct dp *dp, unsigned int gen, uint32_t clause,
@@ -126,7 +126,7 @@ int dp_put_member(const struct dp *dp, unsigned int gen, uint32_t clause,
 
 	if (gen >= IM_GENS || clause >= IM_MAX_CLAUSES)
 		return -ERANGE;
-	return dp_update(dp, "im_member", &k, &one);
+	return dp_update(dp, "im_member_v2", &k, &one);
 }
 
 /* Networks of every length are members too, keyed by their length, the
@@ -144,7 +144,7 @@ int dp_put_cidr(const struct dp *dp, unsigned int gen, uint32_t clause,
 	if (gen >= IM_GENS || clause >= IM_MAX_CLAUSES || plen > 32)
 		return -ERANGE;
 	k.value = plen ? ip & htonl(~0U << (32 - plen)) : 0;
-	return dp_update(dp, "im_member", &k, &one);
+	return dp_update(dp, "im_member_v2", &k, &one);
 }
 
 int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,

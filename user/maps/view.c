@@ -238,7 +238,7 @@ static json_t *row_clause(const struct view_ctx *c, const void *k,
 
 static int build_clauses(const struct view_ctx *c, json_t *rows)
 {
-	return walk(c, "im_clause", rows, row_clause);
+	return walk(c, "im_clause_v2", rows, row_clause);
 }
 
 /* Members and CIDRs of the live generation only. */
@@ -254,7 +254,7 @@ static json_t *live_only(const struct view_ctx *c, json_t *r)
 }
 
 /* Ids, ports and exact addresses; the shorter networks of address
- * fields, im_member entries too, are the cidrs view. */
+ * fields, im_member_v2 entries too, are the cidrs view. */
 static json_t *row_member(const struct view_ctx *c, const void *k,
 			  const void *v)
 {
@@ -265,7 +265,7 @@ static json_t *row_member(const struct view_ctx *c, const void *k,
 
 static int build_members(const struct view_ctx *c, json_t *rows)
 {
-	int err = walk(c, "im_member", rows, row_member);
+	int err = walk(c, "im_member_v2", rows, row_member);
 
 	view_sort(rows, "clause", "field");
 	return err;
@@ -281,7 +281,7 @@ static json_t *row_cidr(const struct view_ctx *c, const void *k,
 
 static int build_cidrs(const struct view_ctx *c, json_t *rows)
 {
-	int err = walk(c, "im_member", rows, row_cidr);
+	int err = walk(c, "im_member_v2", rows, row_cidr);
 
 	view_sort(rows, "clause", "cidr");
 	return err;
@@ -400,9 +400,9 @@ static const struct view views[] = {
 	{ "policy", "im_wlport", "per workload port: mTLS mode and L4 policy",
 	  view_build_policy, NULL, view_text_policy },
 	{ "polsets", "im_polset", "policy sets", build_polsets, cols_polset, NULL },
-	{ "clauses", "im_clause", "policy clauses", build_clauses, cols_clause, NULL },
-	{ "members", "im_member", "clause members", build_members, cols_member, NULL },
-	{ "cidrs", "im_member", "clause networks shorter than /32",
+	{ "clauses", "im_clause_v2", "policy clauses", build_clauses, cols_clause, NULL },
+	{ "members", "im_member_v2", "clause members", build_members, cols_member, NULL },
+	{ "cidrs", "im_member_v2", "clause networks shorter than /32",
 	  build_cidrs, cols_cidr, NULL },
 	{ "xdeny", "im_xdeny", "sources the XDP guard drops", build_xdeny,
 	  cols_xdeny, NULL },

@@ -64,7 +64,7 @@ static json_t *clauses(const struct view_ctx *c, const struct im_polset *ps,
 		char k[16];
 
 		if (cl >= IM_MAX_CLAUSES ||
-		    src_lookup(c->src, "im_clause", &idx, &v))
+		    src_lookup(c->src, "im_clause_v2", &idx, &v))
 			break;
 		r = dec_clause(&c->dec, idx, &v);
 		if (!r)		/* an all-zero clause: ALLOW, tests nothing */
@@ -118,7 +118,7 @@ int view_build_policy(const struct view_ctx *c, json_t *rows)
 
 	/* Members are optional: a mesh without such clauses may not even
 	 * have them pinned. */
-	src_each(c->src, "im_member", gather_member, &g);
+	src_each(c->src, "im_member_v2", gather_member, &g);
 	err = src_each(c->src, "im_wlport", policy_cb, &w);
 	json_decref(g.by_clause);
 	view_sort(rows, "address", "port");
