@@ -21,7 +21,7 @@ ROUTING=06-routing.yaml
 LOG=/run/$IMT_PREFIX-mesh/log/agent-node-a.log
 STORE=/run/$IMT_PREFIX-mesh/state/node-a/lastgood
 
-"$BIN" agent --help >/dev/null 2>&1 || { echo "*** SKIP: no $BIN ***" >&2; exit 0; }
+e2e_need "$BIN" agent --help
 
 json() { # FILE EXPR over the JSON in FILE (j)
 	"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"

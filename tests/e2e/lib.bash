@@ -84,6 +84,14 @@ e2e_exit() {
 }
 trap e2e_exit EXIT
 
+# e2e_need CMD...: what the suite cannot run without (the binary, wrk);
+# missing, it is a failure, not a skip: the build or the packages are broken.
+e2e_need() {
+	"$@" >/dev/null 2>&1 && return 0
+	fail "needs: $* (make OUT=$OUT; tools/packages.txt)"
+	exit 1
+}
+
 # wait_for SECONDS CMD...: polls CMD every 0.25 s, at most SECONDS.
 wait_for() {
 	for _ in $(seq $(($1 * 4))); do

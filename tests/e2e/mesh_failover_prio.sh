@@ -23,10 +23,7 @@ BIN=$OUT/infermesh
 CLIENT=tools/mesh-client.py
 FQ=ai-inference.svc.cluster.local
 
-if ! "$BIN" agent --help >/dev/null 2>&1; then
-	echo "*** SKIP: $BIN has no agent command ***" >&2
-	exit 0
-fi
+e2e_need "$BIN" agent --help
 
 # The pool: a Service, a DestinationRule and its WorkloadEntries, all on
 # node-b (a workload on node-a would be one more client of node-a).

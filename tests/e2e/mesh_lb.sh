@@ -26,10 +26,7 @@ HOLD=20
 BIN=$OUT/infermesh
 CLIENT=tools/mesh-client.py
 
-if ! "$BIN" agent --help >/dev/null 2>&1; then
-	echo "*** SKIP: $BIN has no agent command ***" >&2
-	exit 0
-fi
+e2e_need "$BIN" agent --help
 
 make_config() { # DIR
 	python3 - "$1" <<'PY'

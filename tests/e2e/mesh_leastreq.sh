@@ -40,10 +40,7 @@ CLIENT=tools/mesh-client.py
 NS=lbtest
 FQ=$NS.svc.cluster.local
 
-if ! "$BIN" agent --help >/dev/null 2>&1; then
-	echo "*** SKIP: $BIN has no agent command ***" >&2
-	exit 0
-fi
+e2e_need "$BIN" agent --help
 
 # The four services, their endpoints and the client: a config of its own
 # (nine pods start faster than the example mesh's).

@@ -35,10 +35,7 @@ CLIENT=tools/mesh-client.py
 VR_A=10.10.1.12	# vector-retriever-a, on node-a
 EXT=10.10.3.10
 
-if ! "$BIN" agent --help >/dev/null 2>&1; then
-	echo "*** SKIP: $BIN has no agent command ***" >&2
-	exit 0
-fi
+e2e_need "$BIN" agent --help
 
 # The copy's additions: the outsider, and port 8081 PERMISSIVE for the
 # workloads metrics-plaintext selects (vector-retriever among them).

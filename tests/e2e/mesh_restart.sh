@@ -30,13 +30,8 @@ BIN=$OUT/infermesh
 PY=$(python3 -c 'import sys; print(sys.executable)')	# not a shim: see mesh.sh
 CLIENT=tools/mesh-client.py
 
-for need in "$BIN agent --help" "wrk --version"; do
-	# wrk --version exits 1 after printing its version: only "not found" counts
-	$need >/dev/null 2>&1 || [ $? -ne 127 ] || {
-		echo "*** SKIP: no ${need% *} ***" >&2
-		exit 0
-	}
-done
+e2e_need "$BIN" agent --help
+e2e_need command -v wrk
 
 # json FILE EXPR: a Python expression over the JSON in FILE (j).
 json() {
