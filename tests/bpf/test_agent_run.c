@@ -292,6 +292,24 @@ static bool setup(struct afix *f)
 	       !write_file(f->dir, "wl.yaml", WL_YAML);
 }
 
+/* A pin root as an older agent left it: a map under a name whose format
+ * has since changed (im_cidr is gone, im_clause became im_clause_v2). */
+static bool plant_retired_pin(const struct afix *f, const char *name)
+{
+	char path[200];
+	int fd, err;
+
+	if (mkdir(f->pins, 0700) && errno != EEXIST)
+		return false;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 4, 1, NULL);
+	if (fd < 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", f->pins, name);
+	err = bpf_obj_pin(fd, path);
+	close(fd);
+	return !err;
+}
+
 static void teardown(struct afix *f)
 {
 	if (f->pid > 0)
@@ -317,11 +335,17 @@ static bool first_start(struct afix *f)
 	struct stat st;
 	bool ok;
 
+	CHECK_EQ(plant_retired_pin(f, "im_cidr") &&
+		 plant_retired_pin(f, "im_clause"), true,
+		 "pins of retired maps planted (%s)", strerror(errno));
 	start_agent(f);
 	ok = CHECK_EQ(wait_svc(f, 1, VIP1, 7000, WAIT_MS), true,
 		      "%s:7000 in generation 1 within %d ms", VIP1, WAIT_MS);
 	if (!ok)
 		return false;
+	CHECK_EQ(pinned(f, "im_cidr") || pinned(f, "im_clause"), false,
+		 "the retired maps' pins are removed");
+	CHECK_EQ(pinned(f, "im_clause_v2"), true, "im_clause_v2 pinned");
 	CHECK_EQ(attached(f, NULL), 1, "connect4 programs on the cgroup");
 	CHECK_EQ(pinned(f, "links/connect4"), true, "connect4 link pinned");
 	CHECK_EQ(pinned(f, "im_ep_state"), true, "im_ep_state pinned");

@@ -3,7 +3,7 @@
  * What outlives the agent, under its pin root (one per node, so two agents
  * in two network namespaces share nothing):
  *   <root>/im_*            every dataplane map: tables of both generations,
- *                          endpoint state, socket storage, counters
+ *                          endpoint state, per-socket records, counters
  *   <root>/links/<prog>    the cgroup links: a killed agent's programs stay
  *                          attached and keep balancing and policing with
  *                          the maps above
@@ -24,6 +24,7 @@
 
 #include "connect.skel.h"
 #include "sockops.skel.h"
+#include "agent_int.h"
 #include "state.h"
 
 #define BPFFS "/sys/fs/bpf"
@@ -61,6 +62,29 @@ static int ensure_bpffs(const char *root)
 	return 0;
 }
 
+/* Maps whose format changed took a new name (see dataplane.h); after an
+ * upgrade the pins of their old names would stay behind, unused. Removing
+ * a pin only drops its name: programs still holding the map keep it until
+ * they are replaced. */
+static const char *const retired_pins[] = {
+	"im_ep", "im_ep_st", "im_sock", "im_clause", "im_member", "im_cidr",
+};
+
+static void unpin_retired(const struct agent *a)
+{
+	char path[PATH_MAX + 16];
+	size_t i;
+
+	for (i = 0; i < sizeof(retired_pins) / sizeof(retired_pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->pin_root,
+			 retired_pins[i]);
+		if (!unlink(path))
+			agent_log(a, "removed the pin of retired map %s (its "
+				  "format changed; see dataplane.h)",
+				  retired_pins[i]);
+	}
+}
+
 int pin_prepare(struct agent *a)
 {
 	char links[PATH_MAX + 16], cfg[PATH_MAX + 16];
@@ -71,6 +95,7 @@ int pin_prepare(struct agent *a)
 	snprintf(links, sizeof(links), "%s/links", a->pin_root);
 	snprintf(cfg, sizeof(cfg), "%s/im_cfg", a->pin_root);
 	a->adopted = !access(cfg, F_OK);
+	unpin_retired(a);
 	err = mkdirs(links);
 	return err ?: mkdirs(a->state_dir);
 }
