@@ -28,43 +28,12 @@ CLIENT=tools/mesh-client.py
 
 e2e_need "$BIN" agent --help
 
-make_config() { # DIR
-	python3 - "$1" <<'PY'
-import glob, os, sys, yaml
-dst, n = sys.argv[1], 0
-def permissive(m):
-    if isinstance(m, dict) and "mode" in m:
-        m["mode"] = "PERMISSIVE"
-for f in sorted(glob.glob("examples/mesh/*.yaml")):
-    out = []
-    for d in yaml.safe_load_all(open(f)):
-        if not d or d.get("kind") == "AuthorizationPolicy":
-            continue
-        if d.get("kind") == "Service":
-            n += 1
-            d.setdefault("spec", {})["clusterIP"] = f"10.96.0.{n}"
-        if d.get("kind") == "PeerAuthentication":
-            permissive(d["spec"].get("mtls"))
-            for v in (d["spec"].get("portLevelMtls") or {}).values():
-                permissive(v)
-        out.append(d)
-    if out:
-        with open(os.path.join(dst, os.path.basename(f)), "w") as fh:
-            yaml.safe_dump_all(out, fh, sort_keys=False)
-PY
-}
-
-# json FILE EXPR: evaluates a Python expression over the JSON in FILE (j).
-json() {
-	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
-}
-
 # The VIP of model-server:8080 once NODE's agent has made it live, by name
 # from `maps dump services`: 30 s at most.
 wait_vip() { # NODE
 	for _ in $(seq 60); do
 		if "$MESH" maps "$1" dump services -o json >"$E2E_TMP/svc-$1.json" 2>/dev/null; then
-			vip=$(json "$E2E_TMP/svc-$1.json" '" ".join(r["vip"] for r in j["rows"] if r["port"] == 8080 and (r["service"] or "").startswith("model-server.ai-inference."))')
+			vip=$(e2e_json "$E2E_TMP/svc-$1.json" '" ".join(r["vip"] for r in j["rows"] if r["port"] == 8080 and (r["service"] or "").startswith("model-server.ai-inference."))')
 			[ -n "$vip" ] && { echo "$vip"; return 0; }
 		fi
 		sleep 0.5
@@ -75,7 +44,7 @@ wait_vip() { # NODE
 # Sum of the active connections of model-server's :8080 endpoints on NODE.
 active_sum() { # NODE
 	"$MESH" maps "$1" dump endpoints -o json >"$E2E_TMP/ep.json" 2>/dev/null || { echo -1; return; }
-	json "$E2E_TMP/ep.json" 'sum(r["active"] for r in j["rows"] if r["endpoint"].endswith(":8080") and (r["workload"] or "").startswith("ai-inference/model-server"))'
+	e2e_json "$E2E_TMP/ep.json" 'sum(r["active"] for r in j["rows"] if r["endpoint"].endswith(":8080") and (r["workload"] or "").startswith("ai-inference/model-server"))'
 }
 
 wait_active() { # NODE WANT: polls 5 s at most, prints the last sum
@@ -94,23 +63,23 @@ split_check() { # POD NODE ZONE-WORKLOAD
 	timeout 300 "$MESH" exec "$pod" python3 "$CLIENT" count "$vip" 8080 "$N" \
 		--deadline 240 >"$res"
 	echo "       $pod: $(cat "$res")"
-	check_eq "$pod: all $N connections made" "$(json "$res" 'j["connections"] if j["complete"] else -1')" "$N"
-	check_eq "$pod: no connection failed" "$(json "$res" 'sum(j["errors"].values())')" 0
+	check_eq "$pod: all $N connections made" "$(e2e_json "$res" 'j["connections"] if j["complete"] else -1')" "$N"
+	check_eq "$pod: no connection failed" "$(e2e_json "$res" 'sum(j["errors"].values())')" 0
 	check_eq "$pod: only model-server endpoints answer" \
-		"$(json "$res" 'sorted(k for k in j["answers"] if not k.startswith("model-server-"))')" "[]"
-	v2=$(json "$res" 'j["answers"].get("model-server-v2", 0)')
+		"$(e2e_json "$res" 'sorted(k for k in j["answers"] if not k.startswith("model-server-"))')" "[]"
+	v2=$(e2e_json "$res" 'j["answers"].get("model-server-v2", 0)')
 	check "$pod: canary v2 gets 10% of $N ($v2, want 133..267 = 200 +- 5 sigma)" \
 		test "$v2" -ge 133 -a "$v2" -le 267
 	check_eq "$pod: subset v1-stable is the version=v1 workloads" \
-		"$(json "$res" 'sum(v for k, v in j["answers"].items() if k.startswith("model-server-v1-"))')" \
+		"$(e2e_json "$res" 'sum(v for k, v in j["answers"].items() if k.startswith("model-server-v1-"))')" \
 		"$((N - v2))"
 	check_eq "$pod ($node): v1 stays in the client's zone while healthy ($local_v1)" \
-		"$(json "$res" 'j["answers"].get("'"$local_v1"'", 0)')" "$((N - v2))"
+		"$(e2e_json "$res" 'j["answers"].get("'"$local_v1"'", 0)')" "$((N - v2))"
 }
 
 # The agents watch the config directory: nothing else may be written there.
 mkdir "$E2E_TMP/config"
-make_config "$E2E_TMP/config" || fail "test config"
+e2e_copy_mesh "$E2E_TMP/config" permissive || fail "test config"
 check "mesh up with the PERMISSIVE copy of examples/mesh" timeout 120 "$MESH" up "$E2E_TMP/config"
 check "agent node-a started" "$MESH" agent node-a
 check "agent node-b started" "$MESH" agent node-b
@@ -141,10 +110,10 @@ check_eq "closed connections leave the active count" "$(wait_active node-a 0)" 0
 
 "$MESH" maps node-b list -o json >"$E2E_TMP/list.json" 2>&1
 check_eq "maps list: the dataplane's maps, im_svc with 15 service ports" \
-	"$(json "$E2E_TMP/list.json" '[m["entries"] for m in j["maps"] if m["name"] == "im_svc"]')" "[15]"
+	"$(e2e_json "$E2E_TMP/list.json" '[m["entries"] for m in j["maps"] if m["name"] == "im_svc"]')" "[15]"
 "$MESH" maps node-a dump drops -o json >"$E2E_TMP/drops.json" 2>&1
 check_eq "maps dump drops: every reason by name" \
-	"$(json "$E2E_TMP/drops.json" '",".join(r["reason"] for r in j["rows"])')" \
+	"$(e2e_json "$E2E_TMP/drops.json" '",".join(r["reason"] for r in j["rows"])')" \
 	"malformed,strict_plaintext,policy_deny,policy_no_allow,xdp_denied_source,no_healthy_endpoint"
 
 # The pins outlive the agent: maps still reads them once it is gone.
