@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "agent/compile.h"
+#include "compile/compile.h"
 #include "agent/lastgood.h"
 #include "harness.h"
 #include "model/model.h"

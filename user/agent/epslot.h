@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "compile.h"
+#include "../compile/compile.h"
 
 struct agent;
 struct dp;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "../dataplane/dataplane.h"
-#include "compile.h"
+#include "../compile/compile.h"
 
 #define AGENT_MAX_IFS	16
 #define AGENT_N_LINKS	3	/* connect4, getpeername4, sockops */

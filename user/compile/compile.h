@@ -19,8 +19,8 @@
  * Ids of principals and namespaces are interned in tables the caller keeps
  * across compiles, so an identity keeps its number while the agent runs.
  */
-#ifndef IM_AGENT_COMPILE_H
-#define IM_AGENT_COMPILE_H
+#ifndef IM_COMPILE_H
+#define IM_COMPILE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "agent/compile.h"
+#include "compile/compile.h"
 #include "harness.h"
 #include "model/model.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Building one im_clause from a rule's from/to entries and conditions. */
-#ifndef IM_AGENT_COMPILE_CLAUSE_H
-#define IM_AGENT_COMPILE_CLAUSE_H
+#ifndef IM_COMPILE_CLAUSE_H
+#define IM_COMPILE_CLAUSE_H
 
 #include "compile_int.h"
 

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 
-#include "agent/compile.h"
+#include "compile/compile.h"
 #include "harness.h"
 #include "model/model.h"
 

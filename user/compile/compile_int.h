@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by compile*.c only: growing arrays, notes, the compile context. */
-#ifndef IM_AGENT_COMPILE_INT_H
-#define IM_AGENT_COMPILE_INT_H
+#ifndef IM_COMPILE_INT_H
+#define IM_COMPILE_INT_H
 
 #include "compile.h"
 
