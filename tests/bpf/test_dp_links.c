@@ -376,10 +376,95 @@ out:
 	leave(ns);
 }
 
+/* ---- the clsact qdisc goes with the last filter ---- */
+
+/* Hooks that are real tc state, made with tc(8): a classic BPF filter
+ * that passes everything, at our priority. */
+static int tc_attach(void *ctx, int ifindex, enum link_hook h)
+{
+	char name[IF_NAMESIZE], cmd[200];
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return -errno;
+	snprintf(cmd, sizeof(cmd), "tc qdisc add dev %s clsact 2>/dev/null; "
+		 "tc filter add dev %s %s pref 422 bpf bytecode "
+		 "'1,6 0 0 4294967295,'", name, name,
+		 h == LINK_TC_EGRESS ? "egress" : "ingress");
+	return system(cmd) ? -EIO : fake_attach(ctx, ifindex, h);
+}
+
+static int tc_detach(void *ctx, int ifindex, enum link_hook h)
+{
+	char name[IF_NAMESIZE], cmd[200];
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return -errno;
+	snprintf(cmd, sizeof(cmd), "tc filter del dev %s %s pref 422", name,
+		 h == LINK_TC_EGRESS ? "egress" : "ingress");
+	return system(cmd) ? -EIO : fake_detach(ctx, ifindex, h);
+}
+
+static int tc_clsact_remove(void *ctx, int ifindex)
+{
+	char name[IF_NAMESIZE], cmd[200];
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return -errno;
+	snprintf(cmd, sizeof(cmd), "tc qdisc del dev %s clsact", name);
+	return system(cmd) ? -EIO : 0;
+}
+
+/* Whether <name> has a clsact qdisc. */
+static bool has_clsact(const char *name)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd),
+		 "tc qdisc show dev %s | grep -q clsact", name);
+	return !system(cmd);
+}
+
+static void test_links_clsact(void)
+{
+	struct fake f = { 0 };
+	struct links_opts o = opts(&f, NULL, 0, true);
+	uint32_t wl[] = { ipv4("10.77.2.5"), ipv4("10.77.2.6") };
+	struct links *l = NULL;
+	int ns;
+
+	NEED_ROOT();
+	o.ops.attach = tc_attach;
+	o.ops.detach = tc_detach;
+	o.ops.clsact_remove = tc_clsact_remove;
+	ns = enter();
+	if (ns < 0)
+		return;
+	CHECK_EQ(veth("tc0") | ip("link set tc0 up") |
+		 ip("route add 10.77.2.5/32 dev tc0") |
+		 veth("tc1") | ip("link set tc1 up") |
+		 ip("route add 10.77.2.6/32 dev tc1"), 0, "tc0 and tc1 routed");
+	CHECK_EQ(links_open(&l, &o), 0, "open");
+	if (!l)
+		goto out;
+	CHECK_EQ(links_set_workloads(l, wl, 2), 0, "both are workloads");
+	CHECK_EQ(f.on[idx("tc0")] | f.on[idx("tc1")], EG, "both guarded");
+	CHECK_EQ(has_clsact("tc0") && has_clsact("tc1"), 1, "clsact on both");
+	CHECK_EQ(system("tc filter add dev tc1 ingress pref 7 bpf bytecode "
+			"'1,6 0 0 4294967295,'"), 0, "someone else's filter on tc1");
+	CHECK_EQ(links_set_workloads(l, NULL, 0), 0, "neither is any more");
+	CHECK_EQ(f.on[idx("tc0")] | f.on[idx("tc1")], 0, "both unguarded");
+	CHECK_EQ(has_clsact("tc0"), 0, "tc0: the clsact qdisc went too");
+	CHECK_EQ(has_clsact("tc1"), 1, "tc1: kept for the other filter");
+out:
+	links_close(l);
+	leave(ns);
+}
+
 UNIT_SUITE(dp_links)
 {
 	UNIT_TEST(s, test_links_names_patterns);
 	UNIT_TEST(s, test_links_route_rule);
 	UNIT_TEST(s, test_links_adopt);
 	UNIT_TEST(s, test_links_attach_fails);
+	UNIT_TEST(s, test_links_clsact);
 }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -251,6 +252,26 @@ static void attach(struct links *l, struct link_ent *e, enum link_hook h)
 	e->failed |= BIT(h);
 }
 
+/* The clsact qdisc goes with the last tc filter on it, ours or not: an
+ * interface we stop guarding is left as we found it. */
+static void clsact_tidy(struct links *l, struct link_ent *e)
+{
+	int in, eg;
+
+	if (!l->o.ops.clsact_remove ||
+	    (e->on & (BIT(LINK_TC_INGRESS) | BIT(LINK_TC_EGRESS))))
+		return;
+	in = rtnl_tc_filters(l->nl, e->ifindex,
+			     TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	eg = rtnl_tc_filters(l->nl, e->ifindex,
+			     TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+	if (in || eg)	/* filters of others, or the kernel did not say */
+		return;
+	if (!l->o.ops.clsact_remove(l->o.ops.ctx, e->ifindex))
+		logf_(l, "clsact qdisc removed from %s (ifindex %d): no "
+		      "filter left on it", e->name, e->ifindex);
+}
+
 static void detach(struct links *l, struct link_ent *e, enum link_hook h,
 		   const char *why)
 {
@@ -266,6 +287,8 @@ static void detach(struct links *l, struct link_ent *e, enum link_hook h,
 	l->st.detached++;
 	logf_(l, "guard %s removed from %s (ifindex %d): %s", hook_names[h],
 	      e->name, e->ifindex, why);
+	if (h != LINK_XDP)
+		clsact_tidy(l, e);
 }
 
 /* Hooks an earlier agent left where nothing wants them now. */

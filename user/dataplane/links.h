@@ -37,6 +37,9 @@ enum link_hook { LINK_TC_INGRESS, LINK_TC_EGRESS, LINK_XDP, LINK_N_HOOKS };
 struct links_ops {
 	int (*attach)(void *ctx, int ifindex, enum link_hook h);
 	int (*detach)(void *ctx, int ifindex, enum link_hook h);
+	/* Removes the clsact qdisc of <ifindex>: called after a tc detach
+	 * when no filter at all is left on it. NULL: the qdisc stays. */
+	int (*clsact_remove)(void *ctx, int ifindex);
 	/* Whether our hook <h> is on <ifindex> (left by an earlier agent).
 	 * NULL: never asked. */
 	bool (*owned)(void *ctx, int ifindex, enum link_hook h);

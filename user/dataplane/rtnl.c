@@ -8,6 +8,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -233,6 +234,26 @@ int rtnl_route_get(struct rtnl *r, uint32_t ip, struct rtnl_route *out)
 	rtm->rtm_dst_len = 32;
 	mnl_attr_put_u32(nlh, RTA_DST, ip);
 	return exchange(r, nlh, on_route, out);
+}
+
+static int on_filter(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWTFILTER)
+		(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+int rtnl_tc_filters(struct rtnl *r, int ifindex, uint32_t parent)
+{
+	struct nlmsghdr *nlh = request(r, RTM_GETTFILTER, NLM_F_DUMP);
+	struct tcmsg *tc = mnl_nlmsg_put_extra_header(nlh, sizeof(*tc));
+	int n = 0, err;
+
+	tc->tcm_family = AF_UNSPEC;
+	tc->tcm_ifindex = ifindex;
+	tc->tcm_parent = parent;
+	err = exchange(r, nlh, on_filter, &n);
+	return err ?: n;
 }
 
 /* ---- events ---- */

@@ -53,4 +53,8 @@ int rtnl_read(struct rtnl *r, rtnl_link_fn fn, void *ctx);
  * when there is none. */
 int rtnl_route_get(struct rtnl *r, uint32_t ip, struct rtnl_route *out);
 
+/* How many tc filters sit under <parent> (a clsact's TC_H_MIN_INGRESS or
+ * TC_H_MIN_EGRESS side, as TC_H_MAKE(TC_H_CLSACT, ...)) of <ifindex>. */
+int rtnl_tc_filters(struct rtnl *r, int ifindex, uint32_t parent);
+
 #endif
