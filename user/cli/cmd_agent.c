@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* infermesh agent: the node agent (user/agent/). Exit status: 0 after a
- * clean stop (SIGTERM/SIGINT), 1 when it could not start, 2 bad usage. */
+/* infermesh agent: the node agent (user/agent/), and infermesh uninstall.
+ * Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a done uninstall,
+ * 1 when it could not start (another agent holds the node) or uninstall
+ * failed, 2 bad usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +14,19 @@ static void agent_usage(FILE *f)
 {
 	fputs(
 "Usage: infermesh agent --config DIR --node NAME [options]\n"
+"       infermesh agent --uninstall --node NAME [--pin-root DIR] [--state-dir DIR]\n"
 "\n"
 "Runs the node agent: loads the L4 dataplane programs, attaches them to the\n"
 "cgroup root, compiles the Istio configuration in DIR for node NAME into the\n"
 "kernel tables, and re-applies it whenever DIR changes. Runs until SIGTERM or\n"
-"SIGINT, which detach the programs; SIGHUP reloads. Maps stay pinned, so a\n"
-"restarted agent adopts them (endpoint ejections, active connections).\n"
+"SIGINT; SIGHUP reloads. Stopping (or a crash) detaches nothing: the programs\n"
+"keep balancing and policing with the tables in force, and the next agent\n"
+"adopts them and the pinned maps (endpoint ejections, active connections).\n"
+"Only --uninstall (or `infermesh uninstall`) removes them.\n"
+"One agent per node: it locks the pin root and the state dir; a second one\n"
+"exits with status 1 naming the holder's pid and changes nothing. Both\n"
+"directories are created 0700 and refused when owned by another user or\n"
+"group- or world-writable.\n"
 "An object that validation rejects keeps its last good version (stored\n"
 "under the state dir, so across restarts too) and the rest of the change\n"
 "applies; each rejection is printed with file:line:column. A file that no\n"
@@ -44,13 +53,20 @@ static void agent_usage(FILE *f)
 "  --guard-egress-if IFNAME\n"
 "                       attach the tc guard at egress of IFNAME, e.g. the node\n"
 "                       side of a pod's veth (repeatable)\n"
-"  --xdp-if IFNAME      attach the XDP guard to IFNAME (repeatable)\n"
+"  --xdp-if IFNAME      attach the XDP guard to IFNAME (repeatable); an\n"
+"                       interface with another XDP program is an error,\n"
+"                       never replaced\n"
 "  --debounce-ms N      wait N ms after the last change before reloading\n"
 "                       (default 200)\n"
+"  --uninstall          instead of running: remove every program, cgroup\n"
+"                       link, pin, tc filter and XDP program infermesh put on\n"
+"                       node NAME (interfaces of this network namespace) and\n"
+"                       its state dir; refused while an agent runs for NAME\n"
 "  -v                   libbpf and verifier messages\n"
 "  -h, --help           this text\n"
 "\n"
-"Exit status: 0 stopped cleanly, 1 could not start, 2 bad usage.\n", f);
+"Exit status: 0 stopped cleanly (or uninstalled), 1 could not start (or\n"
+"uninstall failed), 2 bad usage.\n", f);
 }
 
 static int add_if(struct agent_opts *a, const char *name, enum dp_guard_kind k)
@@ -64,7 +80,7 @@ static int add_if(struct agent_opts *a, const char *name, enum dp_guard_kind k)
 
 /* 0, 1 for --help, -1 on bad usage. */
 static int parse_args(int argc, char **argv, struct agent_opts *a,
-		      struct cli_opts *o)
+		      struct cli_opts *o, bool *uninstall)
 {
 	int i;
 
@@ -76,6 +92,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 			return 1;
 		if (!strcmp(f, "-v")) {
 			a->verbose = o->verbose = true;
+			continue;
+		}
+		if (!strcmp(f, "--uninstall")) {
+			*uninstall = true;
 			continue;
 		}
 		if (!v)
@@ -108,13 +128,13 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 		if (bad)
 			return -1;
 	}
-	return a->config_dir && a->node ? 0 : -1;
+	return a->node && (a->config_dir || *uninstall) ? 0 : -1;
 }
 
-int cmd_agent(int argc, char **argv, struct cli_opts *o)
+static int run(int argc, char **argv, struct cli_opts *o, bool uninstall)
 {
 	struct agent_opts a = { .debounce_ms = 200, .verbose = o->verbose };
-	int r = parse_args(argc, argv, &a, o);
+	int r = parse_args(argc, argv, &a, o, &uninstall);
 
 	if (r > 0) {
 		agent_usage(stdout);
@@ -124,5 +144,19 @@ int cmd_agent(int argc, char **argv, struct cli_opts *o)
 		agent_usage(stderr);
 		return 2;
 	}
+	if (uninstall)
+		return agent_uninstall(&a) ? 1 : 0;
 	return agent_run(&a) ? 1 : 0;
+}
+
+int cmd_agent(int argc, char **argv, struct cli_opts *o)
+{
+	return run(argc, argv, o, false);
+}
+
+/* The same flags as the agent's; --config and the guard flags are not
+ * needed (and ignored if given). */
+int cmd_uninstall(int argc, char **argv, struct cli_opts *o)
+{
+	return run(argc, argv, o, true);
 }
