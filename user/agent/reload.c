@@ -34,6 +34,15 @@ static uint64_t cgroup_id(void *ctx, const char *rel)
 	return cgroup_id_by_path(path);
 }
 
+/* The cgroup root's level; 0 (the mount) if it cannot be told, which
+ * only matters for a root that is not a cgroup at all. */
+static unsigned int root_level(const struct agent *a)
+{
+	int lvl = cgroup2_level(a->paths.cgroup_root);
+
+	return lvl > 0 ? (unsigned int)lvl : 0;
+}
+
 static int load_config(struct agent *a, struct config *c)
 {
 	if (a->o.mesh_config && config_load_mesh_file(c, a->o.mesh_config))
@@ -70,6 +79,7 @@ static int compile_apply(struct agent *a, struct model *m)
 	struct compile_in in = {
 		.m = m, .node = a->o.node, .locality = a->o.locality,
 		.cgroup_id = cgroup_id, .ctx = a,
+		.root_level = root_level(a),
 		.principals = &a->principals, .namespaces = &a->namespaces,
 	};
 	struct tables t;
