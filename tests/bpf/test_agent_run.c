@@ -211,14 +211,18 @@ static int enter_ns(const struct afix *f)
 	return err;
 }
 
+static const struct links_want guards[] = {
+	{ .name = TC_IF, .hook = DP_GUARD_TC_EGRESS },
+	{ .name = XDP_IF, .hook = DP_GUARD_XDP },
+};
+
 static struct agent_opts agent_opts(const struct afix *f)
 {
 	struct agent_opts o = {
 		.config_dir = f->dir, .node = "n1", .pin_root = f->pins,
 		.state_dir = f->state, .cgroup_root = f->cg.path,
-		.debounce_ms = 50, .n_ifs = 2,
-		.ifs = { TC_IF, XDP_IF },
-		.if_kind = { DP_GUARD_TC_EGRESS, DP_GUARD_XDP },
+		.debounce_ms = 50, .guards = guards, .n_guards = 2,
+		.no_route_guards = true,
 	};
 
 	return o;

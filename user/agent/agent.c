@@ -27,6 +27,7 @@
 #include "../kernel/features.h"
 #include "apply.h"
 #include "context.h"
+#include "guards.h"
 #include "reload.h"
 #include "watch.h"
 
@@ -71,9 +72,11 @@ static int probe(struct agent *a)
 	err = err ?: need(a, &f, FEAT_CGROUP2);
 	err = err ?: need(a, &f, FEAT_CONNECT4);
 	err = err ?: need(a, &f, FEAT_SOCKOPS);
-	for (size_t i = 0; !err && i < a->o.n_ifs; i++)
-		err = need(a, &f, a->o.if_kind[i] == DP_GUARD_XDP ? FEAT_XDP
-								  : FEAT_TC);
+	for (size_t i = 0; !err && i < a->o.n_guards; i++)
+		err = need(a, &f, a->o.guards[i].hook == DP_GUARD_XDP ?
+				  FEAT_XDP : FEAT_TC);
+	if (!err && !a->o.no_route_guards)
+		err = need(a, &f, FEAT_TC);
 	return err;
 }
 
@@ -156,56 +159,34 @@ static int load(struct agent *a)
 	return err;
 }
 
-/* Before attaching anything: an interface whose XDP hook holds someone
- * else's program stops the start with nothing of ours attached. */
+/* Before attaching anything: a listed interface whose XDP hook holds
+ * someone else's program stops the start with nothing of ours attached.
+ * (One that appears later is only logged by the follower, links.c.) */
 static int guards_check(struct agent *a)
 {
-	struct dp_guard g;
+	const struct links_want *w;
 	size_t i;
-	int err;
+	int ifindex, err;
 
-	for (i = 0; i < a->o.n_ifs; i++) {
-		memset(&g, 0, sizeof(g));
-		snprintf(g.name, sizeof(g.name), "%s", a->o.ifs[i]);
-		g.ifindex = (int)if_nametoindex(g.name);
-		err = g.ifindex ? dp_guard_check(g.ifindex, a->o.if_kind[i])
-				: -errno;
+	for (i = 0; i < a->o.n_guards; i++) {
+		w = &a->o.guards[i];
+		if (w->hook != DP_GUARD_XDP || w->pattern)
+			continue;
+		ifindex = (int)if_nametoindex(w->name);
+		if (!ifindex)
+			continue;	/* waited for */
+		err = dp_guard_check(ifindex, DP_GUARD_XDP);
 		if (err == -EBUSY)
 			agent_log(a, "%s: another XDP program is attached to "
 				  "it; infermesh does not replace it (detach "
-				  "it, or leave %s out of --xdp-if)", g.name,
-				  g.name);
+				  "it, or leave %s out of --xdp-if)", w->name,
+				  w->name);
 		else if (err)
-			agent_log(a, "%s: %s", g.name, strerror(-err));
+			agent_log(a, "%s: %s", w->name, strerror(-err));
 		if (err)
 			return err;
 	}
 	return 0;
-}
-
-static int guards_attach(struct agent *a)
-{
-	size_t i;
-	int err;
-
-	for (i = 0; i < a->o.n_ifs; i++) {
-		struct dp_guard *g = &a->guards[a->n_guards++];
-
-		snprintf(g->name, sizeof(g->name), "%s", a->o.ifs[i]);
-		g->kind = a->o.if_kind[i];
-		err = dp_guard_attach(&a->dp, g);
-		if (err) {
-			agent_log(a, "guard on %s: %s", g->name, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-static void guards_detach(struct agent *a)
-{
-	while (a->n_guards > 0)
-		dp_guard_detach(&a->guards[--a->n_guards]);
 }
 
 /* A start that failed half way on a node nothing enforced before. */
@@ -230,7 +211,7 @@ static int start(struct agent *a)
 	if (err)
 		return err;
 	err = dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd, a->paths.pin_root);
-	err = err ?: guards_attach(a);
+	err = err ?: guards_start(a);
 	if (err && !a->adopted)	/* nothing enforced before us: undo */
 		detach_all(a);
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
@@ -242,6 +223,7 @@ static int start(struct agent *a)
 
 static void release(struct agent *a)
 {
+	guards_close(a);	/* what is attached stays */
 	watch_close(a);
 	apply_close(a);
 	if (a->loaded)

@@ -3,11 +3,13 @@
  * Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a done uninstall,
  * 1 when it could not start (another agent holds the node) or uninstall
  * failed, 2 bad usage. */
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../agent/agent.h"
+#include "../util/grow.h"
 #include "cli.h"
 
 static void agent_usage(FILE *f)
@@ -49,13 +51,25 @@ static void agent_usage(FILE *f)
 "  --mesh-config FILE   Istio MeshConfig (trust domain, ...)\n"
 "  --locality R/Z[/S]   this node's locality for locality load balancing\n"
 "                       (default: that of its first workload with one)\n"
-"  --guard-if IFNAME    attach the tc guard at ingress of IFNAME (repeatable)\n"
+"\n"
+"Guards follow the interfaces as they come and go (rtnetlink). By default the\n"
+"tc guard sits at egress of every interface the kernel routes a local\n"
+"workload's address through directly (a unicast route with no gateway, not a\n"
+"loopback): the node side of each pod's link. The flags below add interfaces\n"
+"by name or pattern; each may be repeated, and a named interface that does\n"
+"not exist yet is guarded when it appears.\n"
+"\n"
+"  --guard-if IFNAME    the tc guard at ingress of IFNAME\n"
 "  --guard-egress-if IFNAME\n"
-"                       attach the tc guard at egress of IFNAME, e.g. the node\n"
-"                       side of a pod's veth (repeatable)\n"
-"  --xdp-if IFNAME      attach the XDP guard to IFNAME (repeatable); an\n"
-"                       interface with another XDP program is an error,\n"
-"                       never replaced\n"
+"                       the tc guard at egress of IFNAME\n"
+"  --xdp-if IFNAME      the XDP guard on IFNAME; one that already has another\n"
+"                       XDP program is an error (at start) or logged, never\n"
+"                       replaced\n"
+"  --guard-if-pattern GLOB, --guard-egress-if-pattern GLOB, --xdp-if-pattern GLOB\n"
+"                       the same for every interface whose name matches GLOB\n"
+"                       (fnmatch(3), e.g. 'cali*'; quote it from the shell)\n"
+"  --no-guard-routes    no guard by route: only the names and patterns given\n"
+"\n"
 "  --debounce-ms N      wait N ms after the last change before reloading\n"
 "                       (default 200)\n"
 "  --uninstall          instead of running: remove every program, cgroup\n"
@@ -69,18 +83,61 @@ static void agent_usage(FILE *f)
 "uninstall failed), 2 bad usage.\n", f);
 }
 
-static int add_if(struct agent_opts *a, const char *name, enum dp_guard_kind k)
+struct wants {
+	struct links_want *v;
+	size_t n, cap;
+};
+
+/* A name (or pattern) longer than an interface name can be is bad usage. */
+static int add_want(struct wants *w, const char *name, enum dp_guard_kind k,
+		    bool pattern)
 {
-	if (a->n_ifs == AGENT_MAX_IFS)
+	struct links_want *x;
+
+	if (!*name || strlen(name) >= IF_NAMESIZE) {
+		fprintf(stderr, "infermesh agent: interface name or pattern "
+			"'%s': 1 to %d characters\n", name, IF_NAMESIZE - 1);
 		return -1;
-	a->ifs[a->n_ifs] = name;
-	a->if_kind[a->n_ifs++] = k;
+	}
+	x = GROW_PUSH(w->v, w->n, w->cap);
+	if (!x)
+		return -1;
+	x->name = name;
+	x->hook = k;
+	x->pattern = pattern;
+	return 0;
+}
+
+static const struct {
+	const char *flag;
+	enum dp_guard_kind kind;
+	bool pattern;
+} guard_flags[] = {
+	{ "--guard-if", DP_GUARD_TC_INGRESS, false },
+	{ "--guard-egress-if", DP_GUARD_TC_EGRESS, false },
+	{ "--xdp-if", DP_GUARD_XDP, false },
+	{ "--guard-if-pattern", DP_GUARD_TC_INGRESS, true },
+	{ "--guard-egress-if-pattern", DP_GUARD_TC_EGRESS, true },
+	{ "--xdp-if-pattern", DP_GUARD_XDP, true },
+};
+
+/* 1 when <f> is a guard flag (then *bad says whether its value was bad). */
+static int guard_flag(struct wants *w, const char *f, const char *v, int *bad)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(guard_flags) / sizeof(guard_flags[0]); i++)
+		if (!strcmp(f, guard_flags[i].flag)) {
+			*bad = add_want(w, v, guard_flags[i].kind,
+					guard_flags[i].pattern);
+			return 1;
+		}
 	return 0;
 }
 
 /* 0, 1 for --help, -1 on bad usage. */
 static int parse_args(int argc, char **argv, struct agent_opts *a,
-		      struct cli_opts *o, bool *uninstall)
+		      struct cli_opts *o, struct wants *w, bool *uninstall)
 {
 	int i;
 
@@ -96,6 +153,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 		}
 		if (!strcmp(f, "--uninstall")) {
 			*uninstall = true;
+			continue;
+		}
+		if (!strcmp(f, "--no-guard-routes")) {
+			a->no_route_guards = true;
 			continue;
 		}
 		if (!v)
@@ -115,12 +176,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 			a->mesh_config = v;
 		else if (!strcmp(f, "--locality"))
 			a->locality = v;
-		else if (!strcmp(f, "--guard-if"))
-			bad = add_if(a, v, DP_GUARD_TC_INGRESS);
-		else if (!strcmp(f, "--guard-egress-if"))
-			bad = add_if(a, v, DP_GUARD_TC_EGRESS);
-		else if (!strcmp(f, "--xdp-if"))
-			bad = add_if(a, v, DP_GUARD_XDP);
+		else if (guard_flag(w, f, v, &bad))
+			;
 		else if (!strcmp(f, "--debounce-ms"))
 			a->debounce_ms = (unsigned int)strtoul(v, NULL, 10);
 		else
@@ -134,19 +191,24 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 static int run(int argc, char **argv, struct cli_opts *o, bool uninstall)
 {
 	struct agent_opts a = { .debounce_ms = 200, .verbose = o->verbose };
-	int r = parse_args(argc, argv, &a, o, &uninstall);
+	struct wants w = { 0 };
+	int r = parse_args(argc, argv, &a, o, &w, &uninstall), rc;
 
+	a.guards = w.v;
+	a.n_guards = w.n;
 	if (r > 0) {
 		agent_usage(stdout);
-		return 0;
-	}
-	if (r < 0) {
+		rc = 0;
+	} else if (r < 0) {
 		agent_usage(stderr);
-		return 2;
+		rc = 2;
+	} else if (uninstall) {
+		rc = agent_uninstall(&a) ? 1 : 0;
+	} else {
+		rc = agent_run(&a) ? 1 : 0;
 	}
-	if (uninstall)
-		return agent_uninstall(&a) ? 1 : 0;
-	return agent_run(&a) ? 1 : 0;
+	free(w.v);
+	return rc;
 }
 
 int cmd_agent(int argc, char **argv, struct cli_opts *o)

@@ -173,3 +173,16 @@ int dp_guard_remove(int ifindex, enum dp_guard_kind kind)
 	close(xo.old_prog_fd);
 	return err ?: 1;
 }
+
+bool dp_guard_present(int ifindex, enum dp_guard_kind kind)
+{
+	return kind != DP_GUARD_XDP && dp_guard_find(ifindex, kind) > 0;
+}
+
+int dp_guard_clsact_remove(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	return bpf_tc_hook_destroy(&h);
+}
