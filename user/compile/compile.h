@@ -141,6 +141,12 @@ struct compile_in {
 int compile_tables(const struct compile_in *in, struct tables *t);
 void tables_free(struct tables *t);
 
+/* The IPv4 addresses (network order, sorted, each once) of the workloads
+ * <m> places on <node>, whether or not their cgroups exist: the guard
+ * follower's route rule. Free *out with free(). 0 or -ENOMEM. */
+int ct_local_addrs(const struct model *m, const char *node, uint32_t **out,
+		   size_t *n);
+
 /* ---- pieces, exported for the unit tests ---- */
 
 /* Istio's util.LocalityMatch: <rule> "region[/zone[/subzone]]" with "*"

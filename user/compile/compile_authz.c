@@ -208,7 +208,7 @@ static int polset_of(struct pol_ctx *pc, const struct model_workload *mw,
 	if (err)
 		return err;
 	if (*out >= pc->cap_owner &&
-	    ct_grow((void **)&pc->set_owner, &pc->cap_owner,
+	    grow((void **)&pc->set_owner, &pc->cap_owner,
 		    sizeof(*pc->set_owner)))
 		return -ENOMEM;
 	pc->set_owner[*out] = mw;

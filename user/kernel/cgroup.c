@@ -87,11 +87,25 @@ int cgroup_tmp_enter(const struct cgroup_tmp *cg, pid_t pid)
 	return err;
 }
 
-unsigned long long cgroup_tmp_id(const struct cgroup_tmp *cg)
+/* A cgroup's id is its directory's inode number on cgroup2fs. */
+unsigned long long cgroup_id_by_path(const char *path)
 {
 	struct stat st;
 
-	return cg->fd >= 0 && !fstat(cg->fd, &st) ? st.st_ino : 0;
+	return !stat(path, &st) && S_ISDIR(st.st_mode) ? st.st_ino : 0;
+}
+
+unsigned long long cgroup_id_by_fd(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && S_ISDIR(st.st_mode) ? st.st_ino
+								  : 0;
+}
+
+unsigned long long cgroup_tmp_id(const struct cgroup_tmp *cg)
+{
+	return cgroup_id_by_fd(cg->fd);
 }
 
 int cgroup_tmp_remove(struct cgroup_tmp *cg)
