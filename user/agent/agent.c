@@ -26,6 +26,7 @@
 #include "../util/dirs.h"
 #include "apply.h"
 #include "context.h"
+#include "guards.h"
 #include "reload.h"
 #include "watch.h"
 
@@ -70,9 +71,11 @@ static int probe(struct agent *a)
 	err = err ?: need(a, &f, FEAT_CGROUP2);
 	err = err ?: need(a, &f, FEAT_CONNECT4);
 	err = err ?: need(a, &f, FEAT_SOCKOPS);
-	for (size_t i = 0; !err && i < a->o.n_ifs; i++)
-		err = need(a, &f, a->o.if_kind[i] == DP_GUARD_XDP ? FEAT_XDP
-								  : FEAT_TC);
+	for (size_t i = 0; !err && i < a->o.n_guards; i++)
+		err = need(a, &f, a->o.guards[i].hook == DP_GUARD_XDP ?
+				  FEAT_XDP : FEAT_TC);
+	if (!err && !a->o.no_route_guards)
+		err = need(a, &f, FEAT_TC);
 	return err;
 }
 
@@ -146,31 +149,6 @@ static int load(struct agent *a)
 	return err;
 }
 
-static int guards_attach(struct agent *a)
-{
-	size_t i;
-	int err;
-
-	for (i = 0; i < a->o.n_ifs; i++) {
-		struct dp_guard *g = &a->guards[a->n_guards++];
-
-		snprintf(g->name, sizeof(g->name), "%s", a->o.ifs[i]);
-		g->kind = a->o.if_kind[i];
-		err = dp_guard_attach(&a->dp, g);
-		if (err) {
-			agent_log(a, "guard on %s: %s", g->name, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-static void guards_detach(struct agent *a)
-{
-	while (a->n_guards > 0)
-		dp_guard_detach(&a->guards[--a->n_guards]);
-}
-
 /* The active counts of the adopted maps, made true to the sockets that
  * exist (connections may have closed while no agent ran); the programs
  * are attached, so nothing closing from now on is missed. A failure only
@@ -206,7 +184,7 @@ static int start(struct agent *a)
 	err = err ?: load(a);
 	err = err ?: dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd,
 					     a->paths.pin_root);
-	err = err ?: guards_attach(a);
+	err = err ?: guards_start(a);
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
 	err = err ?: recount(a);
 	err = err ?: apply_init(a);
@@ -224,6 +202,7 @@ static void detach_all(struct agent *a)
 
 static void release(struct agent *a)
 {
+	guards_close(a);	/* what is attached stays */
 	watch_close(a);
 	apply_close(a);
 	if (a->loaded)

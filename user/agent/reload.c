@@ -22,6 +22,7 @@
 #include "../config/object.h"
 #include "../kernel/cgroup.h"
 #include "apply.h"
+#include "guards.h"
 #include "lastgood.h"
 #include "reload.h"
 
@@ -32,6 +33,15 @@ static uint64_t cgroup_id(void *ctx, const char *rel)
 
 	snprintf(path, sizeof(path), "%s/%s", a->paths.cgroup_root, rel);
 	return cgroup_id_by_path(path);
+}
+
+/* The cgroup root's level; 0 (the mount) if it cannot be told, which
+ * only matters for a root that is not a cgroup at all. */
+static unsigned int root_level(const struct agent *a)
+{
+	int lvl = cgroup2_level(a->paths.cgroup_root);
+
+	return lvl > 0 ? (unsigned int)lvl : 0;
 }
 
 static int load_config(struct agent *a, struct config *c)
@@ -70,6 +80,7 @@ static int compile_apply(struct agent *a, struct model *m)
 	struct compile_in in = {
 		.m = m, .node = a->o.node, .locality = a->o.locality,
 		.cgroup_id = cgroup_id, .ctx = a,
+		.root_level = root_level(a),
 		.principals = &a->principals, .namespaces = &a->namespaces,
 	};
 	struct tables t;
@@ -195,6 +206,9 @@ static int merge_apply(struct agent *a, struct config *c)
 		log_findings(c, before);
 		model_build(&mo, c);
 		err = compile_apply(a, &mo);
+		/* the pods the config places here are guarded even when
+		 * their tables could not be applied */
+		guards_workloads(a, &mo);
 		model_free(&mo);
 		if (!err)
 			store(a, dir, &m, &prev);

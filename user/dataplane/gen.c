@@ -119,6 +119,7 @@ static int write_policies(const struct dp *dp, unsigned int g,
 	for (i = 0; !err && i < t->n_idents; i++)
 		err = dp_put_ident(dp, g, t->idents[i].cgroup,
 				   &t->idents[i].v);
+	err = err ?: dp_put_idlvl(dp, g, &t->idlvl);
 	for (i = 0; !err && i < t->n_xdeny; i++)
 		err = dp_put_xdeny(dp, g, t->xdeny[i].ip, t->xdeny[i].plen,
 				   t->xdeny[i].rule_id);

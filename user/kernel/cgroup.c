@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <mntent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -44,6 +46,24 @@ int cgroup2_root(char *buf, size_t n)
 	}
 	endmntent(f);
 	return err;
+}
+
+int cgroup2_level(const char *path)
+{
+	char mnt[PATH_MAX], real_mnt[PATH_MAX], real[PATH_MAX];
+	const char *p;
+	size_t len;
+	int n = 0;
+
+	if (cgroup2_root(mnt, sizeof(mnt)) || !realpath(mnt, real_mnt) ||
+	    !realpath(path, real) || !is_cgroup2(real))
+		return -ENOENT;
+	len = strlen(real_mnt);
+	if (strncmp(real, real_mnt, len) || (real[len] && real[len] != '/'))
+		return -ENOENT;
+	for (p = real + len; *p; p++)
+		n += *p == '/';	/* realpath: no "//", no trailing '/' */
+	return n;
 }
 
 int cgroup_tmp_create(struct cgroup_tmp *cg, const char *root,
