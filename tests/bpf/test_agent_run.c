@@ -172,6 +172,20 @@ static bool wait_svc(const struct afix *f, int gen, const char *vip,
 	return false;
 }
 
+/* Waits until the live generation no longer holds <vip>:<port>. */
+static bool wait_no_svc(const struct afix *f, const char *vip, int port,
+			long ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		if (!has_svc(f, live_gen(f), vip, port, NULL))
+			return true;
+		sleep_ms(50);
+	}
+	return false;
+}
+
 /* Programs attached to the cgroup for connect4 (0 when none); the first
  * one's id in *id. */
 static int attached(const struct afix *f, __u32 *id)
@@ -503,15 +517,55 @@ static char *too_many_yaml(void)
 	return y;
 }
 
+/* Whether the log's last reload has ended: a line after its "changed:
+ * reloading" says what happened (a generation went live, or the tables
+ * in force stay). */
+static bool reload_done(const struct afix *f, int *reloads)
+{
+	char line[1024];
+	bool done = false;
+	FILE *l = fopen(f->log, "r");
+
+	*reloads = 0;
+	while (l && fgets(line, sizeof(line), l)) {
+		if (strstr(line, "changed: reloading")) {
+			(*reloads)++;
+			done = false;
+		} else if (strstr(line, " live: ") || strstr(line, " stay")) {
+			done = true;
+		}
+	}
+	if (l)
+		fclose(l);
+	return done;
+}
+
+/* Waits for the end of a reload later than the first <before>. */
+static bool wait_reloaded(const struct afix *f, int before, long ms)
+{
+	uint64_t end = now_ms() + ms;
+	int now;
+
+	while (now_ms() < end) {
+		if (reload_done(f, &now) && now > before)
+			return true;
+		sleep_ms(20);
+	}
+	return false;
+}
+
 /* A bad file is rejected as a whole and the live tables stay; when it
  * is gone, the config applies again. */
 static void bad_file_kept_out(struct afix *f, const char *what,
 			      const char *text, int gen)
 {
 	char path[160];
+	int before;
 
+	reload_done(f, &before);
 	write_file(f->dir, "bad.yaml", text);
-	sleep_ms(1500);	/* debounce is 50 ms: a reload had time */
+	CHECK_EQ(wait_reloaded(f, before, WAIT_MS), true, "the agent reloaded "
+		 "after %s", what);
 	CHECK_EQ(live_gen(f), gen, "live generation after %s", what);
 	CHECK_EQ(has_svc(f, gen, VIP2, 7001, NULL), true,
 		 "the last good tables stay in force after %s", what);
@@ -621,8 +675,7 @@ static bool removed_slot_freed(struct afix *f)
 	CHECK_EQ(put(f, "im_ep_state", &slot, &st), 0, "one open connection");
 	snprintf(path, sizeof(path), "%s/svc2.yaml", f->dir);
 	unlink(path);
-	sleep_ms(1500);	/* the reload, and the timer had time */
-	CHECK_EQ(has_svc(f, live_gen(f), VIP2, 7001, NULL), false,
+	CHECK_EQ(wait_no_svc(f, VIP2, 7001, WAIT_MS), true,
 		 "echo2 is gone from the live tables");
 	CHECK_EQ(slot_owners(f, slot, NULL), 1, "its slot is kept while a "
 		 "connection counts on it");
