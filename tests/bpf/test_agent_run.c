@@ -374,17 +374,17 @@ static bool config_change(struct afix *f)
 	return ok;
 }
 
-/* More endpoints than a subset holds (IM_SUBSET_EPS): 65 of them. */
+/* More endpoints than a subset holds (IM_SUBSET_EPS + 1). */
 static char *too_many_yaml(void)
 {
-	char *y = malloc(65 * 256 + 1), *p = y;
+	char *y = malloc((IM_SUBSET_EPS + 1) * 160 + 1), *p = y;
 	int i;
 
 	for (i = 0; y && i <= (int)IM_SUBSET_EPS; i++)
 		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
 			     "kind: WorkloadEntry\nmetadata: {name: e%d, "
-			     "namespace: t}\nspec: {address: 10.251.0.%d, "
-			     "labels: {app: echo}}\n", i, i + 1);
+			     "namespace: t}\nspec: {address: 10.251.%d.%d, "
+			     "labels: {app: echo}}\n", i, i / 250, i % 250 + 1);
 	return y;
 }
 
@@ -412,7 +412,7 @@ static void bad_config_kept_out(struct afix *f)
 
 	bad_file_kept_out(f, "a broken file", "kind: [unclosed\n", 0);
 	if (big)
-		bad_file_kept_out(f, "65 endpoints in one subset", big, 1);
+		bad_file_kept_out(f, "4,097 endpoints in one subset", big, 1);
 	free(big);
 }
 
@@ -430,13 +430,13 @@ static int64_t live_slot(const struct afix *f, const char *vip, int port)
 	if (gen < 0 || !has_svc(f, gen, vip, port, &svc))
 		return -1;
 	i = gen * IM_MAX_ROUTES + svc.route;
-	if (lookup(f, "im_route", &i, &rt) || !rt.n_dst)
+	if (lookup(f, "im_route_v2", &i, &rt) || !rt.n_dst)
 		return -1;
 	i = gen * IM_MAX_SUBSETS + rt.dst[0].subset;
-	if (lookup(f, "im_subset", &i, &sub) || !sub.n_ep)
+	if (lookup(f, "im_subset_v2", &i, &sub) || !sub.n_ep)
 		return -1;
 	i = gen * IM_MAX_ENDPOINTS + sub.first_ep;
-	return lookup(f, "im_ep_v2", &i, &ep) ? -1 : (int64_t)ep.slot;
+	return lookup(f, "im_ep_v3", &i, &ep) ? -1 : (int64_t)ep.slot;
 }
 
 static int put(const struct afix *f, const char *map, const void *k,

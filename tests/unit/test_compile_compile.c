@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "compile/compile.h"
+#include "dataplane/dataplane.h"
 #include "harness.h"
 #include "model/model.h"
 
@@ -707,7 +708,7 @@ static void identities_of_local_cgroups(void)
 /* More endpoints than a subset holds: a clear error, no tables. */
 static void too_many_endpoints_is_an_error(void)
 {
-	char *yaml = malloc(200000), *p = yaml;
+	char *yaml = malloc((IM_SUBSET_EPS + 2) * 160), *p = yaml, want[32];
 	struct fix f = { 0 };
 	int i;
 
@@ -719,10 +720,64 @@ static void too_many_endpoints_is_an_error(void)
 			     "labels: {app: big}}\n", i, i / 200, i % 200 + 1);
 	build(&f, yaml, NULL);
 	CU_ASSERT_EQUAL(f.err, -E2BIG);
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.error, "65 endpoints"));
+	snprintf(want, sizeof(want), "%u endpoints", IM_SUBSET_EPS + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.error, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.error, "previous tables stay"));
 	done(&f);
 	free(yaml);
+}
+
+/* The search index connect4 reads: summed weights in 64 bits, each
+ * priority's end, each endpoint's locality run; unsorted input refused. */
+static void lb_index_sums_and_ranges(void)
+{
+	struct im_ep e[5] = {
+		{ .prio = 0, .loc = 0, .weight = 0x80000000U },
+		{ .prio = 0, .loc = 0, .weight = 0x80000000U },
+		{ .prio = 0, .loc = 1, .weight = 3 },
+		{ .prio = 2, .loc = 2, .weight = 0 },
+		{ .prio = 2, .loc = 2, .weight = 5 },
+	};
+	struct im_subset sub = { .n_ep = 5 };
+
+	CU_ASSERT_EQUAL_FATAL(dp_lb_index(&sub, e), 0);
+	CU_ASSERT_EQUAL(e[1].cum, 0x100000000ULL);	/* no 32-bit wrap */
+	CU_ASSERT_EQUAL(e[2].cum, 0x100000003ULL);
+	CU_ASSERT_EQUAL(e[4].cum, 0x100000008ULL);
+	CU_ASSERT_EQUAL(e[0].loc_lo, 0);
+	CU_ASSERT_EQUAL(e[1].loc_hi, 2);
+	CU_ASSERT_EQUAL(e[2].loc_lo, 2);
+	CU_ASSERT_EQUAL(e[2].loc_hi, 3);
+	CU_ASSERT_EQUAL(e[4].loc_lo, 3);
+	CU_ASSERT_EQUAL(sub.prio_end[0], 3);
+	CU_ASSERT_EQUAL(sub.prio_end[1], 3);	/* P1 empty */
+	CU_ASSERT_EQUAL(sub.prio_end[2], 5);
+	CU_ASSERT_EQUAL(sub.prio_end[7], 5);
+	e[2].prio = 3;			/* P3 before P2: not sorted */
+	CU_ASSERT_EQUAL(dp_lb_index(&sub, e), -EINVAL);
+	sub.n_ep = IM_SUBSET_EPS + 1;
+	CU_ASSERT_EQUAL(dp_lb_index(&sub, e), -ERANGE);
+}
+
+/* A subset's cluster id is its Envoy cluster name's, the key the agent
+ * allocates its hosts' slots by; endpoints come sorted by (prio, loc). */
+static void subset_cluster_id_and_order(void)
+{
+	struct fix f = { 0 };
+	const struct im_subset *sub;
+	size_t i;
+
+	build(&f, DB_SVC, NULL);
+	CU_ASSERT_FATAL(f.t.n_subsets > 0);
+	for (i = 0; i < f.t.n_subset_names; i++) {
+		sub = &f.t.subsets[f.t.subset_names[i].id];
+		CU_ASSERT_EQUAL(sub->cluster,
+				im_cluster_id(f.t.subset_names[i].name));
+	}
+	for (i = 1; i < f.t.n_eps; i++)
+		if (f.t.eps[i].prio == f.t.eps[i - 1].prio)
+			CU_ASSERT(f.t.eps[i].loc >= f.t.eps[i - 1].loc);
+	done(&f);
 }
 
 static void locality_and_pattern_rules(void)
@@ -760,5 +815,7 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, connection_sni_is_empty);
 	UNIT_TEST(s, identities_of_local_cgroups);
 	UNIT_TEST(s, too_many_endpoints_is_an_error);
+	UNIT_TEST(s, lb_index_sums_and_ranges);
+	UNIT_TEST(s, subset_cluster_id_and_order);
 	UNIT_TEST(s, locality_and_pattern_rules);
 }

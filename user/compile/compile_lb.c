@@ -213,11 +213,11 @@ static size_t keep_only(struct ct_lb_ep *v, size_t n, const bool *keep)
 static size_t apply_distribute(const struct locality_distribute *d,
 			       struct ct_lb_ep *v, size_t n)
 {
-	bool taken[IM_SUBSET_EPS * 4] = { false };
+	bool *taken = calloc(n + 1, sizeof(*taken));
 	size_t i;
 
-	if (n > sizeof(taken) / sizeof(taken[0]))
-		return n;	/* over the limit anyway: compile fails */
+	if (!taken)
+		return 0;	/* out of memory: nothing kept, none chosen */
 	for (i = 0; i < d->to.n; i++) {
 		const struct locality_weight *lw = &d->to.v[i];
 
@@ -226,6 +226,7 @@ static size_t apply_distribute(const struct locality_distribute *d,
 				      (uint64_t)lw->weight.v);
 	}
 	n = keep_only(v, n, taken);
+	free(taken);
 	number_localities(v, n);
 	return n;
 }
@@ -409,11 +410,11 @@ static int cmp_u32(const void *a, const void *b)
  * IM_MAX_PRIO levels, the lowest take the rest. */
 static void renumber(const uint32_t *raw, struct ct_lb_ep *v, size_t n)
 {
-	uint32_t u[IM_SUBSET_EPS * 4];
+	uint32_t *u = malloc((n + 1) * sizeof(*u));
 	size_t i, j, m = 0;
 
-	if (n > sizeof(u) / sizeof(u[0]))
-		return;	/* over the limit anyway: compile fails */
+	if (!u)
+		return;	/* out of memory: every endpoint stays P0 */
 	memcpy(u, raw, n * sizeof(*u));
 	qsort(u, n, sizeof(*u), cmp_u32);
 	for (i = 0; i < n; i++)
@@ -424,6 +425,7 @@ static void renumber(const uint32_t *raw, struct ct_lb_ep *v, size_t n)
 			;
 		v[i].ep.prio = (uint8_t)(j < IM_MAX_PRIO ? j : IM_MAX_PRIO - 1);
 	}
+	free(u);
 }
 
 /*
@@ -435,13 +437,13 @@ static void apply_failover(const struct locality_lb *s,
 			   const struct ct_client *cl,
 			   struct ct_lb_ep *v, size_t n)
 {
-	uint32_t raw[IM_SUBSET_EPS * 4];
+	uint32_t *raw = malloc((n + 1) * sizeof(*raw));
 	const struct workload *a, *b;
 	bool fp = s && s->failover_priority.n;
 	size_t i, k = fp ? fp_agreed(s, cl, &a, &b) : 0;
 
-	if (n > sizeof(raw) / sizeof(raw[0]))
-		return;	/* over the limit anyway: compile fails */
+	if (!raw)
+		return;	/* out of memory: every endpoint stays P0 */
 	for (i = 0; i < n; i++) {
 		raw[i] = fp ? fp_prio(s, k, cl, &v[i]) * 5 : 0;
 		if ((!fp || s->failover.n) && cl->locality && *cl->locality)
@@ -449,6 +451,7 @@ static void apply_failover(const struct locality_lb *s,
 						   s);
 	}
 	renumber(raw, v, n);
+	free(raw);
 }
 
 static const char *wl_name(const struct workload *w)

@@ -182,18 +182,24 @@ static int collect_eps(struct svc_ctx *c, const struct subset_eff *e,
 	return 0;
 }
 
-/* Stable sort by priority: the kernel reads P0 first. */
+/* By priority (the kernel reads P0 first), then locality (LEAST_REQUEST
+ * draws its second host within one locality, a run of endpoints), else
+ * in the model's order. */
+static int cmp_prio_loc(const void *a, const void *b)
+{
+	const struct ct_lb_ep *x = a, *y = b;
+
+	if (x->ep.prio != y->ep.prio)
+		return x->ep.prio < y->ep.prio ? -1 : 1;
+	if (x->ep.loc != y->ep.loc)
+		return x->ep.loc < y->ep.loc ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
 static void sort_by_prio(struct ct_lb_ep *v, size_t n)
 {
-	size_t i, j;
-
-	for (i = 1; i < n; i++) {
-		struct ct_lb_ep x = v[i];
-
-		for (j = i; j > 0 && v[j - 1].ep.prio > x.ep.prio; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_prio_loc);
 }
 
 static int push_eps(struct svc_ctx *c, struct im_subset *sub,
@@ -202,7 +208,7 @@ static int push_eps(struct svc_ctx *c, struct im_subset *sub,
 	size_t i;
 
 	sub->first_ep = (uint32_t)c->t->n_eps;
-	sub->n_ep = (uint8_t)n;
+	sub->n_ep = (uint16_t)n;
 	for (i = 0; i < n; i++) {
 		struct im_ep *ep = CT_PUSH(c->t, eps);
 		struct ct_endpoint *ce = CT_PUSH(c->t, endpoints);
@@ -290,10 +296,11 @@ static int subset_index(struct svc_ctx *c, const struct model_service *ds,
 	slot = CT_PUSH(c->t, subsets);
 	if (!slot)
 		return -ENOMEM;
-	*slot = sub;
 	k.idx = *idx + 1;
 	snprintf(buf, sizeof(buf), "outbound|%u|%s|%s", port,
 		 name ? name : "", ds->host);
+	sub.cluster = im_cluster_id(buf);
+	*slot = sub;
 	err = CT_NAME(c->t, subset_names, *idx, buf);
 	return err ? err : sub_put(&c->subs, &k);
 }
