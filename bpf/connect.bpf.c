@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "lib/config.h"
+#include "lib/ident.h"
 #include "lib/maps.h"
 #include "lib/lb.h"
 #include "lib/policy.h"
@@ -69,22 +70,20 @@ static __always_inline __u32 im_balance(__u32 gen, const struct im_svc *svc,
 
 /*
  * The destination's verdict on the calling workload, decided here so a
- * call it would drop fails at once. Only mesh workloads (a cgroup with an
- * identity) are judged: anything else is judged by the destination's guard.
+ * call it would drop fails at once. Only mesh workloads (a process at or
+ * below a workload's cgroup) are judged here: anything else is judged by
+ * the destination's guard.
  * The destination sees the caller's identity only over mTLS.
  */
 static __always_inline __u32 im_source_verdict(__u32 gen,
 					       const struct im_dest *d)
 {
-	struct im_ident_key ik = {
-		.cgroup = bpf_get_current_cgroup_id(), .gen = gen,
-	};
 	struct im_peer peer = {};
 	struct im_ident *id;
 	struct im_wlport *wp;
 	bool exact, mtls;
 
-	id = bpf_map_lookup_elem(&im_ident, &ik);
+	id = im_ident_of_caller(gen);
 	if (!id)
 		return IM_DROP_NONE;
 	wp = im_wlport_find(gen, d->ip, d->port, &exact);

@@ -3,9 +3,11 @@
 # The L4 dataplane benchmark (issue 3), called by tools/bench.sh or alone
 # (as root): direct vs infermesh, side by side in one run, on two network
 # namespaces joined by a veth (client $P-c 10.77.0.1, server $P-s
-# 10.77.0.2), the model of /work's bench-peers "ns" runs: CPU 0 is the
-# client node (wrk, connect_lat), CPU 1 the server node (one nginx
-# process serving /1k from a file).
+# 10.77.0.2), the model of the "ns" phase of
+# ../shared/bench-peers/run-peers.sh (the peers' own setup, next to this
+# repository; see its README.md): CPU 0 is the client node (wrk,
+# connect_lat), CPU 1 the server node (one nginx process serving /1k from
+# a file).
 #
 #   direct     the client, in cgroup $CG2/$P/direct (nothing attached),
 #              dials the backend 10.77.0.2:8080 itself

@@ -114,6 +114,14 @@ struct {
 	__type(value, struct im_ident);
 } im_ident SEC(".maps");
 
+/* Levels at which workload cgroups sit, per generation (lib/ident.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_GENS);
+	__type(key, __u32);
+	__type(value, struct im_idlvl);
+} im_idlvl SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, IM_GENS * IM_MAX_WLPORTS);

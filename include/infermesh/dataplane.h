@@ -43,6 +43,7 @@
 #define IM_LB_STEPS		13U	/* binary search steps: 2^13 > IM_SUBSET_EPS */
 #define IM_MAX_PRIO		8U	/* locality priorities P0..P7 */
 #define IM_MAX_IDENTS		16384U	/* cgroups with a workload identity */
+#define IM_IDENT_LEVELS		8U	/* cgroup levels workloads may sit at */
 #define IM_MAX_WLPORTS		65536U	/* workload ports (im_wlport) */
 #define IM_MAX_POLSETS		4096U	/* policy sets (im_polset) */
 #define IM_MAX_CLAUSES		16384U	/* im_clause */
@@ -296,6 +297,22 @@ struct im_ident {
 	__u32 flags;		/* none defined yet */
 };
 _Static_assert(sizeof(struct im_ident) == 16, "im_ident layout");
+
+/*
+ * Value of im_idlvl (ARRAY, index gen): the cgroup v2 levels (depth below
+ * the hierarchy's root, which is level 0) at which a workload's cgroup
+ * sits, deepest first. A process is the workload of its nearest ancestor
+ * cgroup with an im_ident entry: connect4 asks the kernel for the
+ * caller's ancestor at each of these levels only, so a container's cgroup
+ * below its pod's is the pod's workload and the walk costs one lookup per
+ * distinct level, not one per level of the hierarchy.
+ */
+struct im_idlvl {
+	__u8 n;			/* levels used, at most IM_IDENT_LEVELS */
+	__u8 pad[7];
+	__u8 level[IM_IDENT_LEVELS];	/* deepest first */
+};
+_Static_assert(sizeof(struct im_idlvl) == 16, "im_idlvl layout");
 
 /* PeerAuthentication mode of a workload port. */
 enum im_mode {

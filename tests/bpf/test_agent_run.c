@@ -12,20 +12,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/state.h"
+#include "agent/agent.h"
 #include "bpf_test.h"
+#include "dataplane/dataplane.h"
+#include "kernel/bpffs.h"
 #include "kernel/cgroup.h"
 
 #define WAIT_MS 30000		/* start-up probes the kernel first */
@@ -257,13 +257,6 @@ static bool dir_empty(const char *path)
 	return !n;
 }
 
-static bool bpffs_mounted(void)
-{
-	struct statfs st;
-
-	return !statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC;
-}
-
 static bool setup(struct afix *f)
 {
 	char root[256];
@@ -277,8 +270,8 @@ static bool setup(struct afix *f)
 	if (!mkdtemp(f->dir) || !mkdtemp(f->state))
 		return false;
 	snprintf(f->log, sizeof(f->log), "%s/agent.log", f->state);
-	if (!bpffs_mounted()) {
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+	if (!bpffs_at(BPFFS_DIR)) {
+		if (mount("bpf", BPFFS_DIR, "bpf", 0, "mode=0700"))
 			return false;
 		f->mounted = true;
 	}
@@ -320,8 +313,8 @@ static void teardown(struct afix *f)
 	cgroup_tmp_remove(&f->cg);
 	rm_tree(f->dir);
 	rm_tree(f->state);
-	if (f->mounted && dir_empty("/sys/fs/bpf"))
-		umount("/sys/fs/bpf");	/* ours, and nobody pinned anything */
+	if (f->mounted && dir_empty(BPFFS_DIR))
+		umount(BPFFS_DIR);	/* ours, and nobody pinned anything */
 }
 
 /* ---- the steps ---- */
@@ -332,7 +325,6 @@ static bool first_start(struct afix *f)
 {
 	struct im_ident_key ik = { .gen = 1 };
 	struct im_ident id;
-	struct stat st;
 	bool ok;
 
 	CHECK_EQ(plant_retired_pin(f, "im_cidr") &&
@@ -350,8 +342,7 @@ static bool first_start(struct afix *f)
 	CHECK_EQ(pinned(f, "links/connect4"), true, "connect4 link pinned");
 	CHECK_EQ(pinned(f, "im_ep_state"), true, "im_ep_state pinned");
 	CHECK_EQ(pinned(f, "im_ep_slot"), true, "im_ep_slot pinned");
-	stat(f->wl_cg, &st);
-	ik.cgroup = st.st_ino;
+	ik.cgroup = cgroup_id_by_path(f->wl_cg);
 	CHECK_EQ(lookup(f, "im_ident", &ik, &id), 0, "identity of cgroup wl");
 	CHECK_EQ(id.principal != 0 && id.ns != 0, true,
 		 "identity has principal and namespace ids");

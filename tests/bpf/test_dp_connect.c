@@ -7,6 +7,7 @@
  * a correct dataplane fails them less than once in a million runs.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -528,6 +529,30 @@ out:
 	fix_down(&f);
 }
 
+/* Cgroup <cg> is a workload with identity <id>; its level joins the
+ * levels connect4 walks (deepest first, as the agent writes them). */
+static void put_ident(struct cfix *f, const struct cgroup_tmp *cg,
+		      const struct im_ident *id)
+{
+	struct im_idlvl lv = { 0 };
+	int lvl = cgroup2_level(cg->path);
+	__u32 gen = 0, i, j;
+
+	CHECK_EQ(dp_put_ident(&f->dp, 0, cgroup_tmp_id(cg), id), 0,
+		 "identity of cgroup %s", cg->path);
+	if (!CHECK_EQ(lvl > 0, 1, "level of %s", cg->path))
+		return;
+	bpf_map_lookup_elem(dp_map_fd(&f->dp, "im_idlvl"), &gen, &lv);
+	for (i = 0; i < lv.n && lv.level[i] > lvl; i++)
+		;
+	if (i == lv.n || lv.level[i] != lvl) {
+		for (j = lv.n++; j > i; j--)
+			lv.level[j] = lv.level[j - 1];
+		lv.level[i] = (__u8)lvl;
+	}
+	CHECK_EQ(dp_put_idlvl(&f->dp, 0, &lv), 0, "identity levels");
+}
+
 /* The caller's cgroup is workload principal 9 in namespace 3; the single
  * endpoint's policy set 1 is <clauses> (DENY first). */
 static void put_policy_target(struct cfix *f, __u8 mode)
@@ -540,8 +565,7 @@ static void put_policy_target(struct cfix *f, __u8 mode)
 
 	put_service(f, 1, &w);
 	put_subset(f, 0, (struct im_subset){ .n_ep = 1 }, &ep);
-	CHECK_EQ(dp_put_ident(&f->dp, 0, cgroup_tmp_id(&f->cg), &id), 0,
-		 "identity of the cgroup");
+	put_ident(f, &f->cg, &id);
 	CHECK_EQ(dp_put_wlport(&f->dp, 0, ep.ip, ep.port, &wp), 0,
 		 "endpoint port");
 }
@@ -636,6 +660,63 @@ static void connect_policy_plaintext(void)
 	fix_down(&f);
 }
 
+/* Dials 4 times from cgroup <cg>; see expect_dial. */
+static void expect_dial_from(struct cfix *f, const struct cgroup_tmp *cg,
+			     const char *what, bool eperm,
+			     unsigned int reason)
+{
+	struct cgroup_tmp keep = f->cg;
+
+	f->cg = *cg;
+	expect_dial(f, what, eperm, reason);
+	f->cg = keep;
+}
+
+/* Kubernetes runs each container in a cgroup below its pod's: a process
+ * anywhere below a workload's cgroup is that workload, and the nearest
+ * workload ancestor wins. */
+static void connect_policy_child_cgroup(void)
+{
+	struct im_ident inner = { .principal = 7, .ns = 3,
+				  .ip = htonl(IP4(127, 0, 0, 2)) };
+	struct cgroup_tmp ctr = { .fd = -1 }, sub = { .fd = -1 },
+			  pod2 = { .fd = -1 }, ctr2 = { .fd = -1 };
+	struct dp_opts o = { .mtls = true };
+	struct cfix f;
+
+	NEED_ROOT();
+	if (!fix_up(&f, &o))
+		return;
+	if (!CHECK_EQ(cgroup_tmp_create(&ctr, f.cg.path, "ctr"), 0,
+		      "container cgroup") ||
+	    !CHECK_EQ(cgroup_tmp_create(&sub, ctr.path, "sub"), 0,
+		      "a cgroup below the container's") ||
+	    !CHECK_EQ(cgroup_tmp_create(&pod2, ctr.path, "pod2"), 0,
+		      "a workload cgroup inside it") ||
+	    !CHECK_EQ(cgroup_tmp_create(&ctr2, pod2.path, "ctr"), 0,
+		      "that workload's container"))
+		goto out;
+	put_policy_target(&f, IM_MODE_STRICT);
+	put_rule(&f, 0, IM_ACT_DENY, IM_F_PRINC, 9);
+	put_set(&f, 1, 0);
+	expect_dial_from(&f, &ctr, "DENY principals [9], caller in the "
+			 "container cgroup of 9", true, IM_DROP_POLICY_DENY);
+	expect_dial_from(&f, &sub, "... two levels below 9's cgroup", true,
+			 IM_DROP_POLICY_DENY);
+	expect_dial(&f, "... in 9's own cgroup", true, IM_DROP_POLICY_DENY);
+	put_ident(&f, &pod2, &inner);
+	expect_dial_from(&f, &ctr2, "... caller below workload 7 (nearest "
+			 "ancestor), itself below 9", false, 0);
+	expect_dial_from(&f, &sub, "... caller below 9 still", true,
+			 IM_DROP_POLICY_DENY);
+out:
+	cgroup_tmp_remove(&ctr2);
+	cgroup_tmp_remove(&pod2);
+	cgroup_tmp_remove(&sub);
+	cgroup_tmp_remove(&ctr);
+	fix_down(&f);
+}
+
 UNIT_SUITE(dp_connect)
 {
 	UNIT_TEST(s, connect_rewrite_peername);
@@ -649,4 +730,5 @@ UNIT_SUITE(dp_connect)
 	UNIT_TEST(s, connect_least_request);
 	UNIT_TEST(s, connect_policy_mtls);
 	UNIT_TEST(s, connect_policy_plaintext);
+	UNIT_TEST(s, connect_policy_child_cgroup);
 }

@@ -705,6 +705,62 @@ static void identities_of_local_cgroups(void)
 	done(&f);
 }
 
+/* Local WorkloadEntry <name> in cgroup <cg>. */
+#define WEC(name, ip, cg) \
+	"---\napiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n" \
+	"metadata:\n  name: " name "\n  namespace: shop\n  annotations:\n" \
+	"    infermesh.io/node: node-a\n    infermesh.io/cgroup: " cg "\n" \
+	"spec:\n  address: " ip "\n"
+
+static int compile_at(struct fix *f, const char *yaml, unsigned int root)
+{
+	struct compile_in in = { .node = "node-a", .cgroup_id = fake_cgroup,
+				 .principals = &f->p, .namespaces = &f->ns,
+				 .root_level = root };
+
+	f->c = unit_load(yaml);
+	model_build(&f->m, f->c);
+	in.m = &f->m;
+	return compile_tables(&in, &f->t);
+}
+
+/* connect4 walks the levels of the local workloads' cgroups, deepest
+ * first, each once: the root's level plus the path's components. */
+static void identity_levels_deepest_first(void)
+{
+	struct fix f = { 0 };
+
+	CU_ASSERT_EQUAL_FATAL(compile_at(&f,
+		WEC("a", "10.1.0.1", "pods/a") WEC("b", "10.1.0.2", "pods/b")
+		WEC("c", "10.1.0.3", "k/pods/./c/") WEC("d", "10.1.0.4", "d"),
+		3), 0);
+	CU_ASSERT_EQUAL(f.t.n_idents, 4);
+	CU_ASSERT_EQUAL_FATAL(f.t.idlvl.n, 3);
+	CU_ASSERT_EQUAL(f.t.idlvl.level[0], 6);	/* 3 + k/pods/c */
+	CU_ASSERT_EQUAL(f.t.idlvl.level[1], 5);	/* 3 + pods/a, pods/b */
+	CU_ASSERT_EQUAL(f.t.idlvl.level[2], 4);	/* 3 + d */
+	done(&f);
+}
+
+/* More distinct levels than connect4 walks: an error, no tables (a
+ * workload whose level is not walked would not be recognised). */
+static void too_many_identity_levels(void)
+{
+	struct fix f = { 0 };
+
+	CU_ASSERT_EQUAL(compile_at(&f,
+		WEC("a", "10.1.0.1", "a") WEC("b", "10.1.0.2", "a/b")
+		WEC("c", "10.1.0.3", "a/b/c") WEC("d", "10.1.0.4", "a/b/c/d")
+		WEC("e", "10.1.0.5", "a/b/c/d/e")
+		WEC("f", "10.1.0.6", "a/b/c/d/e/f")
+		WEC("g", "10.1.0.7", "a/b/c/d/e/f/g")
+		WEC("h", "10.1.0.8", "a/b/c/d/e/f/g/h")
+		WEC("i", "10.1.0.9", "a/b/c/d/e/f/g/h/i"), 0), -E2BIG);
+	CU_ASSERT(strstr(f.t.error, "a/b/c/d/e/f/g/h/i") != NULL);
+	CU_ASSERT(strstr(f.t.error, "8 levels") != NULL);
+	done(&f);
+}
+
 /* More endpoints than a subset holds: a clear error, no tables. */
 static void too_many_endpoints_is_an_error(void)
 {
@@ -814,6 +870,8 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, address_fields_many_lengths);
 	UNIT_TEST(s, connection_sni_is_empty);
 	UNIT_TEST(s, identities_of_local_cgroups);
+	UNIT_TEST(s, identity_levels_deepest_first);
+	UNIT_TEST(s, too_many_identity_levels);
 	UNIT_TEST(s, too_many_endpoints_is_an_error);
 	UNIT_TEST(s, lb_index_sums_and_ranges);
 	UNIT_TEST(s, subset_cluster_id_and_order);

@@ -190,9 +190,39 @@ static const struct vcase we_cases[] = {
 	  E, 7, "spec.labels", "invalid tag key" },
 };
 
+/* WorkloadEntry <name> on node n1 in cgroup <cg> (line 6 of its document) */
+#define WECG(name, cg) "apiVersion: networking.istio.io/v1\n" \
+	"kind: WorkloadEntry\nmetadata:\n  name: " name "\n  namespace: ns\n" \
+	"  annotations: {infermesh.io/node: n1, infermesh.io/cgroup: \"" cg \
+	"\"}\nspec:\n  address: 10.0.0.1\n"
+#define CGP "metadata.annotations.infermesh.io/cgroup"
+
+/* infermesh's own: the cgroup annotation (user/validate/we_cgroup.c) */
+static const struct vcase we_cgroup_cases[] = {
+	{ "we cgroup relative", WECG("x", "kubepods/pod-1/"), OK },
+	{ "we cgroup ..", WECG("x", "kubepods/../../system.slice"), E, 6, CGP,
+	  "cgroup \"kubepods/../../system.slice\" contains \"..\"" },
+	{ "we cgroup absolute", WECG("x", "/sys/fs/cgroup/kubepods"), E, 6, CGP,
+	  "is an absolute path: it may lie outside the node's cgroup root" },
+	{ "we cgroup empty", WECG("x", "./"), E, 6, CGP,
+	  "names no cgroup below the root" },
+	{ "we cgroup claimed twice", WECG("y", "pods/a") "---\n"
+	  WECG("x", "pods//a/"), E, 15, CGP,
+	  "is already the cgroup of WorkloadEntry ns/y (test.yaml:6:40)" },
+	{ "we same cgroup on two nodes", WECG("y", "pods/a") "---\n"
+	  "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+	  "metadata:\n  name: x\n  namespace: ns\n  annotations: "
+	  "{infermesh.io/node: n2, infermesh.io/cgroup: pods/a}\n"
+	  "spec:\n  address: 10.0.0.2\n", OK },
+	{ "we cgroup inside another's", WECG("y", "pods/a") "---\n"
+	  WECG("x", "pods/a/b"), OK },
+};
+
 static void workload_entry_rules(void)
 {
 	vcase_run(K_WORKLOAD_ENTRY, we_cases, sizeof(we_cases) / sizeof(we_cases[0]));
+	vcase_run(K_WORKLOAD_ENTRY, we_cgroup_cases,
+		  sizeof(we_cgroup_cases) / sizeof(we_cgroup_cases[0]));
 }
 
 #define TEL "apiVersion: telemetry.istio.io/v1\nkind: Telemetry\n" \

@@ -30,12 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "connect.skel.h"
 #include "sockops.skel.h"
 #include "dataplane/dataplane.h"
+#include "kernel/cgroup.h"
 
 #define FILL_NET	0x0a620000U	/* 10.98.0.0/16: filler endpoints */
 #define FILL_VIP_NET	0x0a600000U	/* 10.96.0.0/16: filler VIPs */
@@ -209,15 +209,13 @@ static int fill(const struct bench *b)
 
 static int parse_args(struct bench *b, int argc, char **argv)
 {
-	struct stat st;
-
 	if (argc < 7 || argc > 8)
 		return -1;
-	if (stat(argv[1], &st) || parse_addr(argv[2], &b->vip, &b->vport) ||
+	b->cgroup_id = cgroup_id_by_path(argv[1]);
+	if (!b->cgroup_id || parse_addr(argv[2], &b->vip, &b->vport) ||
 	    parse_addr(argv[3], &b->backend, &b->bport) ||
 	    parse_addr(argv[4], &b->client, NULL))
 		return -1;
-	b->cgroup_id = st.st_ino;	/* what bpf_get_current_cgroup_id() says */
 	b->services = strtoul(argv[5], NULL, 10);
 	b->policies = strtoul(argv[6], NULL, 10);
 	b->dest_clauses = argc == 8 ? strtoul(argv[7], NULL, 10) : 1;

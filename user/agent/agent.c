@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The node agent's life: probe, load and attach against the pinned state,
- * apply the config, then wait for changes and signals. SIGTERM/SIGINT
- * detach everything (the maps stay pinned for the next agent); SIGHUP
- * reloads. A killed agent leaves its programs attached through the pinned
- * links and the netlink-attached guards, so traffic keeps flowing under
- * the last tables it applied.
+ * The node agent's life: probe, load and attach against the pinned state
+ * (user/dataplane/), apply the config, then run the event loop: signals,
+ * config changes, slot collection. SIGTERM/SIGINT detach everything (the
+ * maps stay pinned for the next agent); SIGHUP reloads. A killed agent
+ * leaves its programs attached through the pinned links and the
+ * netlink-attached guards, so traffic keeps flowing under the last tables
+ * it applied.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -18,15 +18,15 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "../dataplane/gen.h"
+#include "../dataplane/pin.h"
 #include "../kernel/bpf_load.h"
-#include "../kernel/cgroup.h"
 #include "../kernel/features.h"
-#include "agent_int.h"
-#include "epslot.h"
-
-/* How often slots of removed endpoints are looked at while connections
- * still hold them. */
-#define EPSLOT_GC_MS 1000
+#include "../util/dirs.h"
+#include "apply.h"
+#include "context.h"
+#include "reload.h"
+#include "watch.h"
 
 void agent_log(const struct agent *a, const char *fmt, ...)
 {
@@ -70,32 +70,26 @@ static int probe(struct agent *a)
 	err = err ?: need(a, &f, FEAT_CONNECT4);
 	err = err ?: need(a, &f, FEAT_SOCKOPS);
 	for (size_t i = 0; !err && i < a->o.n_ifs; i++)
-		err = need(a, &f, a->o.if_kind[i] == GUARD_XDP ? FEAT_XDP
-							       : FEAT_TC);
+		err = need(a, &f, a->o.if_kind[i] == DP_GUARD_XDP ? FEAT_XDP
+								  : FEAT_TC);
 	return err;
 }
 
-static int set_paths(struct agent *a)
-{
-	int err = 0;
+/* ---- signals ---- */
 
-	snprintf(a->pin_root, sizeof(a->pin_root), "%s", a->o.pin_root ?
-		 a->o.pin_root : "");
-	if (!a->o.pin_root)
-		snprintf(a->pin_root, sizeof(a->pin_root),
-			 "/sys/fs/bpf/infermesh/%s", a->o.node);
-	if (a->o.state_dir)
-		snprintf(a->state_dir, sizeof(a->state_dir), "%s",
-			 a->o.state_dir);
-	else
-		snprintf(a->state_dir, sizeof(a->state_dir),
-			 "/run/infermesh/%s", a->o.node);
-	if (a->o.cgroup_root)
-		snprintf(a->cgroup_root, sizeof(a->cgroup_root), "%s",
-			 a->o.cgroup_root);
-	else
-		err = cgroup2_root(a->cgroup_root, sizeof(a->cgroup_root));
-	return err;
+static void on_signal(void *ctx, int fd)
+{
+	struct signalfd_siginfo si;
+	struct agent *a = ctx;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP) {
+			loop_stop(&a->loop);
+			return;
+		}
+		agent_log(a, "SIGHUP: reloading");
+		agent_reload(a);
+	}
 }
 
 static int signals(struct agent *a)
@@ -109,137 +103,133 @@ static int signals(struct agent *a)
 	if (sigprocmask(SIG_BLOCK, &s, NULL))
 		return -errno;
 	a->signal_fd = signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC);
-	return a->signal_fd < 0 ? -errno : 0;
+	if (a->signal_fd < 0)
+		return -errno;
+	return loop_add(&a->loop, a->signal_fd, on_signal, a);
 }
 
-static int start(struct agent *a)
+/* ---- start ---- */
+
+static int prepare_dirs(struct agent *a)
+{
+	struct dp_pin_report r;
+	int err = dp_pins_prepare(a->paths.pin_root, &r);
+	size_t i;
+
+	a->adopted = r.adopted;
+	for (i = 0; i < r.n_retired; i++)
+		agent_log(a, "removed the pin of retired map %s (its format "
+			  "changed; see dataplane.h)", r.retired[i]);
+	return err ?: mkdirs(a->paths.state_dir, 0700);
+}
+
+static int load(struct agent *a)
 {
 	struct dp_opts o = {
 		.node_id = node_id(a->o.node),
-		.pin_root = a->pin_root,
+		.pin_root = a->paths.pin_root,
 	};
-	int err = set_paths(a);
+	int err;
 
-	err = err ?: probe(a);
-	err = err ?: signals(a);
-	err = err ?: pin_prepare(a);
-	if (err)
-		return err;
-	a->cgroup_fd = open(a->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	a->cgroup_fd = open(a->paths.cgroup_root,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (a->cgroup_fd < 0)
 		return -errno;
 	err = dp_load(&a->dp, &o);
 	a->loaded = !err;
-	if (err) {
+	if (err)
 		agent_log(a, "loading the programs against the maps pinned "
 			  "under %s failed (%s); if they come from an "
 			  "incompatible build, remove that directory",
-			  a->pin_root, strerror(-err));
-		return err;
-	}
-	err = pin_attach(a);
-	err = err ?: guards_attach(a);
-	err = err ?: apply_live_gen(a, &a->live_gen);
-	return err ?: watch_init(a);
+			  a->paths.pin_root, strerror(-err));
+	return err;
 }
 
-/* Returns 1 to stop, 0 to go on. */
-static int on_signal(struct agent *a)
+static int guards_attach(struct agent *a)
 {
-	struct signalfd_siginfo si;
+	size_t i;
+	int err;
 
-	while (read(a->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo != SIGHUP)
-			return 1;
-		agent_log(a, "SIGHUP: reloading");
-		agent_reload(a);
+	for (i = 0; i < a->o.n_ifs; i++) {
+		struct dp_guard *g = &a->guards[a->n_guards++];
+
+		snprintf(g->name, sizeof(g->name), "%s", a->o.ifs[i]);
+		g->kind = a->o.if_kind[i];
+		err = dp_guard_attach(&a->dp, g);
+		if (err) {
+			agent_log(a, "guard on %s: %s", g->name, strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
 
-static void on_timer(struct agent *a)
+static void guards_detach(struct agent *a)
 {
-	uint64_t ticks;
-
-	if (read(a->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
-		return;
-	watch_refresh(a);	/* new subdirectories */
-	agent_log(a, "%s changed: reloading", a->o.config_dir);
-	agent_reload(a);
+	while (a->n_guards > 0)
+		dp_guard_detach(&a->guards[--a->n_guards]);
 }
 
-static int loop(struct agent *a)
+static int start(struct agent *a)
 {
-	struct pollfd p[3] = {
-		{ .fd = a->signal_fd, .events = POLLIN },
-		{ .fd = a->inotify_fd, .events = POLLIN },
-		{ .fd = a->timer_fd, .events = POLLIN },
-	};
+	int err = loop_init(&a->loop);
 
-	int n;
-
-	for (;;) {
-		/* slots of removed endpoints wait for their connections: look
-		 * again every EPSLOT_GC_MS while some do */
-		n = poll(p, 3, epslot_waiting(a) ? EPSLOT_GC_MS : -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!n && epslot_gc(a) > 0)
-			agent_log(a, "endpoint slots freed");
-		if ((p[0].revents & POLLIN) && on_signal(a))
-			return 0;
-		if (p[1].revents & POLLIN)
-			watch_on_events(a);
-		if (p[2].revents & POLLIN)
-			on_timer(a);
-	}
+	err = err ?: dp_paths_resolve(&a->paths, a->o.node, a->o.pin_root,
+				      a->o.state_dir, a->o.cgroup_root);
+	err = err ?: probe(a);
+	err = err ?: signals(a);
+	err = err ?: prepare_dirs(a);
+	err = err ?: load(a);
+	err = err ?: dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd,
+					     a->paths.pin_root);
+	err = err ?: guards_attach(a);
+	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
+	/* Steps that must see the adopted maps before the first reload
+	 * (reconciling them with the kernel's sockets) go here. */
+	err = err ?: apply_init(a);
+	return err ?: watch_init(a);
 }
 
 /* A clean stop: nothing of ours stays attached; the maps stay pinned. */
 static void detach_all(struct agent *a)
 {
 	guards_detach(a);
-	pin_detach(a);
+	dp_cgroup_detach_pinned(&a->dp);
 	agent_log(a, "stopped: programs detached, maps kept under %s",
-		  a->pin_root);
+		  a->paths.pin_root);
 }
 
 static void release(struct agent *a)
 {
-	int i;
-
-	for (i = 0; i < AGENT_N_LINKS; i++)	/* closes fds; pins stay */
-		if (a->links[i])
-			bpf_link__destroy(a->links[i]);
-	if (a->loaded)
-		dp_destroy(&a->dp);
 	watch_close(a);
+	apply_close(a);
+	if (a->loaded)
+		dp_destroy(&a->dp);	/* closes link fds; pins stay */
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
+	loop_close(&a->loop);
 	intern_free(&a->principals);
 	intern_free(&a->namespaces);
-	epslot_free(a);
 }
 
 int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
-			   .timer_fd = -1, .signal_fd = -1 };
+			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
+			   .loop.epfd = -1 };
 	int err;
 
 	bpf_log_init(o->verbose);
 	err = start(&a);
 	if (!err) {
 		agent_log(&a, "running: pins under %s, %s, cgroup %s",
-			  a.pin_root, a.adopted ? "adopted the pinned state" :
-			  "fresh state", a.cgroup_root);
+			  a.paths.pin_root, a.adopted ?
+			  "adopted the pinned state" : "fresh state",
+			  a.paths.cgroup_root);
 		agent_reload(&a);
-		err = loop(&a);
+		err = loop_run(&a.loop);
 		detach_all(&a);
 	} else {
 		agent_log(&a, "not started: %s", strerror(-err));

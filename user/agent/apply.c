@@ -1,154 +1,78 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Switching table sets (see include/infermesh/dataplane.h, "One-step table
- * switch"): the idle generation is emptied, filled completely, and only
- * then made live by one update of im_cfg. Arrays need no emptying (their
- * slots are only reached through entries that are rewritten); hash and
- * trie entries carry their generation in the key and are deleted.
+ * Putting compiled tables in force (see apply.h): each host gets its
+ * state slot, the idle generation is written (user/dataplane/gen.c), the
+ * names for `infermesh maps` are saved, and one update of im_cfg makes it
+ * live. Slots only the old tables used are freed once no connection
+ * counts on them: now, or on a timer while some still do.
  */
-#include <bpf/bpf.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
-#include "agent_int.h"
-#include "epslot.h"
-#include "state.h"
+#include "../dataplane/gen.h"
+#include "apply.h"
 
-typedef bool (*key_in_gen)(const void *key, unsigned int gen);
+/* How often slots of removed endpoints are looked at while connections
+ * still hold them. */
+#define EPSLOT_GC_MS 1000
 
-static bool svc_in(const void *k, unsigned int g)
+/* Runs the collection timer while slots wait for their connections. */
+static void gc_timer(struct agent *a)
 {
-	return ((const struct im_svc_key *)k)->gen == g;
-}
+	struct itimerspec t = { 0 };
 
-static bool ident_in(const void *k, unsigned int g)
-{
-	return ((const struct im_ident_key *)k)->gen == g;
-}
-
-static bool wlport_in(const void *k, unsigned int g)
-{
-	return ((const struct im_wlport_key *)k)->gen == g;
-}
-
-static bool member_in(const void *k, unsigned int g)
-{
-	return ((const struct im_member_key *)k)->clause / IM_MAX_CLAUSES == g;
-}
-
-static bool xdeny_in(const void *k, unsigned int g)
-{
-	return ((const struct im_xdeny_key *)k)->gen == g;
-}
-
-/* Deletes the keys of generation <gen> from map <name>: collected first,
- * as deleting while walking would restart the walk. */
-static int clear_map(const struct dp *dp, const char *name, size_t ksz,
-		     key_in_gen in, unsigned int gen)
-{
-	int fd = dp_map_fd(dp, name), err = 0;
-	size_t n = 0, cap = 0, i;
-	char *keys = NULL, cur[32], next[32];
-	void *prev = NULL;
-
-	if (fd < 0)
-		return fd;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(cur, next, ksz);
-		prev = cur;
-		if (!in(cur, gen))
-			continue;
-		if (n == cap) {
-			char *k = realloc(keys, (cap = cap ? 2 * cap : 256) * ksz);
-
-			if (!k) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = k;
-		}
-		memcpy(keys + n++ * ksz, cur, ksz);
+	if (epslot_waiting(a->epslot)) {
+		t.it_value.tv_sec = EPSLOT_GC_MS / 1000;
+		t.it_value.tv_nsec = EPSLOT_GC_MS % 1000 * 1000000L;
+		t.it_interval = t.it_value;
 	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT)
-			err = -errno;
-	free(keys);
-	return err;
+	timerfd_settime(a->gc_fd, 0, &t, NULL);
 }
 
-static int clear_gen(const struct dp *dp, unsigned int gen)
+static void collect(struct agent *a)
 {
-	int err = clear_map(dp, "im_svc", sizeof(struct im_svc_key), svc_in, gen);
+	int freed = epslot_gc(&a->dp, a->epslot);
 
-	err = err ?: clear_map(dp, "im_ident", sizeof(struct im_ident_key),
-			       ident_in, gen);
-	err = err ?: clear_map(dp, "im_wlport", sizeof(struct im_wlport_key),
-			       wlport_in, gen);
-	err = err ?: clear_map(dp, "im_member_v2", sizeof(struct im_member_key),
-			       member_in, gen);
-	return err ?: clear_map(dp, "im_xdeny", sizeof(struct im_xdeny_key),
-				xdeny_in, gen);
+	if (freed < 0)
+		agent_log(a, "endpoint slots: collecting failed: %s",
+			  strerror(-freed));
+	else if (freed > 0)
+		agent_log(a, "endpoint slots freed");
+	gc_timer(a);
 }
 
-/* <eps>: t->eps with their state slots (epslot.c). */
-static int write_services(const struct dp *dp, unsigned int g,
-			  const struct tables *t, const struct im_ep *eps)
+static void on_gc_timer(void *ctx, int fd)
 {
-	size_t i;
-	int err = 0;
+	uint64_t ticks;
 
-	for (i = 0; !err && i < t->n_routes; i++)
-		err = dp_put_route(dp, g, (uint32_t)i, &t->routes[i]);
-	for (i = 0; !err && i < t->n_subsets; i++)
-		err = dp_put_subset(dp, g, (uint32_t)i, &t->subsets[i],
-				    eps + t->subsets[i].first_ep);
-	for (i = 0; !err && i < t->n_svcs; i++)
-		err = dp_put_service(dp, g, t->svcs[i].vip, t->svcs[i].port,
-				     &t->svcs[i].v);
-	return err;
+	if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		collect(ctx);
 }
 
-static int write_policies(const struct dp *dp, unsigned int g,
-			  const struct tables *t)
+int apply_init(struct agent *a)
 {
-	size_t i;
-	int err = 0;
-
-	for (i = 0; !err && i < t->n_clauses; i++)
-		err = dp_put_clause(dp, g, (uint32_t)i, &t->clauses[i]);
-	for (i = 0; !err && i < t->n_members; i++)
-		err = dp_put_member(dp, g, t->members[i].clause,
-				    t->members[i].field, t->members[i].value);
-	for (i = 0; !err && i < t->n_cidrs; i++)
-		err = dp_put_cidr(dp, g, t->cidrs[i].clause, t->cidrs[i].field,
-				  t->cidrs[i].ip, t->cidrs[i].plen);
-	for (i = 1; !err && i < t->n_polsets; i++)
-		err = dp_put_polset(dp, g, (uint32_t)i, &t->polsets[i]);
-	for (i = 0; !err && i < t->n_wlports; i++)
-		err = dp_put_wlport(dp, g, t->wlports[i].ip, t->wlports[i].port,
-				    &t->wlports[i].v);
-	for (i = 0; !err && i < t->n_idents; i++)
-		err = dp_put_ident(dp, g, t->idents[i].cgroup,
-				   &t->idents[i].v);
-	for (i = 0; !err && i < t->n_xdeny; i++)
-		err = dp_put_xdeny(dp, g, t->xdeny[i].ip, t->xdeny[i].plen,
-				   t->xdeny[i].rule_id);
-	return err;
-}
-
-int apply_live_gen(const struct agent *a, unsigned int *gen)
-{
-	int fd = dp_map_fd(&a->dp, "im_cfg");
-	struct im_cfg cfg;
-	uint32_t zero = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+	a->epslot = epslot_new();
+	if (!a->epslot)
+		return -ENOMEM;
+	a->gc_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (a->gc_fd < 0)
 		return -errno;
-	*gen = cfg.gen & 1;
-	return 0;
+	return loop_add(&a->loop, a->gc_fd, on_gc_timer, a);
+}
+
+void apply_close(struct agent *a)
+{
+	if (a->gc_fd >= 0) {
+		loop_del(&a->loop, a->gc_fd);
+		close(a->gc_fd);
+	}
+	a->gc_fd = -1;
+	epslot_free(a->epslot);
+	a->epslot = NULL;
 }
 
 /* t->eps with every host's state slot, allocated where new. */
@@ -171,43 +95,30 @@ static struct im_ep *slotted_eps(struct agent *a, const struct tables *t,
 	return eps;
 }
 
-/* After a switch: the slots only the old tables used can go, now or once
- * their connections close (the agent's loop collects again). */
-static void collect_slots(struct agent *a, const struct im_ep *eps, size_t n)
-{
-	int freed = epslot_commit(a, eps, n);
-
-	freed = freed ?: epslot_gc(a);
-	if (freed < 0)
-		agent_log(a, "endpoint slots: collecting failed: %s",
-			  strerror(-freed));
-}
-
 int apply_tables(struct agent *a, const struct tables *t)
 {
 	unsigned int live, idle;
 	struct im_ep *eps = NULL;
-	int err = apply_live_gen(a, &live);
+	int err = dp_gen_live(&a->dp, &live);
 
 	if (!err)
 		eps = slotted_eps(a, t, &err);
 	if (err)
 		return err;
 	idle = live ^ 1;
-	err = clear_gen(&a->dp, idle);
-	err = err ?: write_services(&a->dp, idle, t, eps);
-	err = err ?: write_policies(&a->dp, idle, t);
+	err = dp_gen_write(&a->dp, idle, t, eps);
 	if (!err)
 		apply_names(a, t, idle);	/* before the flip: see names.h */
 	err = err ?: dp_set_gen(&a->dp, idle);
 	if (err) {
-		clear_gen(&a->dp, idle);	/* leave nothing half-written */
+		dp_gen_clear(&a->dp, idle);	/* leave nothing half-written */
 		free(eps);
 		return err;
 	}
 	a->live_gen = idle;
 	a->applies++;
-	collect_slots(a, eps, t->n_eps);
+	epslot_commit(a->epslot, eps, t->n_eps);
+	collect(a);
 	free(eps);
 	return 0;
 }

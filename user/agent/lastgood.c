@@ -22,23 +22,8 @@
 #include <string.h>
 
 #include "../config/kinds.h"
+#include "../util/grow.h"
 #include "lastgood.h"
-
-#define PUSH(arr, n, cap)						\
-	((n) < (cap) || !grow((void **)&(arr), &(cap), sizeof(*(arr))) ? \
-	 memset(&(arr)[(n)++], 0, sizeof(*(arr))) : NULL)
-
-static int grow(void **v, size_t *cap, size_t elem)
-{
-	size_t n = *cap ? *cap * 2 : 16;
-	void *p = realloc(*v, n * elem);
-
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = n;
-	return 0;
-}
 
 /* ---- the new objects ---- */
 
@@ -130,7 +115,7 @@ static int add_bad(struct lg_merge *m, const char *file)
 
 	if (!file || is_bad(m, file))
 		return 0;
-	slot = PUSH(m->bad_files, m->n_bad, m->cap_bad);
+	slot = GROW_PUSH(m->bad_files, m->n_bad, m->cap_bad);
 	if (!slot)
 		return -ENOMEM;
 	*slot = file;
@@ -198,8 +183,8 @@ static int collect(const struct config *c, struct lg_merge *m,
 		if (o->kind == K_MESH_CONFIG || !named(o))
 			continue;
 		if (is_bad(m, o->doc->file)) {
-			struct object **d = PUSH(m->drop, m->n_drop,
-						 m->cap_drop);
+			struct object **d = GROW_PUSH(m->drop, m->n_drop,
+						      m->cap_drop);
 
 			if (!d)
 				goto oom;
@@ -232,7 +217,7 @@ static struct lg_event *event(struct lg_merge *m, enum lg_verdict v,
 			      const struct object *o,
 			      const struct lg_entry *prev)
 {
-	struct lg_event *e = PUSH(m->ev, m->n_ev, m->cap_ev);
+	struct lg_event *e = GROW_PUSH(m->ev, m->n_ev, m->cap_ev);
 
 	if (e) {
 		e->v = v;

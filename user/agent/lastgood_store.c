@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../util/grow.h"
 #include "lastgood.h"
 
 #define LG_SUFFIX ".yaml"
@@ -40,15 +41,8 @@ int lg_set_add(struct lg_set *s, const char *group, const char *kind,
 	bool oom = false;
 	size_t kl;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		void *p = realloc(s->v, cap * sizeof(*s->v));
-
-		if (!p)
-			return -ENOMEM;
-		s->v = p;
-		s->cap = cap;
-	}
+	if (s->n == s->cap && grow((void **)&s->v, &s->cap, sizeof(*s->v)))
+		return -ENOMEM;
 	e = &s->v[s->n];
 	memset(e, 0, sizeof(*e));
 	e->group = dup_or(group, &oom);

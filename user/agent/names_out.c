@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../maps/names.h"
-#include "state.h"
+#include "apply.h"
 
 static int set_all(struct im_names *n, enum names_kind k,
 		   const struct ct_name *v, size_t cnt)
@@ -81,7 +81,7 @@ int apply_names(struct agent *a, const struct tables *t, unsigned int gen)
 	struct im_names *n = names_new(gen, a->o.node);
 	int err = n ? fill(n, a, t) : -ENOMEM;
 
-	err = err ?: names_save(n, a->state_dir);
+	err = err ?: names_save(n, a->paths.state_dir);
 	names_free(n);
 	if (err)
 		fprintf(stderr, "infermesh agent: names for `infermesh maps` "

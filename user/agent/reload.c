@@ -17,23 +17,30 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "../config/object.h"
-#include "agent_int.h"
+#include "../kernel/cgroup.h"
+#include "apply.h"
 #include "lastgood.h"
+#include "reload.h"
 
 static uint64_t cgroup_id(void *ctx, const char *rel)
 {
 	const struct agent *a = ctx;
 	char path[2 * PATH_MAX];
-	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", a->cgroup_root, rel);
-	if (stat(path, &st) || !S_ISDIR(st.st_mode))
-		return 0;
-	return st.st_ino;	/* a cgroup's id is its directory's inode */
+	snprintf(path, sizeof(path), "%s/%s", a->paths.cgroup_root, rel);
+	return cgroup_id_by_path(path);
+}
+
+/* The cgroup root's level; 0 (the mount) if it cannot be told, which
+ * only matters for a root that is not a cgroup at all. */
+static unsigned int root_level(const struct agent *a)
+{
+	int lvl = cgroup2_level(a->paths.cgroup_root);
+
+	return lvl > 0 ? (unsigned int)lvl : 0;
 }
 
 static int load_config(struct agent *a, struct config *c)
@@ -72,6 +79,7 @@ static int compile_apply(struct agent *a, struct model *m)
 	struct compile_in in = {
 		.m = m, .node = a->o.node, .locality = a->o.locality,
 		.cgroup_id = cgroup_id, .ctx = a,
+		.root_level = root_level(a),
 		.principals = &a->principals, .namespaces = &a->namespaces,
 	};
 	struct tables t;
@@ -166,7 +174,7 @@ static int merge_apply(struct agent *a, struct config *c)
 	size_t n, before;
 	int err;
 
-	snprintf(dir, sizeof(dir), "%s/lastgood", a->state_dir);
+	snprintf(dir, sizeof(dir), "%s/lastgood", a->paths.state_dir);
 	stamp(now, sizeof(now));
 	op.now = now;
 	err = lg_store_read(dir, &prev);

@@ -8,13 +8,15 @@
 #include <errno.h>
 #include <dirent.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "reload.h"
+#include "watch.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
 		    IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | \
@@ -40,24 +42,13 @@ static void add_tree(int fd, const char *path, int depth)
 	closedir(d);
 }
 
-int watch_refresh(struct agent *a)
+/* Re-adds watches (directories may have appeared). */
+static int watch_refresh(struct agent *a)
 {
 	if (inotify_add_watch(a->inotify_fd, a->o.config_dir, WATCH_MASK) < 0)
 		return -errno;
 	add_tree(a->inotify_fd, a->o.config_dir, 0);
 	return 0;
-}
-
-int watch_init(struct agent *a)
-{
-	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (a->inotify_fd < 0)
-		return -errno;
-	a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
-				     TFD_CLOEXEC);
-	if (a->timer_fd < 0)
-		return -errno;
-	return watch_refresh(a);
 }
 
 static int arm(struct agent *a)
@@ -67,27 +58,60 @@ static int arm(struct agent *a)
 		.it_value.tv_nsec = (a->o.debounce_ms % 1000) * 1000000L + 1,
 	};
 
-	return timerfd_settime(a->timer_fd, 0, &t, NULL) ? -errno : 0;
+	return timerfd_settime(a->debounce_fd, 0, &t, NULL) ? -errno : 0;
 }
 
-int watch_on_events(struct agent *a)
+/* Consumes inotify events; re-arms the timer when one matters. */
+static void on_events(void *ctx, int fd)
 {
+	struct agent *a = ctx;
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool any = false;
 	ssize_t n;
 
-	while ((n = read(a->inotify_fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		any = true;	/* which file changed does not matter */
-	if (n < 0 && errno != EAGAIN)
+	if (any)
+		arm(a);
+}
+
+static void on_timer(void *ctx, int fd)
+{
+	struct agent *a = ctx;
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	watch_refresh(a);	/* new subdirectories */
+	agent_log(a, "%s changed: reloading", a->o.config_dir);
+	agent_reload(a);
+}
+
+int watch_init(struct agent *a)
+{
+	int err;
+
+	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->inotify_fd < 0)
 		return -errno;
-	return any ? arm(a) : 0;
+	a->debounce_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+					TFD_CLOEXEC);
+	if (a->debounce_fd < 0)
+		return -errno;
+	err = watch_refresh(a);
+	err = err ?: loop_add(&a->loop, a->inotify_fd, on_events, a);
+	return err ?: loop_add(&a->loop, a->debounce_fd, on_timer, a);
 }
 
 void watch_close(struct agent *a)
 {
-	if (a->inotify_fd >= 0)
+	if (a->inotify_fd >= 0) {
+		loop_del(&a->loop, a->inotify_fd);
 		close(a->inotify_fd);
-	if (a->timer_fd >= 0)
-		close(a->timer_fd);
-	a->inotify_fd = a->timer_fd = -1;
+	}
+	if (a->debounce_fd >= 0) {
+		loop_del(&a->loop, a->debounce_fd);
+		close(a->debounce_fd);
+	}
+	a->inotify_fd = a->debounce_fd = -1;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../agent/state.h"
+#include "../agent/agent.h"
 #include "cli.h"
 
 static void agent_usage(FILE *f)
@@ -53,7 +53,7 @@ static void agent_usage(FILE *f)
 "Exit status: 0 stopped cleanly, 1 could not start, 2 bad usage.\n", f);
 }
 
-static int add_if(struct agent_opts *a, const char *name, enum guard_kind k)
+static int add_if(struct agent_opts *a, const char *name, enum dp_guard_kind k)
 {
 	if (a->n_ifs == AGENT_MAX_IFS)
 		return -1;
@@ -96,11 +96,11 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 		else if (!strcmp(f, "--locality"))
 			a->locality = v;
 		else if (!strcmp(f, "--guard-if"))
-			bad = add_if(a, v, GUARD_TC_INGRESS);
+			bad = add_if(a, v, DP_GUARD_TC_INGRESS);
 		else if (!strcmp(f, "--guard-egress-if"))
-			bad = add_if(a, v, GUARD_TC_EGRESS);
+			bad = add_if(a, v, DP_GUARD_TC_EGRESS);
 		else if (!strcmp(f, "--xdp-if"))
-			bad = add_if(a, v, GUARD_XDP);
+			bad = add_if(a, v, DP_GUARD_XDP);
 		else if (!strcmp(f, "--debounce-ms"))
 			a->debounce_ms = (unsigned int)strtoul(v, NULL, 10);
 		else

@@ -12,11 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "../dataplane/paths.h"
 #include "../maps/view.h"
 #include "cli.h"
 
-#define PIN_BASE "/sys/fs/bpf/infermesh"
-#define STATE_BASE "/run/infermesh"	/* the agent's --state-dir default */
 
 struct maps_args {
 	const char *verb;
@@ -30,17 +29,17 @@ static const char usage_text[] =
 	"usage: infermesh maps list [--pin-root DIR | --node NAME] [-o json]\n"
 	"       infermesh maps dump NAME [--pin-root DIR | --node NAME] "
 	"[--state-dir DIR] [--gen 0|1] [-o json]\n"
-	"  --node NAME      pins under " PIN_BASE "/NAME (the agent's default)\n"
+	"  --node NAME      pins under " IM_PIN_BASE "/NAME (the agent's default)\n"
 	"  --pin-root DIR   pins under DIR (the agent's --pin-root)\n"
 	"  --state-dir DIR  the agent's --state-dir, for names (default "
-	STATE_BASE "/NODE)\n"
+	IM_STATE_BASE "/NODE)\n"
 	"  --gen 0|1        show that table generation instead of the live one\n";
 
 /* With neither --pin-root nor --node: the one node pinned under
- * PIN_BASE, if there is exactly one. */
+ * IM_PIN_BASE, if there is exactly one. */
 static int default_root(struct maps_args *a, struct cli_opts *o)
 {
-	DIR *d = opendir(PIN_BASE);
+	DIR *d = opendir(IM_PIN_BASE);
 	struct dirent *e;
 	int n = 0;
 
@@ -48,7 +47,7 @@ static int default_root(struct maps_args *a, struct cli_opts *o)
 		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
 			continue;
 		if (!n++)
-			snprintf(a->root, sizeof(a->root), "%s/%s", PIN_BASE,
+			snprintf(a->root, sizeof(a->root), "%s/%s", IM_PIN_BASE,
 				 e->d_name);
 	}
 	if (d)
@@ -57,10 +56,10 @@ static int default_root(struct maps_args *a, struct cli_opts *o)
 		return 0;
 	if (n)
 		cli_error(o, "%d nodes pinned under %s: choose one with --node",
-			  n, PIN_BASE);
+			  n, IM_PIN_BASE);
 	else
 		cli_error(o, "nothing pinned under %s: give --pin-root or "
-			  "--node (is the agent running?)", PIN_BASE);
+			  "--node (is the agent running?)", IM_PIN_BASE);
 	return -1;
 }
 
@@ -79,7 +78,8 @@ static int parse_args(int argc, char **argv, struct maps_args *a,
 		else if (!strcmp(argv[i], "--pin-root") && v && ++i)
 			snprintf(a->root, sizeof(a->root), "%s", v);
 		else if (!strcmp(argv[i], "--node") && v && ++i)
-			snprintf(a->root, sizeof(a->root), "%s/%s", PIN_BASE, v);
+			snprintf(a->root, sizeof(a->root), "%s/%s",
+				 IM_PIN_BASE, v);
 		else if (!strcmp(argv[i], "--state-dir") && v && ++i)
 			snprintf(a->state, sizeof(a->state), "%s", v);
 		else if (!strcmp(argv[i], "--gen") && v &&
@@ -99,7 +99,7 @@ static int parse_args(int argc, char **argv, struct maps_args *a,
 	if (!a->state[0]) {	/* the node: the pin root's last component */
 		const char *node = strrchr(a->root, '/');
 
-		snprintf(a->state, sizeof(a->state), "%s/%s", STATE_BASE,
+		snprintf(a->state, sizeof(a->state), "%s/%s", IM_STATE_BASE,
 			 node ? node + 1 : a->root);
 	}
 	return 0;

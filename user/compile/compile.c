@@ -27,7 +27,7 @@ uint32_t intern_id(struct intern *t, const char *s)
 
 	if (id)
 		return id;
-	if (t->n == t->cap && ct_grow((void **)&t->v, &t->cap, sizeof(*t->v)))
+	if (t->n == t->cap && grow((void **)&t->v, &t->cap, sizeof(*t->v)))
 		return 0;
 	dup = strdup(s);
 	if (!dup)
@@ -46,18 +46,6 @@ void intern_free(struct intern *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int ct_grow(void **v, size_t *cap, size_t elem)
-{
-	size_t n = *cap ? *cap * 2 : 16;
-	void *p = realloc(*v, n * elem);
-
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = n;
-	return 0;
-}
-
 void ct_note(struct tables *t, const char *fmt, ...)
 {
 	const char **slot = CT_PUSH(t, notes);
@@ -73,7 +61,7 @@ void ct_note(struct tables *t, const char *fmt, ...)
 int ct_name(struct tables *t, struct ct_name **arr, size_t *n, size_t *cap,
 	    uint64_t id, const char *name)
 {
-	if (*n == *cap && ct_grow((void **)arr, cap, sizeof(**arr)))
+	if (*n == *cap && grow((void **)arr, cap, sizeof(**arr)))
 		return -ENOMEM;
 	(*arr)[*n].id = id;
 	(*arr)[*n].name = arena_strdup(&t->arena, name);

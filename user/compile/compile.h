@@ -100,6 +100,7 @@ struct tables {
 	CT_ARRAY(struct im_subset, subsets);
 	CT_ARRAY(struct im_ep, eps);
 	CT_ARRAY(struct ct_ident, idents);
+	struct im_idlvl idlvl;	/* the levels of the idents' cgroups */
 	CT_ARRAY(struct ct_wlport, wlports);
 	CT_ARRAY(struct im_polset, polsets);	/* [0]: "no policy" */
 	CT_ARRAY(struct im_clause, clauses);
@@ -129,6 +130,9 @@ struct compile_in {
 	 * does not exist. NULL: no identities. */
 	uint64_t (*cgroup_id)(void *ctx, const char *path);
 	void *ctx;
+	/* Level of the cgroup root in the cgroup v2 hierarchy (its mount
+	 * is level 0): a workload's cgroup "a/b" sits at root_level + 2. */
+	unsigned int root_level;
 	struct intern *principals;	/* "td/ns/NS/sa/SA" */
 	struct intern *namespaces;
 };
@@ -140,6 +144,12 @@ struct compile_in {
  */
 int compile_tables(const struct compile_in *in, struct tables *t);
 void tables_free(struct tables *t);
+
+/* The IPv4 addresses (network order, sorted, each once) of the workloads
+ * <m> places on <node>, whether or not their cgroups exist: the guard
+ * follower's route rule. Free *out with free(). 0 or -ENOMEM. */
+int ct_local_addrs(const struct model *m, const char *node, uint32_t **out,
+		   size_t *n);
 
 /* ---- pieces, exported for the unit tests ---- */
 

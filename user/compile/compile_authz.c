@@ -3,9 +3,11 @@
  * Identities, PeerAuthentication modes and L4 AuthorizationPolicy sets.
  * Every workload with an IPv4 address gets its mode per port and its policy
  * set (connect4 judges a call at the source, wherever the destination
- * runs); only this node's workloads get a cgroup identity. Workloads with
- * the same enforced policies share one policy set. DENY clauses come first
- * (the kernel's walk stops at the first match).
+ * runs); only this node's workloads get a cgroup identity, and connect4
+ * gets the levels of those cgroups (a process below one is that
+ * workload). Workloads with the same enforced policies share one policy
+ * set. DENY clauses come first (the kernel's walk stops at the first
+ * match).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -208,7 +210,7 @@ static int polset_of(struct pol_ctx *pc, const struct model_workload *mw,
 	if (err)
 		return err;
 	if (*out >= pc->cap_owner &&
-	    ct_grow((void **)&pc->set_owner, &pc->cap_owner,
+	    grow((void **)&pc->set_owner, &pc->cap_owner,
 		    sizeof(*pc->set_owner)))
 		return -ENOMEM;
 	pc->set_owner[*out] = mw;
@@ -258,6 +260,43 @@ static int compile_wlports(struct pol_ctx *pc, const struct model_workload *mw,
 	return err;
 }
 
+/* Components of cgroup path <p> below the root ("a//b/." is 2). */
+static unsigned int path_depth(const char *p)
+{
+	unsigned int n = 0;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, "/");
+		n += len && !(len == 1 && *p == '.');
+		p += len + (p[len] == '/');
+	}
+	return n;
+}
+
+/* Adds <lvl> to the levels connect4 walks, deepest first. */
+static int idlvl_add(struct tables *t, unsigned int lvl, const char *cg)
+{
+	struct im_idlvl *lv = &t->idlvl;
+	unsigned int i, j;
+
+	for (i = 0; i < lv->n && lv->level[i] >= lvl; i++)
+		if (lv->level[i] == lvl)
+			return 0;
+	if (lvl > UINT8_MAX || lv->n >= IM_IDENT_LEVELS) {
+		snprintf(t->error, sizeof(t->error),
+			 "cgroup %s is at level %u, a new level of workload "
+			 "cgroups; the kernel looks for identities at %u "
+			 "levels, at most 255 deep: nothing applied, the "
+			 "previous tables stay", cg, lvl, IM_IDENT_LEVELS);
+		return -E2BIG;
+	}
+	for (j = lv->n++; j > i; j--)
+		lv->level[j] = lv->level[j - 1];
+	lv->level[i] = (uint8_t)lvl;
+	return 0;
+}
+
 static int compile_ident(struct pol_ctx *pc, const struct model_workload *mw,
 			 uint32_t ip)
 {
@@ -275,6 +314,9 @@ static int compile_ident(struct pol_ctx *pc, const struct model_workload *mw,
 			w->name);
 		return 0;
 	}
+	if (idlvl_add(pc->t, in->root_level + path_depth(w->cgroup),
+		      w->cgroup))
+		return -E2BIG;
 	id = CT_PUSH(pc->t, idents);
 	if (!id)
 		return -ENOMEM;

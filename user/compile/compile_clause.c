@@ -57,7 +57,7 @@ static int vset_add(struct vset *s, uint32_t x)
 {
 	if (vset_has(s, x))
 		return 0;
-	if (s->n == s->cap && ct_grow((void **)&s->v, &s->cap, sizeof(*s->v)))
+	if (s->n == s->cap && grow((void **)&s->v, &s->cap, sizeof(*s->v)))
 		return -ENOMEM;
 	s->v[s->n++] = x;
 	return 0;
@@ -199,7 +199,7 @@ static int net_add(struct netset *s, const struct ct_net *x)
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].ip == x->ip && s->v[i].plen == x->plen)
 			return 0;
-	if (s->n == s->cap && ct_grow((void **)&s->v, &s->cap, sizeof(*s->v)))
+	if (s->n == s->cap && grow((void **)&s->v, &s->cap, sizeof(*s->v)))
 		return -ENOMEM;
 	s->v[s->n++] = *x;
 	return 0;

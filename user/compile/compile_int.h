@@ -3,18 +3,13 @@
 #ifndef IM_COMPILE_INT_H
 #define IM_COMPILE_INT_H
 
+#include "../util/grow.h"
 #include "compile.h"
 
 /* Appends a zeroed element to array <name> of tables <t>: its address, or
  * NULL when memory ran out. */
-#define CT_PUSH(t, name)						\
-	((t)->n_##name < (t)->cap_##name ||				\
-	 !ct_grow((void **)&(t)->name, &(t)->cap_##name,		\
-		  sizeof(*(t)->name)) ?					\
-	 memset(&(t)->name[(t)->n_##name++], 0, sizeof(*(t)->name)) :	\
-	 NULL)
+#define CT_PUSH(t, name) GROW_PUSH((t)->name, (t)->n_##name, (t)->cap_##name)
 
-int ct_grow(void **v, size_t *cap, size_t elem);
 void ct_note(struct tables *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Records name <name> for id <id> in array <arr>. */

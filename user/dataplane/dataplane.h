@@ -80,6 +80,10 @@ int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
 int dp_lb_index(struct im_subset *sub, struct im_ep *eps);
 int dp_put_ident(const struct dp *dp, unsigned int gen, uint64_t cgroup,
 		 const struct im_ident *id);
+/* The cgroup levels of the workloads of <gen>, deepest first (connect4
+ * looks for the caller's identity at those levels only). */
+int dp_put_idlvl(const struct dp *dp, unsigned int gen,
+		 const struct im_idlvl *lv);
 int dp_put_wlport(const struct dp *dp, unsigned int gen, uint32_t ip,
 		  uint16_t port, const struct im_wlport *wp);
 int dp_put_polset(const struct dp *dp, unsigned int gen, uint32_t set,

@@ -133,6 +133,16 @@ int dp_put_ident(const struct dp *dp, unsigned int gen, uint64_t cgroup,
 	return dp_update(dp, "im_ident", &k, id);
 }
 
+int dp_put_idlvl(const struct dp *dp, unsigned int gen,
+		 const struct im_idlvl *lv)
+{
+	uint32_t k = gen;
+
+	if (gen >= IM_GENS || lv->n > IM_IDENT_LEVELS)
+		return -ERANGE;
+	return dp_update(dp, "im_idlvl", &k, lv);
+}
+
 int dp_put_wlport(const struct dp *dp, unsigned int gen, uint32_t ip,
 		  uint16_t port, const struct im_wlport *wp)
 {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <mntent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -46,6 +48,24 @@ int cgroup2_root(char *buf, size_t n)
 	return err;
 }
 
+int cgroup2_level(const char *path)
+{
+	char mnt[PATH_MAX], real_mnt[PATH_MAX], real[PATH_MAX];
+	const char *p;
+	size_t len;
+	int n = 0;
+
+	if (cgroup2_root(mnt, sizeof(mnt)) || !realpath(mnt, real_mnt) ||
+	    !realpath(path, real) || !is_cgroup2(real))
+		return -ENOENT;
+	len = strlen(real_mnt);
+	if (strncmp(real, real_mnt, len) || (real[len] && real[len] != '/'))
+		return -ENOENT;
+	for (p = real + len; *p; p++)
+		n += *p == '/';	/* realpath: no "//", no trailing '/' */
+	return n;
+}
+
 int cgroup_tmp_create(struct cgroup_tmp *cg, const char *root,
 		      const char *prefix)
 {
@@ -87,11 +107,25 @@ int cgroup_tmp_enter(const struct cgroup_tmp *cg, pid_t pid)
 	return err;
 }
 
-unsigned long long cgroup_tmp_id(const struct cgroup_tmp *cg)
+/* A cgroup's id is its directory's inode number on cgroup2fs. */
+unsigned long long cgroup_id_by_path(const char *path)
 {
 	struct stat st;
 
-	return cg->fd >= 0 && !fstat(cg->fd, &st) ? st.st_ino : 0;
+	return !stat(path, &st) && S_ISDIR(st.st_mode) ? st.st_ino : 0;
+}
+
+unsigned long long cgroup_id_by_fd(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && S_ISDIR(st.st_mode) ? st.st_ino
+								  : 0;
+}
+
+unsigned long long cgroup_tmp_id(const struct cgroup_tmp *cg)
+{
+	return cgroup_id_by_fd(cg->fd);
 }
 
 int cgroup_tmp_remove(struct cgroup_tmp *cg)

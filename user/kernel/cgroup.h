@@ -19,6 +19,20 @@ struct cgroup_tmp {
  */
 int cgroup2_root(char *buf, size_t n);
 
+/*
+ * Level of cgroup directory <path> in the cgroup v2 hierarchy: 0 for the
+ * mount itself, 1 for a child of it, ... (what
+ * bpf_get_current_ancestor_cgroup_id() counts). Returns it, or -ENOENT
+ * when <path> is not a directory of the cgroup2 mount.
+ */
+int cgroup2_level(const char *path);
+
+/* The cgroup id of the cgroup v2 directory <path> (or of the open
+ * directory <fd>): its inode number, what bpf_get_current_cgroup_id()
+ * returns for tasks inside it. 0 when it is not a directory or on error. */
+unsigned long long cgroup_id_by_path(const char *path);
+unsigned long long cgroup_id_by_fd(int fd);
+
 /* Creates <root>/<prefix>-<pid>-<seq> and opens it. Returns 0 or -errno;
  * on error nothing is left behind and <cg>->fd is -1. */
 int cgroup_tmp_create(struct cgroup_tmp *cg, const char *root,

@@ -3,15 +3,14 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <errno.h>
-#include <linux/magic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
+#include "bpffs.h"
 #include "feat_probes.h"
 #include "loopback.h"
 
@@ -58,9 +57,7 @@ static bool has_bpffs_type(void)
 
 enum feat_state probe_bpffs(struct probe_ctx *c, char *why, size_t n)
 {
-	struct statfs st;
-
-	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
+	if (bpffs_at(BPFFS_DIR))
 		return feat_say(why, n, FEAT_PRESENT, "mounted at /sys/fs/bpf");
 	if (has_bpffs_type())
 		return feat_say(why, n, FEAT_ABSENT,

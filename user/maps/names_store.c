@@ -6,19 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../kernel/bpffs.h"
 #include "names_int.h"
-
-#define BPFFS_MAGIC 0xcafe4a11
-
-static bool on_bpffs(const char *dir)
-{
-	struct statfs s;
-
-	return !statfs(dir, &s) && s.f_type == BPFFS_MAGIC;
-}
 
 /* The pinned names map, created and pinned when missing. */
 static int names_map(const char *dir, bool create)
@@ -127,7 +118,7 @@ static int save_file(const struct im_names *n, const char *dir)
 
 int names_save(const struct im_names *n, const char *dir)
 {
-	return on_bpffs(dir) ? save_map(n, dir) : save_file(n, dir);
+	return bpffs_at(dir) ? save_map(n, dir) : save_file(n, dir);
 }
 
 struct im_names *names_load(const char *dir, unsigned int gen, char *why,

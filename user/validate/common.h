@@ -85,6 +85,8 @@ void v_label_map(struct config *c, const struct object *o,
 /* validateWorkloadEntry, for a WorkloadEntry (<se_ports> NULL: any port
  * names, FQDN addresses allowed) or a ServiceEntry endpoint (port names must
  * be the SE's; <allow_fqdn> false for STATIC). <path> names the entry. */
+/* The infermesh.io/cgroup annotation of a WorkloadEntry (we_cgroup.c). */
+void v_we_cgroup(struct config *c, const struct object *o);
 void v_workload_entry(struct config *c, const struct object *o,
 		      const struct we_spec *we, const char *path,
 		      const struct se_spec *se_ports, bool allow_fqdn);

@@ -133,6 +133,7 @@ void validate_we(struct config *c, struct object *o)
 	const struct we_spec *we = obj_we(o);
 
 	v_metadata(c, o);
+	v_we_cgroup(c, o);
 	if (!v_require_spec(c, o, we->at))
 		return;
 	v_workload_entry(c, o, we, "spec", NULL, true);

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/grow.h"
 #include "epslot.h"
-#include "state.h"
 
 #define WORDS (IM_MAX_EP_STATE / 64)
 
@@ -122,18 +122,20 @@ int epslot_assign(const struct dp *dp, const struct tables *t,
 	return err;
 }
 
-int epslot_commit(struct agent *a, const struct im_ep *eps, size_t n)
+struct epslot *epslot_new(void)
+{
+	return calloc(1, sizeof(struct epslot));
+}
+
+void epslot_commit(struct epslot *s, const struct im_ep *eps, size_t n)
 {
 	size_t i;
 
-	if (!a->epslot && !(a->epslot = malloc(sizeof(*a->epslot))))
-		return -ENOMEM;
-	memset(a->epslot, 0, sizeof(*a->epslot));
+	memset(s, 0, sizeof(*s));
 	for (i = 0; i < n; i++)
 		if (eps[i].slot < IM_MAX_EP_STATE)
-			bit_set(a->epslot->live, eps[i].slot);
-	a->epslot->waiting = true;	/* the old tables' slots, maybe */
-	return 0;
+			bit_set(s->live, eps[i].slot);
+	s->waiting = true;	/* the old tables' slots, maybe */
 }
 
 struct dead {
@@ -159,15 +161,8 @@ static int dead_slots(int fd, const uint64_t *live, struct dead **out,
 		if (bpf_map_lookup_elem(fd, &k, &slot) ||
 		    (slot < IM_MAX_EP_STATE && bit_get(live, slot)))
 			continue;
-		if (*n == cap) {
-			struct dead *d;
-
-			cap = cap ? 2 * cap : 64;
-			d = realloc(*out, cap * sizeof(*d));
-			if (!d)
-				return -ENOMEM;
-			*out = d;
-		}
+		if (*n == cap && grow((void **)out, &cap, sizeof(**out)))
+			return -ENOMEM;
 		(*out)[(*n)++] = (struct dead){ k, slot };
 	}
 	return 0;
@@ -194,35 +189,34 @@ static int free_slot(const struct dp *dp, int fd, const struct dead *d)
 	return 1;
 }
 
-int epslot_gc(struct agent *a)
+int epslot_gc(const struct dp *dp, struct epslot *s)
 {
-	int fd = dp_map_fd(&a->dp, "im_ep_slot"), freed = 0, r = 0;
+	int fd = dp_map_fd(dp, "im_ep_slot"), freed = 0, r = 0;
 	struct dead *d;
 	size_t n, i;
 
-	if (!a->epslot || !a->epslot->waiting)
+	if (!s || !s->waiting)
 		return 0;
 	if (fd < 0)
 		return fd;
-	r = dead_slots(fd, a->epslot->live, &d, &n);
-	a->epslot->waiting = r < 0;	/* try again after an error */
+	r = dead_slots(fd, s->live, &d, &n);
+	s->waiting = r < 0;	/* try again after an error */
 	for (i = 0; r >= 0 && i < n; i++) {
-		r = free_slot(&a->dp, fd, &d[i]);
+		r = free_slot(dp, fd, &d[i]);
 		if (r == 0)
-			a->epslot->waiting = true;
+			s->waiting = true;
 		freed += r > 0;
 	}
 	free(d);
 	return r < 0 ? r : freed;
 }
 
-bool epslot_waiting(const struct agent *a)
+bool epslot_waiting(const struct epslot *s)
 {
-	return a->epslot && a->epslot->waiting;
+	return s && s->waiting;
 }
 
-void epslot_free(struct agent *a)
+void epslot_free(struct epslot *s)
 {
-	free(a->epslot);
-	a->epslot = NULL;
+	free(s);
 }

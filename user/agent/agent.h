@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The node agent, as the CLI and the tests start it. */
+#ifndef IM_AGENT_AGENT_H
+#define IM_AGENT_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../dataplane/guard.h"
+
+#define AGENT_MAX_IFS	16
+
+struct agent_opts {
+	const char *config_dir;
+	const char *node;
+	const char *pin_root;		/* NULL: IM_PIN_BASE/NODE */
+	const char *state_dir;		/* NULL: IM_STATE_BASE/NODE */
+	const char *cgroup_root;	/* NULL: the cgroup v2 mount */
+	const char *mesh_config;
+	const char *locality;		/* default: from the node's workloads */
+	const char *ifs[AGENT_MAX_IFS];
+	enum dp_guard_kind if_kind[AGENT_MAX_IFS];
+	size_t n_ifs;
+	unsigned int debounce_ms;
+	bool verbose;
+};
+
+/* Runs the agent until SIGTERM/SIGINT. Returns 0 after a clean stop, or
+ * a negative errno when it could not start. */
+int agent_run(const struct agent_opts *o);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The running agent's state: one struct, owned by agent_run(), no
+ * globals; every module of user/agent/ takes it. */
+#ifndef IM_AGENT_CONTEXT_H
+#define IM_AGENT_CONTEXT_H
+
+#include "../compile/compile.h"
+#include "../dataplane/dataplane.h"
+#include "../dataplane/epslot.h"
+#include "../dataplane/guard.h"
+#include "../dataplane/paths.h"
+#include "agent.h"
+#include "loop.h"
+
+struct agent {
+	struct agent_opts o;
+	struct dp_paths paths;
+	struct dp dp;
+	bool loaded;
+	bool adopted;		/* pinned maps were there before us */
+	int cgroup_fd;
+	struct dp_guard guards[AGENT_MAX_IFS];
+	size_t n_guards;
+	struct loop loop;
+	int signal_fd;
+	int inotify_fd, debounce_fd;	/* watch.c */
+	int gc_fd;			/* apply.c: slot collection timer */
+	struct intern principals, namespaces;
+	unsigned int live_gen;
+	unsigned long applies;	/* table sets switched in */
+	struct epslot *epslot;	/* slots the live tables use */
+};
+
+void agent_log(const struct agent *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The packet guards on one interface: the tc guard (ingress or egress of a
+ * workload's interface) and the XDP guard (the node's interface). Both are
+ * attached through netlink, which keeps them in place when the agent is
+ * killed; a restarted agent replaces them in one step (same tc handle and
+ * priority, XDP replace).
+ */
+#ifndef IM_DATAPLANE_GUARD_H
+#define IM_DATAPLANE_GUARD_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "dataplane.h"
+
+enum dp_guard_kind { DP_GUARD_TC_INGRESS, DP_GUARD_TC_EGRESS, DP_GUARD_XDP };
+
+struct dp_guard {
+	char name[IF_NAMESIZE];	/* for messages; resolved when ifindex is 0 */
+	int ifindex;
+	enum dp_guard_kind kind;
+	bool attached;
+};
+
+/* Attaches the guard program of <dp> of kind g->kind to g->ifindex (or
+ * to g->name when g->ifindex is 0, setting it). Returns 0 or -errno. */
+int dp_guard_attach(const struct dp *dp, struct dp_guard *g);
+/* Removes the guard from its interface if attached. */
+void dp_guard_detach(struct dp_guard *g);
+
+#endif
