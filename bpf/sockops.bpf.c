@@ -5,6 +5,10 @@
  * (outlier ejection needs them). A refused connect is only visible if the
  * state callback is on before the SYN leaves, so it is switched on in
  * TCP_CONNECT_CB: then SYN_SENT -> CLOSE arrives and ESTABLISHED never does.
+ * The cluster's connectTimeout bounds the connect: TCP_USER_TIMEOUT from
+ * TCP_CONNECT_CB fails a blackholed SYN with ETIMEDOUT after that time
+ * (the SYN retries would take two minutes), a local-origin failure;
+ * ACTIVE_ESTABLISHED puts it back to 0, or it would cut live connections.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,6 +16,9 @@
 #include "lib/config.h"
 #include "lib/maps.h"
 #include "lib/outlier.h"
+
+#define IM_SOL_TCP		6
+#define IM_TCP_USER_TIMEOUT	18
 
 /* Errors that make a failed connect a local-origin failure of the
  * endpoint; a connect the application abandons has sk_err 0. */
@@ -43,6 +50,23 @@ im_sock_state(const struct im_sock_info *si)
 	struct im_ep_state *st = im_slot_state(si->slot);
 
 	return st && st->epoch == si->epoch ? st : NULL;
+}
+
+/* connectTimeout of the host's cluster, by its slot; 0 when none. */
+static __always_inline __u32 im_connect_ms(const struct im_sock_info *si)
+{
+	__u32 slot = si->slot;
+	struct im_host *h = bpf_map_lookup_elem(&im_host, &slot);
+
+	return h ? h->connect_ms : 0;
+}
+
+static __always_inline void im_user_timeout(struct bpf_sock_ops *skops,
+					    __u32 ms)
+{
+	int v = ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+
+	bpf_setsockopt(skops, IM_SOL_TCP, IM_TCP_USER_TIMEOUT, &v, sizeof(v));
 }
 
 static __always_inline void im_conn_up(struct im_sock_info *si)
@@ -92,6 +116,7 @@ int im_sockops(struct bpf_sock_ops *skops)
 	struct im_sock_info *si;
 	struct bpf_sock *sk;
 	__u64 cookie;
+	__u32 ms;
 
 	/* every other callback (RTO, window, ECN, passive sockets) is none
 	 * of ours: return before looking the socket up */
@@ -110,8 +135,15 @@ int im_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 					  BPF_SOCK_OPS_STATE_CB_FLAG);
+		ms = im_connect_ms(si);
+		if (ms) {
+			im_user_timeout(skops, ms);
+			si->flags |= IM_SOCK_CONNECT_TO;
+		}
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		if (si->flags & IM_SOCK_CONNECT_TO)
+			im_user_timeout(skops, 0);
 		im_conn_up(si);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:

@@ -133,7 +133,8 @@ struct im_subset {
 	__u32 base_eject_ms;	/* baseEjectionTime */
 	__u32 interval_ms;	/* interval: one back-off step decays per tick */
 	__u32 svc_id;		/* the service it belongs to (for names) */
-	__u32 pad2;
+	__u32 connect_ms;	/* connectionPool.tcp.connectTimeout (Istio
+				   default 10 s): bounds the SYN retries */
 	__u64 cluster;		/* im_cluster_id() of its Envoy cluster name:
 				   the key of its runtime state (im_cl_ej) */
 	__u16 prio_end[IM_MAX_PRIO];
@@ -186,7 +187,8 @@ struct im_host {
 	__u8 prio;		/* the host's priority in it */
 	__u8 max_eject_pct;
 	__u8 flags;		/* IM_SUB_* */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 connect_ms;	/* im_subset.connect_ms; 0 = the kernel's */
 };
 _Static_assert(sizeof(struct im_host) == 32, "im_host layout");
 
@@ -263,6 +265,8 @@ _Static_assert(sizeof(struct im_ep_state) == 48, "im_ep_state layout");
 
 /* im_sock_info.flags */
 #define IM_SOCK_ESTABLISHED	0x01	/* counted in im_ep_state.active */
+#define IM_SOCK_CONNECT_TO	0x02	/* sockops set TCP_USER_TIMEOUT to the
+					   cluster's connectTimeout */
 
 /* Value of im_sock_ck (LRU_HASH, key: the socket cookie): what connect4
  * decided for this socket. getpeername4 answers with the VIP; sockops

@@ -10,7 +10,9 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,9 +344,88 @@ out:
 	lfix_down(&f);
 }
 
+#define BLACKHOLE IP4(198, 18, 1, 1)	/* behind a dummy link: SYNs vanish */
+
+/* Moves this process into a new network namespace where BLACKHOLE is
+ * routed to a dummy link, which drops every packet: a connect there
+ * gets no answer at all. Children forked meanwhile inherit it. Returns
+ * the original namespace's fd for leave_blackhole(), or -1. */
+static int enter_blackhole(void)
+{
+	int orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (orig < 0)
+		return -1;
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link add imbh0 type dummy && ip link set imbh0 up && "
+		   "ip addr add 198.18.0.1/32 dev imbh0 && "
+		   "ip route add 198.18.1.0/24 dev imbh0 src 198.18.0.1")) {
+		setns(orig, CLONE_NEWNET);
+		close(orig);
+		return -1;
+	}
+	return orig;
+}
+
+/* Back to the original namespace; the blackhole one goes with its last
+ * process. */
+static void leave_blackhole(int orig)
+{
+	CHECK_EQ(setns(orig, CLONE_NEWNET), 0, "back to the original netns");
+	close(orig);
+}
+
+/* connectTimeout 1 s on a blackholed host: each connect fails with
+ * ETIMEDOUT after the timeout (not after two minutes of SYN retries),
+ * a local-origin failure; the second consecutive one ejects the host,
+ * and the third connect is refused by connect4 at once. */
+static void lb_connect_timeout_ejects_blackhole(void)
+{
+	struct im_subset sub = { .n_ep = 1, .lb = IM_LB_ROUND_ROBIN,
+				 .flags = IM_SUB_OUTLIER, .consec_fail = 2,
+				 .base_eject_ms = 30000, .interval_ms = 10000,
+				 .max_eject_pct = 100, .connect_ms = 1000 };
+	struct dp_dial d = { .ip = htonl(VIP), .port = htons(VPORT), .n = 3 };
+	uint64_t before[IM_DROP_MAX], after[IM_DROP_MAX];
+	struct dp_dial_result r;
+	struct im_ep_state st = { 0 };
+	struct lfix f;
+	int orig;
+
+	NEED_ROOT();
+	if (!lfix_up(&f, 1))
+		return;
+	f.eps[0].ip = htonl(BLACKHOLE);
+	f.eps[0].port = htons(80);
+	orig = enter_blackhole();
+	if (!CHECK_EQ(orig >= 0, 1, "blackhole namespace (ip, dummy link)"))
+		goto out;
+	if (!put_big(&f, sub))
+		goto back;
+	dp_test_drops(&f.dp, before);
+	if (CHECK_EQ(dp_dial_from(&f.cg, &d, &r), 0, "child dialled")) {
+		fprintf(stderr, "  3 connects to a blackhole, connectTimeout "
+			"1 s: %ld ms\n", r.elapsed_ms);
+		CHECK_EQ(r.other, 2, "two connects failed on their own");
+		CHECK_EQ(r.last_errno, ETIMEDOUT, "with ETIMEDOUT");
+		CHECK_EQ(r.refused, 1, "the third refused: host ejected");
+	}
+	dp_test_drops(&f.dp, after);
+	CHECK_EQ(after[IM_DROP_NO_HEALTHY] - before[IM_DROP_NO_HEALTHY], 1,
+		 "refused by connect4 (NO_HEALTHY)");
+	CHECK_EQ(dp_get_ep_state(&f.dp, 0, &st), 0, "host's state");
+	CHECK_EQ(st.fails, 2, "two local-origin failures");
+	CHECK_EQ(st.ejections, 1, "ejected once");
+back:
+	leave_blackhole(orig);
+out:
+	lfix_down(&f);
+}
+
 UNIT_SUITE(dp_lb)
 {
 	UNIT_TEST(s, lb_4096_endpoints_weighted);
 	UNIT_TEST(s, lb_weights_2_pow_31_split_half);
 	UNIT_TEST(s, lb_4096_ejected_never_chosen);
+	UNIT_TEST(s, lb_connect_timeout_ejects_blackhole);
 }

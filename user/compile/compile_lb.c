@@ -61,11 +61,19 @@ static uint32_t local_threshold(const struct outlier_eff *o)
 	return a;
 }
 
+uint32_t ct_connect_ms(int64_t ns)
+{
+	int64_t ms = ns > 0 ? (ns + 999999) / 1000000 : CT_CONNECT_MS;
+
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 void ct_subset_policy(const struct policy_eff *pol, struct im_subset *sub)
 {
 	const struct outlier_eff *o = &pol->outlier;
 
 	sub->lb = (uint8_t)lb_of(&pol->lb);
+	sub->connect_ms = ct_connect_ms(pol->pool.connect_timeout_ns);
 	if (!o->enabled)
 		return;
 	sub->flags |= IM_SUB_OUTLIER;

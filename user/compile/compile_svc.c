@@ -260,6 +260,7 @@ static int build_subset(struct svc_ctx *c, const struct model_service *ds,
 
 	sub->svc_id = svc_id_of(c, ds, port);
 	sub->first_ep = (uint32_t)c->t->n_eps;
+	sub->connect_ms = CT_CONNECT_MS;
 	if (!e) {
 		ct_note(c->t, "%s has no subset %s: connections routed there "
 			"are refused, as Istio answers 503", ds->host, name);

@@ -61,7 +61,7 @@ int dp_put_route(const struct dp *dp, unsigned int gen, uint32_t route,
 }
 
 /* The host in slot eps->slot is of <sub>'s cluster: what sockops needs
- * when its connect fails (struct im_host). */
+ * when it connects and when that fails (struct im_host). */
 static int put_host(const struct dp *dp, const struct im_subset *sub,
 		    const struct im_ep *ep)
 {
@@ -70,7 +70,7 @@ static int put_host(const struct dp *dp, const struct im_subset *sub,
 		.base_eject_ms = sub->base_eject_ms,
 		.interval_ms = sub->interval_ms, .n_ep = sub->n_ep,
 		.prio = ep->prio, .max_eject_pct = sub->max_eject_pct,
-		.flags = sub->flags,
+		.flags = sub->flags, .connect_ms = sub->connect_ms,
 	};
 
 	return dp_update(dp, "im_host", &ep->slot, &h);
