@@ -407,6 +407,107 @@ static void bad_config_kept_out(struct afix *f)
 	free(big);
 }
 
+#define VIP3 "10.250.0.3"
+#define BIG_EPS 5000
+
+/* A service whose subset would hold BIG_EPS endpoints, and a new DENY
+ * policy for the echo workload, in one change. */
+static char *big_and_deny_yaml(void)
+{
+	char *y = malloc(BIG_EPS * 160 + 1024), *p = y;
+	int i;
+
+	if (!y)
+		return NULL;
+	p += sprintf(p, "apiVersion: v1\nkind: Service\nmetadata: {name: big, "
+		     "namespace: t}\nspec:\n  clusterIP: " VIP3 "\n"
+		     "  selector: {app: big}\n  ports: [{name: tcp, "
+		     "port: 7100}]\n---\napiVersion: security.istio.io/v1\n"
+		     "kind: AuthorizationPolicy\nmetadata: {name: deny-lab, "
+		     "namespace: t}\nspec:\n  selector: {matchLabels: "
+		     "{app: echo}}\n  action: DENY\n  rules:\n  - from:\n"
+		     "    - source: {ipBlocks: [10.99.0.0/16]}\n");
+	for (i = 0; i < BIG_EPS; i++)
+		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
+			     "kind: WorkloadEntry\nmetadata: {name: big%d, "
+			     "namespace: t}\nspec: {address: 10.252.%d.%d, "
+			     "labels: {app: big}}\n", i, i / 250, i % 250 + 1);
+	return y;
+}
+
+/* The policy set of the echo workload's ports in generation <gen>. */
+static uint32_t echo_polset(const struct afix *f, int gen)
+{
+	struct im_wlport_key k = { .gen = (uint8_t)gen };
+	struct im_wlport wp = { 0 };
+
+	inet_pton(AF_INET, EP, &k.ip);
+	return lookup(f, "im_wlport", &k, &wp) ? 0 : wp.polset;
+}
+
+/* The endpoints of the first subset <vip>:<port> routes to, or -1. */
+static int svc_eps(const struct afix *f, int gen, const char *vip, int port)
+{
+	struct im_subset sub;
+	struct im_route rt;
+	struct im_svc svc;
+	uint32_t i;
+
+	if (!has_svc(f, gen, vip, port, &svc))
+		return -1;
+	i = gen * IM_MAX_ROUTES + svc.route;
+	if (lookup(f, "im_route_v2", &i, &rt) || !rt.n_dst)
+		return 0;
+	i = gen * IM_MAX_SUBSETS + rt.dst[0].subset;
+	return lookup(f, "im_subset_v2", &i, &sub) ? -1 : sub.n_ep;
+}
+
+static bool log_has(const struct afix *f, const char *what)
+{
+	char line[2048];
+	bool found = false;
+	FILE *l = fopen(f->log, "r");
+
+	while (l && !found && fgets(line, sizeof(line), l))
+		found = strstr(line, what) != NULL;
+	if (l)
+		fclose(l);
+	return found;
+}
+
+/* 5,000 endpoints in one subset are rejected on their own (each new
+ * WorkloadEntry adding to it, with IM1400 naming the limit) while the
+ * DENY policy of the same change goes live; the service's subset holds
+ * none of them (refused until it fits). Then the file goes. */
+static bool oversize_rejected_alone(struct afix *f)
+{
+	char *big = big_and_deny_yaml(), path[160];
+	bool ok;
+
+	if (!CHECK_EQ(big != NULL, true, "memory"))
+		return false;
+	CHECK_EQ(echo_polset(f, 0), 0, "no policy on echo before");
+	write_file(f->dir, "big.yaml", big);
+	free(big);
+	ok = CHECK_EQ(wait_svc(f, 1, VIP3, 7100, WAIT_MS), true,
+		      "the change went live in generation 1");
+	CHECK_EQ(echo_polset(f, 1) != 0, true, "the new DENY policy is live");
+	CHECK_EQ(svc_eps(f, 1, VIP3, 7100), 0,
+		 "none of the %d endpoints is live", BIG_EPS);
+	CHECK_EQ(svc_eps(f, 1, VIP1, 7000), 1, "the other services stay");
+	CHECK_EQ(log_has(f, "IM1400"), true, "the log has IM1400");
+	CHECK_EQ(log_has(f, "WorkloadEntry t/big4999"), true,
+		 "the log names the objects");
+	CHECK_EQ(log_has(f, "would hold 5000 endpoints, the kernel tables "
+			 "hold 4096 per subset"), true,
+		 "the log names the entry and the limit");
+	snprintf(path, sizeof(path), "%s/big.yaml", f->dir);
+	unlink(path);
+	return ok && CHECK_EQ(wait_svc(f, 0, VIP1, 7000, WAIT_MS) &&
+			      !has_svc(f, 0, VIP3, 7100, NULL), true,
+			      "without the file generation 0 goes live");
+}
+
 /* The state slot the live tables give the endpoint of <vip>:<port>
  * (its first host), or -1. */
 static int64_t live_slot(const struct afix *f, const char *vip, int port)
@@ -597,6 +698,7 @@ static void agent_lifecycle(void)
 	ok = ok && config_change(&f);
 	if (ok)
 		bad_config_kept_out(&f);
+	ok = ok && oversize_rejected_alone(&f);
 	ok = ok && removed_slot_freed(&f);
 	ok = ok && kill_and_restart(&f);
 	if (ok)

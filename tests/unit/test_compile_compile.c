@@ -761,24 +761,35 @@ static void too_many_identity_levels(void)
 	done(&f);
 }
 
-/* More endpoints than a subset holds: a clear error, no tables. */
-static void too_many_endpoints_is_an_error(void)
+/* More endpoints than a subset holds: every WorkloadEntry giving it one
+ * is named with the limit, the subset stays empty (refused), the rest of
+ * the tables compile. */
+static void too_many_endpoints_overflow(void)
 {
-	char *yaml = malloc((IM_SUBSET_EPS + 2) * 160), *p = yaml, want[32];
+	char *yaml = malloc((IM_SUBSET_EPS + 2) * 160 + 512), *p = yaml;
+	char want[32];
+	const struct im_subset *sub;
 	struct fix f = { 0 };
 	int i;
 
 	p += sprintf(p, "%s", SVC("big", "10.96.0.9", "[{name: tcp, port: 1}]"));
+	p += sprintf(p, "%s", DB_SVC);
 	for (i = 0; i <= (int)IM_SUBSET_EPS; i++)
 		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
 			     "kind: WorkloadEntry\nmetadata: {name: b%d, "
 			     "namespace: shop}\nspec: {address: 10.2.%d.%d, "
 			     "labels: {app: big}}\n", i, i / 200, i % 200 + 1);
 	build(&f, yaml, NULL);
-	CU_ASSERT_EQUAL(f.err, -E2BIG);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	CU_ASSERT_EQUAL_FATAL(f.t.n_overflows, IM_SUBSET_EPS + 1);
 	snprintf(want, sizeof(want), "%u endpoints", IM_SUBSET_EPS + 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.error, want));
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.error, "previous tables stay"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.overflows[0].what, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.overflows[0].what, "hold 4096"));
+	CU_ASSERT_STRING_EQUAL(f.t.overflows[0].obj->resource,
+			       "WorkloadEntry shop/b0");
+	sub = only_subset(&f, "10.96.0.9", 1);
+	CU_ASSERT_EQUAL(sub->n_ep, 0);		/* refused until it fits */
+	CU_ASSERT_PTR_NOT_NULL(only_subset(&f, "10.96.0.3", 5432));
 	done(&f);
 	free(yaml);
 }
@@ -836,6 +847,26 @@ static void subset_cluster_id_and_order(void)
 	done(&f);
 }
 
+/* connectTimeout reaches the subset in milliseconds; a
+ * subset without one has Istio's 10 s. */
+static void connect_timeout_per_subset(void)
+{
+	struct fix f = { 0 };
+	const struct im_subset *sub;
+
+	build(&f, MS_SVC MS_WLS MS_DR("    connectionPool: {tcp: "
+				      "{connectTimeout: 1500ms}}\n"), NULL);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	sub = only_subset(&f, "10.96.0.2", 8080);
+	CU_ASSERT_EQUAL(sub->connect_ms, 1500);
+	done(&f);
+	build(&f, MS_SVC MS_WLS, NULL);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	sub = only_subset(&f, "10.96.0.2", 8080);
+	CU_ASSERT_EQUAL(sub->connect_ms, 10000);
+	done(&f);
+}
+
 static void locality_and_pattern_rules(void)
 {
 	CU_ASSERT(ct_locality_match("us-east-1/us-east-1a/s1", "us-east-1"));
@@ -872,8 +903,9 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, identities_of_local_cgroups);
 	UNIT_TEST(s, identity_levels_deepest_first);
 	UNIT_TEST(s, too_many_identity_levels);
-	UNIT_TEST(s, too_many_endpoints_is_an_error);
+	UNIT_TEST(s, too_many_endpoints_overflow);
 	UNIT_TEST(s, lb_index_sums_and_ranges);
 	UNIT_TEST(s, subset_cluster_id_and_order);
+	UNIT_TEST(s, connect_timeout_per_subset);
 	UNIT_TEST(s, locality_and_pattern_rules);
 }
