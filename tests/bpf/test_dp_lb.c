@@ -344,11 +344,12 @@ out:
 	lfix_down(&f);
 }
 
-#define BLACKHOLE IP4(198, 18, 1, 1)	/* behind a dummy link: SYNs vanish */
+#define BLACKHOLE IP4(198, 18, 1, 1)	/* its SYNs vanish */
 
 /* Moves this process into a new network namespace where BLACKHOLE is
- * routed to a dummy link, which drops every packet: a connect there
- * gets no answer at all. Children forked meanwhile inherit it. Returns
+ * routed into a veth whose peer drops every frame (the neighbour entry
+ * names a MAC the peer does not have): a connect there gets no answer
+ * at all, no ICMP, no RST. Children forked meanwhile inherit it. Returns
  * the original namespace's fd for leave_blackhole(), or -1. */
 static int enter_blackhole(void)
 {
@@ -357,9 +358,12 @@ static int enter_blackhole(void)
 	if (orig < 0)
 		return -1;
 	if (unshare(CLONE_NEWNET) ||
-	    system("ip link add imbh0 type dummy && ip link set imbh0 up && "
+	    system("ip link add imbh0 type veth peer name imbh1 && "
+		   "ip link set imbh0 up && ip link set imbh1 up && "
 		   "ip addr add 198.18.0.1/32 dev imbh0 && "
-		   "ip route add 198.18.1.0/24 dev imbh0 src 198.18.0.1")) {
+		   "ip route add 198.18.1.0/24 dev imbh0 src 198.18.0.1 && "
+		   "ip neigh add 198.18.1.1 lladdr 02:00:00:00:00:01 "
+		   "dev imbh0 nud permanent")) {
 		setns(orig, CLONE_NEWNET);
 		close(orig);
 		return -1;
@@ -398,7 +402,7 @@ static void lb_connect_timeout_ejects_blackhole(void)
 	f.eps[0].ip = htonl(BLACKHOLE);
 	f.eps[0].port = htons(80);
 	orig = enter_blackhole();
-	if (!CHECK_EQ(orig >= 0, 1, "blackhole namespace (ip, dummy link)"))
+	if (!CHECK_EQ(orig >= 0, 1, "blackhole namespace (ip, veth)"))
 		goto out;
 	if (!put_big(&f, sub))
 		goto back;
