@@ -36,7 +36,7 @@ struct fake {
 	int fail_ifindex;		/* attach fails there (-EPERM) */
 };
 
-static int fake_attach(void *ctx, int ifindex, enum link_hook h)
+static int fake_attach(void *ctx, int ifindex, enum dp_guard_kind h)
 {
 	struct fake *f = ctx;
 
@@ -49,7 +49,7 @@ static int fake_attach(void *ctx, int ifindex, enum link_hook h)
 	return 0;
 }
 
-static int fake_detach(void *ctx, int ifindex, enum link_hook h)
+static int fake_detach(void *ctx, int ifindex, enum dp_guard_kind h)
 {
 	struct fake *f = ctx;
 
@@ -61,7 +61,7 @@ static int fake_detach(void *ctx, int ifindex, enum link_hook h)
 	return 0;
 }
 
-static bool fake_owned(void *ctx, int ifindex, enum link_hook h)
+static bool fake_owned(void *ctx, int ifindex, enum dp_guard_kind h)
 {
 	struct fake *f = ctx;
 
@@ -180,16 +180,16 @@ static bool until_count(struct links *l, size_t n)
 	return true;
 }
 
-#define IN	(1u << LINK_TC_INGRESS)
-#define EG	(1u << LINK_TC_EGRESS)
+#define IN	(1u << DP_GUARD_TC_INGRESS)
+#define EG	(1u << DP_GUARD_TC_EGRESS)
 
 /* ---- (a) listed names and (b) patterns ---- */
 
 static void test_links_names_patterns(void)
 {
 	static const struct links_want w[] = {
-		{ .name = "gm0", .hook = LINK_TC_INGRESS },
-		{ .name = "lk*", .hook = LINK_TC_EGRESS, .pattern = true },
+		{ .name = "gm0", .hook = DP_GUARD_TC_INGRESS },
+		{ .name = "lk*", .hook = DP_GUARD_TC_EGRESS, .pattern = true },
 	};
 	struct fake f = { 0 };
 	struct links_opts o = opts(&f, w, 2, false);
@@ -307,7 +307,7 @@ out:
 static void test_links_adopt(void)
 {
 	static const struct links_want w[] = {
-		{ .name = "keep0", .hook = LINK_TC_EGRESS },
+		{ .name = "keep0", .hook = DP_GUARD_TC_EGRESS },
 	};
 	struct fake f = { 0 };
 	struct links_opts o = opts(&f, w, 1, true);
@@ -347,7 +347,7 @@ out:
 static void test_links_attach_fails(void)
 {
 	static const struct links_want w[] = {
-		{ .name = "bad0", .hook = LINK_TC_EGRESS },
+		{ .name = "bad0", .hook = DP_GUARD_TC_EGRESS },
 	};
 	struct fake f = { 0 };
 	struct links_opts o = opts(&f, w, 1, false);
@@ -380,7 +380,7 @@ out:
 
 /* Hooks that are real tc state, made with tc(8): a classic BPF filter
  * that passes everything, at our priority. */
-static int tc_attach(void *ctx, int ifindex, enum link_hook h)
+static int tc_attach(void *ctx, int ifindex, enum dp_guard_kind h)
 {
 	char name[IF_NAMESIZE], cmd[200];
 
@@ -389,18 +389,18 @@ static int tc_attach(void *ctx, int ifindex, enum link_hook h)
 	snprintf(cmd, sizeof(cmd), "tc qdisc add dev %s clsact 2>/dev/null; "
 		 "tc filter add dev %s %s pref 422 bpf bytecode "
 		 "'1,6 0 0 4294967295,'", name, name,
-		 h == LINK_TC_EGRESS ? "egress" : "ingress");
+		 h == DP_GUARD_TC_EGRESS ? "egress" : "ingress");
 	return system(cmd) ? -EIO : fake_attach(ctx, ifindex, h);
 }
 
-static int tc_detach(void *ctx, int ifindex, enum link_hook h)
+static int tc_detach(void *ctx, int ifindex, enum dp_guard_kind h)
 {
 	char name[IF_NAMESIZE], cmd[200];
 
 	if (!if_indextoname((unsigned int)ifindex, name))
 		return -errno;
 	snprintf(cmd, sizeof(cmd), "tc filter del dev %s %s pref 422", name,
-		 h == LINK_TC_EGRESS ? "egress" : "ingress");
+		 h == DP_GUARD_TC_EGRESS ? "egress" : "ingress");
 	return system(cmd) ? -EIO : fake_detach(ctx, ifindex, h);
 }
 

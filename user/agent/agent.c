@@ -20,11 +20,13 @@
 
 #include "../dataplane/gen.h"
 #include "../dataplane/pin.h"
+#include "../dataplane/reconcile.h"
 #include "../kernel/bpf_load.h"
 #include "../kernel/features.h"
 #include "../util/dirs.h"
 #include "apply.h"
 #include "context.h"
+#include "guards.h"
 #include "reload.h"
 #include "watch.h"
 
@@ -69,9 +71,11 @@ static int probe(struct agent *a)
 	err = err ?: need(a, &f, FEAT_CGROUP2);
 	err = err ?: need(a, &f, FEAT_CONNECT4);
 	err = err ?: need(a, &f, FEAT_SOCKOPS);
-	for (size_t i = 0; !err && i < a->o.n_ifs; i++)
-		err = need(a, &f, a->o.if_kind[i] == DP_GUARD_XDP ? FEAT_XDP
-								  : FEAT_TC);
+	for (size_t i = 0; !err && i < a->o.n_guards; i++)
+		err = need(a, &f, a->o.guards[i].hook == DP_GUARD_XDP ?
+				  FEAT_XDP : FEAT_TC);
+	if (!err && !a->o.no_route_guards)
+		err = need(a, &f, FEAT_TC);
 	return err;
 }
 
@@ -145,29 +149,27 @@ static int load(struct agent *a)
 	return err;
 }
 
-static int guards_attach(struct agent *a)
+/* The active counts of the adopted maps, made true to the sockets that
+ * exist (connections may have closed while no agent ran); the programs
+ * are attached, so nothing closing from now on is missed. A failure only
+ * leaves counts low until those connections close: logged, not fatal. */
+static int recount(struct agent *a)
 {
-	size_t i;
-	int err;
+	struct dp_recount r;
+	int err = dp_reconcile(&a->dp, &r);
 
-	for (i = 0; i < a->o.n_ifs; i++) {
-		struct dp_guard *g = &a->guards[a->n_guards++];
-
-		snprintf(g->name, sizeof(g->name), "%s", a->o.ifs[i]);
-		g->kind = a->o.if_kind[i];
-		err = dp_guard_attach(&a->dp, g);
-		if (err) {
-			agent_log(a, "guard on %s: %s", g->name, strerror(-err));
-			return err;
-		}
-	}
+	if (err)
+		agent_log(a, "recounting active connections failed (%s); "
+			  "counts may read low until those connections close",
+			  strerror(-err));
+	else if (r.leaked || r.closed)
+		agent_log(a, "recount: %llu connections counted that no "
+			  "longer exist removed, %llu ended unseen, %llu "
+			  "established counted",
+			  (unsigned long long)r.leaked,
+			  (unsigned long long)r.closed,
+			  (unsigned long long)r.claimed);
 	return 0;
-}
-
-static void guards_detach(struct agent *a)
-{
-	while (a->n_guards > 0)
-		dp_guard_detach(&a->guards[--a->n_guards]);
 }
 
 static int start(struct agent *a)
@@ -182,10 +184,9 @@ static int start(struct agent *a)
 	err = err ?: load(a);
 	err = err ?: dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd,
 					     a->paths.pin_root);
-	err = err ?: guards_attach(a);
+	err = err ?: guards_start(a);
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
-	/* Steps that must see the adopted maps before the first reload
-	 * (reconciling them with the kernel's sockets) go here. */
+	err = err ?: recount(a);
 	err = err ?: apply_init(a);
 	return err ?: watch_init(a);
 }
@@ -201,6 +202,7 @@ static void detach_all(struct agent *a)
 
 static void release(struct agent *a)
 {
+	guards_close(a);	/* what is attached stays */
 	watch_close(a);
 	apply_close(a);
 	if (a->loaded)

@@ -6,9 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../dataplane/guard.h"
-
-#define AGENT_MAX_IFS	16
+#include "../dataplane/links.h"
 
 struct agent_opts {
 	const char *config_dir;
@@ -18,9 +16,12 @@ struct agent_opts {
 	const char *cgroup_root;	/* NULL: the cgroup v2 mount */
 	const char *mesh_config;
 	const char *locality;		/* default: from the node's workloads */
-	const char *ifs[AGENT_MAX_IFS];
-	enum dp_guard_kind if_kind[AGENT_MAX_IFS];
-	size_t n_ifs;
+	/* Interfaces by name and by pattern (links.h's rules (a) and (b)),
+	 * as many as given; rule (c), the route to each local workload,
+	 * unless <no_route_guards>. */
+	const struct links_want *guards;
+	size_t n_guards;
+	bool no_route_guards;
 	unsigned int debounce_ms;
 	bool verbose;
 };

@@ -19,8 +19,7 @@ struct agent {
 	bool loaded;
 	bool adopted;		/* pinned maps were there before us */
 	int cgroup_fd;
-	struct dp_guard guards[AGENT_MAX_IFS];
-	size_t n_guards;
+	struct links *links;	/* guards.c: the guard follower */
 	struct loop loop;
 	int signal_fd;
 	int inotify_fd, debounce_fd;	/* watch.c */

@@ -24,6 +24,7 @@
 #include "../config/object.h"
 #include "../kernel/cgroup.h"
 #include "apply.h"
+#include "guards.h"
 #include "lastgood.h"
 #include "oversize.h"
 #include "reload.h"
@@ -238,6 +239,9 @@ static int merge_apply(struct agent *a, struct config *c,
 		log_findings(c, before);
 		model_build(&mo, c);
 		err = compile_apply(a, &mo, &m, ovs);
+		/* the pods the config places here are guarded even when
+		 * their tables could not be applied */
+		guards_workloads(a, &mo);
 		model_free(&mo);
 		if (!err)
 			store(a, dir, &m, &prev);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /* infermesh agent: the node agent (user/agent/). Exit status: 0 after a
  * clean stop (SIGTERM/SIGINT), 1 when it could not start, 2 bad usage. */
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../agent/agent.h"
+#include "../util/grow.h"
 #include "cli.h"
 
 static void agent_usage(FILE *f)
@@ -40,11 +42,23 @@ static void agent_usage(FILE *f)
 "  --mesh-config FILE   Istio MeshConfig (trust domain, ...)\n"
 "  --locality R/Z[/S]   this node's locality for locality load balancing\n"
 "                       (default: that of its first workload with one)\n"
-"  --guard-if IFNAME    attach the tc guard at ingress of IFNAME (repeatable)\n"
+"\n"
+"Guards follow the interfaces as they come and go (rtnetlink). By default the\n"
+"tc guard sits at egress of every interface the kernel routes a local\n"
+"workload's address through directly (a unicast route with no gateway, not a\n"
+"loopback): the node side of each pod's link. The flags below add interfaces\n"
+"by name or pattern; each may be repeated, and a named interface that does\n"
+"not exist yet is guarded when it appears.\n"
+"\n"
+"  --guard-if IFNAME    the tc guard at ingress of IFNAME\n"
 "  --guard-egress-if IFNAME\n"
-"                       attach the tc guard at egress of IFNAME, e.g. the node\n"
-"                       side of a pod's veth (repeatable)\n"
-"  --xdp-if IFNAME      attach the XDP guard to IFNAME (repeatable)\n"
+"                       the tc guard at egress of IFNAME\n"
+"  --xdp-if IFNAME      the XDP guard on IFNAME\n"
+"  --guard-if-pattern GLOB, --guard-egress-if-pattern GLOB, --xdp-if-pattern GLOB\n"
+"                       the same for every interface whose name matches GLOB\n"
+"                       (fnmatch(3), e.g. 'cali*'; quote it from the shell)\n"
+"  --no-guard-routes    no guard by route: only the names and patterns given\n"
+"\n"
 "  --debounce-ms N      wait N ms after the last change before reloading\n"
 "                       (default 200)\n"
 "  -v                   libbpf and verifier messages\n"
@@ -53,18 +67,61 @@ static void agent_usage(FILE *f)
 "Exit status: 0 stopped cleanly, 1 could not start, 2 bad usage.\n", f);
 }
 
-static int add_if(struct agent_opts *a, const char *name, enum dp_guard_kind k)
+struct wants {
+	struct links_want *v;
+	size_t n, cap;
+};
+
+/* A name (or pattern) longer than an interface name can be is bad usage. */
+static int add_want(struct wants *w, const char *name, enum dp_guard_kind k,
+		    bool pattern)
 {
-	if (a->n_ifs == AGENT_MAX_IFS)
+	struct links_want *x;
+
+	if (!*name || strlen(name) >= IF_NAMESIZE) {
+		fprintf(stderr, "infermesh agent: interface name or pattern "
+			"'%s': 1 to %d characters\n", name, IF_NAMESIZE - 1);
 		return -1;
-	a->ifs[a->n_ifs] = name;
-	a->if_kind[a->n_ifs++] = k;
+	}
+	x = GROW_PUSH(w->v, w->n, w->cap);
+	if (!x)
+		return -1;
+	x->name = name;
+	x->hook = k;
+	x->pattern = pattern;
+	return 0;
+}
+
+static const struct {
+	const char *flag;
+	enum dp_guard_kind kind;
+	bool pattern;
+} guard_flags[] = {
+	{ "--guard-if", DP_GUARD_TC_INGRESS, false },
+	{ "--guard-egress-if", DP_GUARD_TC_EGRESS, false },
+	{ "--xdp-if", DP_GUARD_XDP, false },
+	{ "--guard-if-pattern", DP_GUARD_TC_INGRESS, true },
+	{ "--guard-egress-if-pattern", DP_GUARD_TC_EGRESS, true },
+	{ "--xdp-if-pattern", DP_GUARD_XDP, true },
+};
+
+/* 1 when <f> is a guard flag (then *bad says whether its value was bad). */
+static int guard_flag(struct wants *w, const char *f, const char *v, int *bad)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(guard_flags) / sizeof(guard_flags[0]); i++)
+		if (!strcmp(f, guard_flags[i].flag)) {
+			*bad = add_want(w, v, guard_flags[i].kind,
+					guard_flags[i].pattern);
+			return 1;
+		}
 	return 0;
 }
 
 /* 0, 1 for --help, -1 on bad usage. */
 static int parse_args(int argc, char **argv, struct agent_opts *a,
-		      struct cli_opts *o)
+		      struct cli_opts *o, struct wants *w)
 {
 	int i;
 
@@ -76,6 +133,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 			return 1;
 		if (!strcmp(f, "-v")) {
 			a->verbose = o->verbose = true;
+			continue;
+		}
+		if (!strcmp(f, "--no-guard-routes")) {
+			a->no_route_guards = true;
 			continue;
 		}
 		if (!v)
@@ -95,12 +156,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 			a->mesh_config = v;
 		else if (!strcmp(f, "--locality"))
 			a->locality = v;
-		else if (!strcmp(f, "--guard-if"))
-			bad = add_if(a, v, DP_GUARD_TC_INGRESS);
-		else if (!strcmp(f, "--guard-egress-if"))
-			bad = add_if(a, v, DP_GUARD_TC_EGRESS);
-		else if (!strcmp(f, "--xdp-if"))
-			bad = add_if(a, v, DP_GUARD_XDP);
+		else if (guard_flag(w, f, v, &bad))
+			;
 		else if (!strcmp(f, "--debounce-ms"))
 			a->debounce_ms = (unsigned int)strtoul(v, NULL, 10);
 		else
@@ -114,15 +171,20 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 int cmd_agent(int argc, char **argv, struct cli_opts *o)
 {
 	struct agent_opts a = { .debounce_ms = 200, .verbose = o->verbose };
-	int r = parse_args(argc, argv, &a, o);
+	struct wants w = { 0 };
+	int r = parse_args(argc, argv, &a, o, &w), rc;
 
+	a.guards = w.v;
+	a.n_guards = w.n;
 	if (r > 0) {
 		agent_usage(stdout);
-		return 0;
-	}
-	if (r < 0) {
+		rc = 0;
+	} else if (r < 0) {
 		agent_usage(stderr);
-		return 2;
+		rc = 2;
+	} else {
+		rc = agent_run(&a) ? 1 : 0;
 	}
-	return agent_run(&a) ? 1 : 0;
+	free(w.v);
+	return rc;
 }

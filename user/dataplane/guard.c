@@ -43,7 +43,8 @@ static void tc_detach(const struct dp_guard *g)
 	struct bpf_tc_hook h;
 
 	tc_hook(g, &h);
-	bpf_tc_detach(&h, &opts);	/* the qdisc may serve others: kept */
+	bpf_tc_detach(&h, &opts);	/* the qdisc may serve others: kept
+					 * (links.c removes it when empty) */
 }
 
 int dp_guard_attach(const struct dp *dp, struct dp_guard *g)
@@ -72,4 +73,25 @@ void dp_guard_detach(struct dp_guard *g)
 	else
 		tc_detach(g);
 	g->attached = false;
+}
+
+bool dp_guard_present(int ifindex, enum dp_guard_kind kind)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = GUARD_TC_HANDLE,
+		    .priority = GUARD_TC_PRIO);
+	struct dp_guard g = { .ifindex = ifindex, .kind = kind };
+	struct bpf_tc_hook h;
+
+	if (kind == DP_GUARD_XDP)
+		return false;
+	tc_hook(&g, &h);
+	return !bpf_tc_query(&h, &opts);
+}
+
+int dp_guard_clsact_remove(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	return bpf_tc_hook_destroy(&h);
 }

@@ -14,7 +14,12 @@
 
 #include "dataplane.h"
 
-enum dp_guard_kind { DP_GUARD_TC_INGRESS, DP_GUARD_TC_EGRESS, DP_GUARD_XDP };
+enum dp_guard_kind {
+	DP_GUARD_TC_INGRESS,
+	DP_GUARD_TC_EGRESS,
+	DP_GUARD_XDP,
+	DP_GUARD_N_KINDS
+};
 
 struct dp_guard {
 	char name[IF_NAMESIZE];	/* for messages; resolved when ifindex is 0 */
@@ -28,5 +33,11 @@ struct dp_guard {
 int dp_guard_attach(const struct dp *dp, struct dp_guard *g);
 /* Removes the guard from its interface if attached. */
 void dp_guard_detach(struct dp_guard *g);
+/* Whether a tc guard of ours (our handle and priority) sits at <kind> of
+ * <ifindex>, e.g. left by an earlier agent. Always false for XDP. */
+bool dp_guard_present(int ifindex, enum dp_guard_kind kind);
+/* Removes the clsact qdisc of <ifindex>, with whatever filter is on it:
+ * for callers that checked none is left. Returns 0 or -errno. */
+int dp_guard_clsact_remove(int ifindex);
 
 #endif

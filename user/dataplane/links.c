@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/grow.h"
 #include "links.h"
 #include "rtnl.h"
 
@@ -24,10 +25,10 @@ struct link_ent {
 	char name[IF_NAMESIZE];
 	bool loopback;
 	bool seen;		/* in the last dump (overrun recovery) */
-	/* BIT(LINK_*): wanted by rules (a) and (b), by rule (c), attached,
+	/* BIT(DP_GUARD_*): wanted by rules (a) and (b), by rule (c), attached,
 	 * and failed to attach (logged once) */
 	unsigned int by_name, by_route, on, failed;
-	const char *why[LINK_N_HOOKS];	/* the listed name or pattern */
+	const char *why[DP_GUARD_N_KINDS];	/* the listed name or pattern */
 	uint32_t via;		/* rule (c): a workload address routed here */
 };
 
@@ -43,15 +44,15 @@ struct links {
 	struct links_stats st;
 };
 
-static const char *const hook_names[LINK_N_HOOKS] = {
-	[LINK_TC_INGRESS] = "tc ingress",
-	[LINK_TC_EGRESS] = "tc egress",
-	[LINK_XDP] = "xdp",
+static const char *const hook_names[DP_GUARD_N_KINDS] = {
+	[DP_GUARD_TC_INGRESS] = "tc ingress",
+	[DP_GUARD_TC_EGRESS] = "tc egress",
+	[DP_GUARD_XDP] = "xdp",
 };
 
-const char *link_hook_name(enum link_hook h)
+const char *dp_guard_kind_name(enum dp_guard_kind h)
 {
-	return h < LINK_N_HOOKS ? hook_names[h] : "?";
+	return h < DP_GUARD_N_KINDS ? hook_names[h] : "?";
 }
 
 static void logf_(const struct links *l, const char *fmt, ...)
@@ -84,21 +85,11 @@ static struct link_ent *find(struct links *l, int ifindex)
 
 static struct link_ent *add(struct links *l, int ifindex)
 {
-	struct link_ent *v;
+	struct link_ent *e = GROW_PUSH(l->v, l->n, l->cap);
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-
-		v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		l->v = v;
-		l->cap = cap;
-	}
-	v = &l->v[l->n++];
-	memset(v, 0, sizeof(*v));
-	v->ifindex = ifindex;
-	return v;
+	if (e)
+		e->ifindex = ifindex;
+	return e;
 }
 
 /* The kernel removed the interface and every filter on it. */
@@ -196,7 +187,7 @@ static bool want_by_route(struct links *l, uint32_t ip)
 		e = find(l, rt.oif);
 	if (!e || e->loopback)
 		return true;
-	e->by_route |= BIT(LINK_TC_EGRESS);
+	e->by_route |= BIT(DP_GUARD_TC_EGRESS);
 	e->via = ip;
 	return true;
 }
@@ -218,7 +209,7 @@ static bool decide(struct links *l)
 
 /* ---- acting on it ---- */
 
-static void why_text(const struct link_ent *e, enum link_hook h, char *buf,
+static void why_text(const struct link_ent *e, enum dp_guard_kind h, char *buf,
 		     size_t n)
 {
 	char ip[INET_ADDRSTRLEN];
@@ -231,7 +222,7 @@ static void why_text(const struct link_ent *e, enum link_hook h, char *buf,
 	snprintf(buf, n, "route to workload %s", ip);
 }
 
-static void attach(struct links *l, struct link_ent *e, enum link_hook h)
+static void attach(struct links *l, struct link_ent *e, enum dp_guard_kind h)
 {
 	int err = l->o.ops.attach(l->o.ops.ctx, e->ifindex, h);
 	char why[64];
@@ -259,7 +250,7 @@ static void clsact_tidy(struct links *l, struct link_ent *e)
 	int in, eg;
 
 	if (!l->o.ops.clsact_remove ||
-	    (e->on & (BIT(LINK_TC_INGRESS) | BIT(LINK_TC_EGRESS))))
+	    (e->on & (BIT(DP_GUARD_TC_INGRESS) | BIT(DP_GUARD_TC_EGRESS))))
 		return;
 	in = rtnl_tc_filters(l->nl, e->ifindex,
 			     TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
@@ -272,7 +263,7 @@ static void clsact_tidy(struct links *l, struct link_ent *e)
 		      "filter left on it", e->name, e->ifindex);
 }
 
-static void detach(struct links *l, struct link_ent *e, enum link_hook h,
+static void detach(struct links *l, struct link_ent *e, enum dp_guard_kind h,
 		   const char *why)
 {
 	int err = l->o.ops.detach(l->o.ops.ctx, e->ifindex, h);
@@ -287,7 +278,7 @@ static void detach(struct links *l, struct link_ent *e, enum link_hook h,
 	l->st.detached++;
 	logf_(l, "guard %s removed from %s (ifindex %d): %s", hook_names[h],
 	      e->name, e->ifindex, why);
-	if (h != LINK_XDP)
+	if (h != DP_GUARD_XDP)
 		clsact_tidy(l, e);
 }
 
@@ -295,9 +286,9 @@ static void detach(struct links *l, struct link_ent *e, enum link_hook h,
 static void reconcile(struct links *l, struct link_ent *e)
 {
 	unsigned int want = e->by_name | e->by_route;
-	enum link_hook h;
+	enum dp_guard_kind h;
 
-	for (h = 0; h < LINK_N_HOOKS; h++)
+	for (h = 0; h < DP_GUARD_N_KINDS; h++)
 		if (!((want | e->on) & BIT(h)) &&
 		    l->o.ops.owned(l->o.ops.ctx, e->ifindex, h))
 			detach(l, e, h, "left by an earlier agent, "
@@ -307,9 +298,9 @@ static void reconcile(struct links *l, struct link_ent *e)
 static void apply(struct links *l, struct link_ent *e, bool may_detach)
 {
 	unsigned int want = e->by_name | e->by_route;
-	enum link_hook h;
+	enum dp_guard_kind h;
 
-	for (h = 0; h < LINK_N_HOOKS; h++) {
+	for (h = 0; h < DP_GUARD_N_KINDS; h++) {
 		if ((want & BIT(h)) && !(e->on & BIT(h)))
 			attach(l, e, h);
 		else if (may_detach && (e->on & BIT(h)) && !(want & BIT(h)))
@@ -404,11 +395,11 @@ int links_set_workloads(struct links *l, const uint32_t *ips, size_t n)
 
 void links_detach_all(struct links *l)
 {
-	enum link_hook h;
+	enum dp_guard_kind h;
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		for (h = 0; h < LINK_N_HOOKS; h++)
+		for (h = 0; h < DP_GUARD_N_KINDS; h++)
 			if (l->v[i].on & BIT(h))
 				detach(l, &l->v[i], h, "stopping");
 }

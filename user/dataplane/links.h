@@ -30,19 +30,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum link_hook { LINK_TC_INGRESS, LINK_TC_EGRESS, LINK_XDP, LINK_N_HOOKS };
+#include "guard.h"
 
 /* What attaches: the dataplane's guards, or a test's fakes. Each returns
  * 0 or a negative errno. */
 struct links_ops {
-	int (*attach)(void *ctx, int ifindex, enum link_hook h);
-	int (*detach)(void *ctx, int ifindex, enum link_hook h);
+	int (*attach)(void *ctx, int ifindex, enum dp_guard_kind h);
+	int (*detach)(void *ctx, int ifindex, enum dp_guard_kind h);
 	/* Removes the clsact qdisc of <ifindex>: called after a tc detach
 	 * when no filter at all is left on it. NULL: the qdisc stays. */
 	int (*clsact_remove)(void *ctx, int ifindex);
 	/* Whether our hook <h> is on <ifindex> (left by an earlier agent).
 	 * NULL: never asked. */
-	bool (*owned)(void *ctx, int ifindex, enum link_hook h);
+	bool (*owned)(void *ctx, int ifindex, enum dp_guard_kind h);
 	/* One line per decision (attach, detach, failure). NULL: silent. */
 	void (*log)(void *ctx, const char *line);
 	void *ctx;
@@ -51,7 +51,7 @@ struct links_ops {
 /* Rule (a) when <pattern> is false, (b) when it is true. */
 struct links_want {
 	const char *name;	/* kept by the caller */
-	enum link_hook hook;
+	enum dp_guard_kind hook;
 	bool pattern;
 };
 
@@ -84,10 +84,11 @@ void links_detach_all(struct links *l);
 
 /* For tests and logs. */
 void links_get_stats(const struct links *l, struct links_stats *s);
-/* The hooks attached on <ifindex> as LINK_* bits; 0 when unknown. */
+/* The hooks attached on <ifindex> as bits 1 << DP_GUARD_*; 0 when
+ * unknown. */
 unsigned int links_hooks(const struct links *l, int ifindex);
 /* Interfaces it knows (every link of the namespace). */
 size_t links_count(const struct links *l);
-const char *link_hook_name(enum link_hook h);
+const char *dp_guard_kind_name(enum dp_guard_kind h);
 
 #endif

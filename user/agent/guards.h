@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The packet guards on the node's interfaces, through the guard follower
+ * (user/dataplane/links.h): its rule from the agent's flags, its fd in the
+ * event loop, the local workloads from each model. */
+#ifndef IM_AGENT_GUARDS_H
+#define IM_AGENT_GUARDS_H
+
+#include "../model/model.h"
+#include "context.h"
+
+/* Follows the links and attaches what the listed names and patterns ask;
+ * a listed interface that does not exist yet is waited for. Returns 0 or
+ * -errno (netlink unusable). */
+int guards_start(struct agent *a);
+/* The local workloads of <m> for the route rule; attaches and detaches
+ * at once. */
+void guards_workloads(struct agent *a, const struct model *m);
+/* A clean stop: every guard it attached is removed. */
+void guards_detach(struct agent *a);
+/* Closes the follower; what is attached stays. */
+void guards_close(struct agent *a);
+
+#endif
