@@ -263,7 +263,7 @@ static bool local_has(const struct afix *f, const char *ip, __u8 *mode)
 	struct in_addr a;
 
 	inet_pton(AF_INET, ip, &a);
-	if (lookup(f, "im_local", &a.s_addr, &l))
+	if (af_lookup(f, "im_local", &a.s_addr, &l))
 		return false;
 	*mode = l.mode;
 	return true;
@@ -273,10 +273,10 @@ static bool local_has(const struct afix *f, const char *ip, __u8 *mode)
 static bool wait_local(const struct afix *f, const char *ip, bool want,
 		       __u8 *mode)
 {
-	uint64_t until = now_ms() + WAIT_MS;
+	uint64_t until = af_now_ms() + WAIT_MS;
 
-	while (local_has(f, ip, mode) != want && now_ms() < until)
-		sleep_ms(20);
+	while (local_has(f, ip, mode) != want && af_now_ms() < until)
+		af_sleep_ms(20);
 	return local_has(f, ip, mode) == want;
 }
 
@@ -288,8 +288,8 @@ static void rejected_workload_guarded(struct afix *f)
 	char path[160];
 	__u8 mode = 0xff;
 
-	write_file(f->dir, "pending.yaml",
-		   "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+	af_write_file(f->dir, "pending.yaml",
+		      "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
 		   "metadata: {name: default, namespace: t}\n"
 		   "spec: {mtls: {mode: STRICT}}\n---\n"
 		   "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
