@@ -48,17 +48,17 @@ static __always_inline __u32 im_balance(__u32 gen, const struct im_svc *svc,
 	int s;
 
 	rt = svc->route < IM_MAX_ROUTES ?
-		bpf_map_lookup_elem(&im_route, &idx) : 0;
+		bpf_map_lookup_elem(&im_route_v2, &idx) : 0;
 	s = rt ? im_route_pick(rt) : -1;
 	if (s < 0 || s >= IM_MAX_SUBSETS)
 		return IM_DROP_NO_HEALTHY;
 	d->subset = gen * IM_MAX_SUBSETS + s;
-	sub = bpf_map_lookup_elem(&im_subset, &d->subset);
+	sub = bpf_map_lookup_elem(&im_subset_v2, &d->subset);
 	e = sub ? im_lb_choose(gen, d->subset, sub) : -1;
 	if (e < 0)
 		return IM_DROP_NO_HEALTHY;
 	idx = e;
-	ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
+	ep = bpf_map_lookup_elem(&im_ep_v3, &idx);
 	if (!ep)
 		return IM_DROP_NO_HEALTHY;
 	d->ip = ep->ip;

@@ -149,9 +149,12 @@ static void put_service(struct cfix *f, int n, const __u32 *weights)
 		 0, "service VIP");
 }
 
+/* Subset <id> is cluster id + 1 unless it says otherwise. */
 static void put_subset(struct cfix *f, __u32 id, struct im_subset sub,
 		       const struct im_ep *eps)
 {
+	if (!sub.cluster)
+		sub.cluster = id + 1;
 	CHECK_EQ(dp_put_subset(&f->dp, 0, id, &sub, eps), 0, "subset %u", id);
 }
 
@@ -236,7 +239,7 @@ static void connect_weighted_split(void)
 }
 
 /* An outlier policy for the ejection tests: RR makes the order plain. */
-static struct im_subset outlier_sub(__u8 n_ep, __u32 consec, __u8 max_pct,
+static struct im_subset outlier_sub(__u16 n_ep, __u32 consec, __u8 max_pct,
 				    __u8 min_health)
 {
 	return (struct im_subset){
