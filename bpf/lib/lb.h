@@ -88,13 +88,17 @@ static __always_inline void im_lb_health(const struct im_subset *sub,
 	}
 }
 
-/* Step 2: the priority to use, or -1; <*panic> when it is in panic. */
-static __always_inline int im_lb_prio(const struct im_lb_health *s,
-				      __u8 min_health, bool *panic)
+/* Step 2: the priority to use, or -1; <*panic> when it is in panic.
+ * Global (verified once on its own, like im_lb_pick): unrolled over the
+ * priorities, its paths would multiply the caller's. */
+__noinline int im_lb_prio(const struct im_lb_health *s, __u8 min_health,
+			  bool *panic)
 {
 	__u32 health[IM_MAX_PRIO], sum = 0, left = 100, load, r, p;
 	__u32 loaded = 0;
 
+	if (!s || !panic)
+		return -1;
 	for (p = 0; p < IM_MAX_PRIO; p++) {
 		health[p] = s->total[p] ?
 			IM_OVERPROVISION * s->good[p] / s->total[p] : 0;
@@ -211,8 +215,8 @@ static __always_inline bool im_lb_ejected(const struct im_lb_draw *d, int e)
 
 /* A weighted draw over [d->lo, d->hi) that never returns an ejected
  * host unless d->now is 0. Returns the endpoint within the subset, or
- * -1 when none may be chosen. */
-static __always_inline int im_lb_pick(struct im_lb_draw *d)
+ * -1 when none may be chosen. <d> is on the stack (bpf_loop's context). */
+static __always_inline int im_lb_pick_on(struct im_lb_draw *d)
 {
 	__u32 first = d->base + d->lo, last = d->base + d->hi - 1, t;
 	struct im_ep *lo, *hi;
@@ -238,6 +242,21 @@ static __always_inline int im_lb_pick(struct im_lb_draw *d)
 	d->b = d->hi - d->lo;
 	bpf_loop(d->b, im_lb_next_step, d, 0);
 	return d->a < d->hi ? (int)d->a : -1;
+}
+
+/* im_lb_pick_on, global: the verifier checks it once instead of at each
+ * of its two calls and on every path leading there. */
+__noinline int im_lb_pick(struct im_lb_draw *d)
+{
+	struct im_lb_draw w;
+	int e;
+
+	if (!d)
+		return -1;
+	w = *d;
+	e = im_lb_pick_on(&w);
+	*d = w;
+	return e;
 }
 
 static __always_inline __u32 im_ep_active(__u32 idx)

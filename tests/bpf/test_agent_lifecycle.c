@@ -42,18 +42,21 @@
 	"  selector: {matchLabels: {app: echo}}\n  action: DENY\n" \
 	"  rules: [{to: [{operation: {ports: [\"7001\"]}}]}]\n"
 
-static const enum bpf_attach_type cgroup_hooks[3] = {
+/* In the order of the agent's pinned links (links/<name>). */
+#define N_HOOKS 5
+static const enum bpf_attach_type cgroup_hooks[N_HOOKS] = {
 	BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET4_GETPEERNAME,
-	BPF_CGROUP_SOCK_OPS,
+	BPF_CGROUP_SOCK_OPS, BPF_CGROUP_INET6_CONNECT,
+	BPF_CGROUP_INET6_GETPEERNAME,
 };
 
 /* The program attached to the cgroup for each of cgroup_hooks (0: none).
  * Returns how many hooks have exactly one. */
-static int prog_ids(const struct afix *f, __u32 ids[3])
+static int prog_ids(const struct afix *f, __u32 ids[N_HOOKS])
 {
 	int i, n = 0;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < N_HOOKS; i++) {
 		__u32 got[4] = { 0 }, cnt = 4, flags = 0;
 
 		ids[i] = 0;
@@ -173,7 +176,7 @@ static bool policy_live(struct afix *f)
 
 /* What must not move while the agent is stopped or a second one tries. */
 struct hooks {
-	__u32 prog[3];
+	__u32 prog[N_HOOKS];
 	long tc, xdp;
 	int gen;
 };
@@ -195,7 +198,7 @@ static bool hooks_same(const struct afix *f, const struct hooks *was,
 
 	hooks_of(f, &now);
 	ok = CHECK_EQ(now.gen, was->gen, "%s: live generation kept", when);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < N_HOOKS; i++)
 		ok &= CHECK_EQ(now.prog[i] && now.prog[i] == was->prog[i], true,
 			       "%s: cgroup hook %d keeps program %u (now %u)",
 			       when, i, was->prog[i], now.prog[i]);
@@ -237,8 +240,8 @@ static bool restart_adopts(struct afix *f)
 	if (!CHECK_EQ(af_wait_svc(f, was.gen ^ 1, VIP3, 7001, WAIT_MS), true,
 		      "restarted agent live in generation %d", was.gen ^ 1))
 		return false;
-	CHECK_EQ(prog_ids(f, now.prog), 3, "one program per cgroup hook");
-	for (i = 0; i < 3; i++)
+	CHECK_EQ(prog_ids(f, now.prog), N_HOOKS, "one program per cgroup hook");
+	for (i = 0; i < N_HOOKS; i++)
 		CHECK_EQ(now.prog[i] != was.prog[i], true, "hook %d: the new "
 			 "program replaced the old (%u -> %u)", i,
 			 was.prog[i], now.prog[i]);
@@ -272,16 +275,17 @@ static void second_agent_refused(struct afix *f)
 }
 
 /* Link ids of the pinned cgroup links. */
-static void link_ids(const struct afix *f, __u32 ids[3])
+static void link_ids(const struct afix *f, __u32 ids[N_HOOKS])
 {
-	static const char *const names[3] = {
-		"connect4", "getpeername4", "sockops",
+	static const char *const names[N_HOOKS] = {
+		"connect4", "getpeername4", "sockops", "connect6",
+		"getpeername6",
 	};
 	struct bpf_link_info info;
 	__u32 len;
 	int i, fd;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < N_HOOKS; i++) {
 		char rel[64];
 
 		snprintf(rel, sizeof(rel), "links/%s", names[i]);
@@ -303,7 +307,7 @@ static bool wait_freed(const __u32 *progs, const __u32 *links, long ms)
 	int i, left;
 
 	do {
-		for (left = 0, i = 0; i < 3; i++) {
+		for (left = 0, i = 0; i < N_HOOKS; i++) {
 			int p = bpf_prog_get_fd_by_id(progs[i]);
 			int l = bpf_link_get_fd_by_id(links[i]);
 
@@ -322,13 +326,14 @@ static bool wait_freed(const __u32 *progs, const __u32 *links, long ms)
 
 static void uninstall_removes_all(struct afix *f)
 {
-	__u32 progs[3], links[3], now[3];
+	__u32 progs[N_HOOKS], links[N_HOOKS], now[N_HOOKS];
 	long tc = tc_guard(f), xdp = xdp_guard(f);
 	int status, i;
 
 	prog_ids(f, progs);
 	link_ids(f, links);
-	CHECK_EQ(links[0] && links[1] && links[2], true, "links pinned");
+	for (i = 0; i < N_HOOKS; i++)
+		CHECK_EQ(links[i] != 0, true, "link %d pinned", i);
 	af_stop_agent(f, SIGTERM);
 	status = af_reap(af_fork_in_ns(f, f->log2, agent_uninstall), 0, WAIT_MS);
 	CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 0, true,
@@ -344,7 +349,7 @@ static void uninstall_removes_all(struct afix *f)
 		 "on " XDP_IF " (was %ld)", xdp);
 	CHECK_EQ(wait_freed(progs, links, 5000), true, "the programs and "
 		 "links are freed within 5 s");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < N_HOOKS; i++)
 		CHECK_EQ(progs[i] != 0, true, "hook %d had a program", i);
 }
 
@@ -376,7 +381,7 @@ static long detach_xdp(int ifindex, enum dp_guard_kind k)
  * exits 1 naming the interface and attaches nothing of its own. */
 static void foreign_xdp_refused(struct afix *f)
 {
-	__u32 ids[3];
+	__u32 ids[N_HOOKS];
 	long before;
 	int status;
 
@@ -413,7 +418,7 @@ static int mode_of(const char *path)
  * nothing. */
 static void refused_dir(struct afix *f, const char *what, const char *why)
 {
-	__u32 ids[3];
+	__u32 ids[N_HOOKS];
 	int status;
 
 	truncate(f->log2, 0);
