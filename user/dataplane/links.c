@@ -68,7 +68,7 @@ static void logf_(const struct links *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	l->o.ops.log(l->o.ops.ctx, line);
+	l->o.ops.log(l->o.ops.log_ctx, line);
 }
 
 /* ---- the table ---- */

@@ -43,10 +43,15 @@ struct links_ops {
 	/* Whether our hook <h> is on <ifindex> (left by an earlier agent).
 	 * NULL: never asked. */
 	bool (*owned)(void *ctx, int ifindex, enum dp_guard_kind h);
-	/* One line per decision (attach, detach, failure). NULL: silent. */
-	void (*log)(void *ctx, const char *line);
 	void *ctx;
+	/* One line per decision (attach, detach, failure). NULL: silent. */
+	void (*log)(void *log_ctx, const char *line);
+	void *log_ctx;
 };
+
+/* The dataplane's guards as hooks (links_dp.c): the tc guard of <dp> at
+ * our handle and priority, its XDP guard. <log> is left unset. */
+void links_dp_ops(struct links_ops *ops, const struct dp *dp);
 
 /* Rule (a) when <pattern> is false, (b) when it is true. */
 struct links_want {
