@@ -16,6 +16,7 @@
 #include "lib/lb.h"
 #include "lib/policy.h"
 
+#define IM_ENOMEM 12
 #define IM_ECONNREFUSED 111
 #define IM_SOCK_STREAM 1
 
@@ -103,20 +104,28 @@ static __always_inline __u32 im_source_verdict(__u32 gen,
 }
 
 /* Remembers the service address and the endpoint for getpeername4 and
- * sockops; when the table is full the socket is still rewritten, just
- * not accounted. */
-static __always_inline void im_remember(struct bpf_sock_addr *ctx,
-					const struct im_svc *svc,
-					const struct im_dest *d)
+ * sockops, in the socket's own storage. Without memory for it the
+ * connect is refused: a balanced socket that could not be counted would
+ * make least-request and ejection blind to it. Returns 0 or a reason. */
+static __always_inline __u32 im_remember(struct bpf_sock_addr *ctx,
+					 const struct im_svc *svc,
+					 const struct im_dest *d)
 {
-	__u64 cookie = bpf_get_socket_cookie(ctx);
-	struct im_sock_info si = {
+	struct im_sock_info *si;
+	struct bpf_sock *sk = ctx->sk;
+
+	if (!sk)
+		return IM_DROP_NO_RECORD;
+	si = bpf_sk_storage_get(&im_sock_st, sk, 0,
+				BPF_SK_STORAGE_GET_F_CREATE);
+	if (!si)
+		return IM_DROP_NO_RECORD;
+	*si = (struct im_sock_info){
 		.vip = ctx->user_ip4, .vport = ctx->user_port,
 		.ep_ip = d->ip, .ep_port = d->port, .subset = d->subset,
 		.svc_id = svc->svc_id, .slot = d->slot, .epoch = d->epoch,
 	};
-
-	bpf_map_update_elem(&im_sock_ck, &cookie, &si, BPF_ANY);
+	return IM_DROP_NONE;
 }
 
 static __always_inline int im_refuse(__u32 reason)
@@ -124,6 +133,8 @@ static __always_inline int im_refuse(__u32 reason)
 	im_count_drop(reason);
 	if (reason == IM_DROP_NO_HEALTHY)
 		bpf_set_retval(-IM_ECONNREFUSED);
+	else if (reason == IM_DROP_NO_RECORD)
+		bpf_set_retval(-IM_ENOMEM);
 	return 0;	/* EPERM unless set otherwise above */
 }
 
@@ -151,7 +162,9 @@ int im_connect4(struct bpf_sock_addr *ctx)
 		return im_refuse(reason);
 	if (!svc)
 		return 1;
-	im_remember(ctx, svc, &d);
+	reason = im_remember(ctx, svc, &d);
+	if (reason)
+		return im_refuse(reason);
 	ctx->user_ip4 = d.ip;
 	ctx->user_port = d.port;
 	return 1;
@@ -160,9 +173,10 @@ int im_connect4(struct bpf_sock_addr *ctx)
 SEC("cgroup/getpeername4")
 int im_getpeername4(struct bpf_sock_addr *ctx)
 {
-	__u64 cookie = bpf_get_socket_cookie(ctx);
-	struct im_sock_info *si = bpf_map_lookup_elem(&im_sock_ck, &cookie);
+	struct im_sock_info *si = NULL;
 
+	if (ctx->sk)
+		si = bpf_sk_storage_get(&im_sock_st, ctx->sk, 0, 0);
 	if (si && si->vip) {
 		ctx->user_ip4 = si->vip;
 		ctx->user_port = si->vport;

@@ -4,13 +4,18 @@
  * connections (least-request needs them) and its local-origin failures
  * (outlier ejection needs them). A refused connect is only visible if the
  * state callback is on before the SYN leaves, so it is switched on in
- * TCP_CONNECT_CB: then SYN_SENT -> CLOSE arrives and ESTABLISHED never does.
+ * TCP_CONNECT_CB, for balanced sockets only: then SYN_SENT -> CLOSE
+ * arrives, or SYN_SENT -> ESTABLISHED (the count goes up) and later the
+ * move out of ESTABLISHED (it goes down), after which the callback is
+ * switched off again: the rest of the close costs no BPF. The counting
+ * rules are in lib/count.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 #include "lib/config.h"
 #include "lib/maps.h"
+#include "lib/count.h"
 #include "lib/outlier.h"
 
 /* Errors that make a failed connect a local-origin failure of the
@@ -36,53 +41,44 @@ static __always_inline bool im_local_origin(struct bpf_sock *sk)
 	       err == IM_ECONNRESET;
 }
 
-/* The slot's state, if it still belongs to the host connect4 chose. */
-static __always_inline struct im_ep_state *
-im_sock_state(const struct im_sock_info *si)
-{
-	struct im_ep_state *st = im_slot_state(si->slot);
-
-	return st && st->epoch == si->epoch ? st : NULL;
-}
-
+/* SYN_SENT -> ESTABLISHED. While the agent recounts, only say so: the
+ * recount counts every established socket once it is done. */
 static __always_inline void im_conn_up(struct im_sock_info *si)
 {
 	struct im_ep_state *st = im_sock_state(si);
 
-	if (!st)
+	if (!st) {
+		im_flags_swap(&si->flags, 0, IM_SOCK_DONE, IM_SOCK_ESTAB, 0);
 		return;
-	__sync_fetch_and_add(&st->active, 1);
+	}
 	__sync_fetch_and_add(&st->conns, 1);
 	im_outlier_success(st);
-	si->flags |= IM_SOCK_ESTABLISHED;
+	if (im_count_mode() == IM_COUNT_NORMAL)
+		im_count_claim(si, st, 0);
+	else
+		im_flags_swap(&si->flags, 0, IM_SOCK_DONE, IM_SOCK_ESTAB, 0);
 }
 
-/* Leaving ESTABLISHED ends the connection's claim on the endpoint. */
-static __always_inline void im_conn_down(struct im_sock_info *si)
-{
-	struct im_ep_state *st = im_sock_state(si);
-
-	si->flags &= ~IM_SOCK_ESTABLISHED;
-	if (st && st->active)
-		__sync_fetch_and_sub(&st->active, 1);
-}
-
-/* CLOSE is the socket's last state: its entry goes with it. */
 static __always_inline void im_state_change(struct bpf_sock_ops *skops,
-					    struct bpf_sock *sk, __u64 cookie,
+					    struct bpf_sock *sk,
 					    struct im_sock_info *si)
 {
 	__u32 from = skops->args[0], to = skops->args[1];
 
-	if (si->flags & IM_SOCK_ESTABLISHED) {
-		if (to != BPF_TCP_ESTABLISHED)
-			im_conn_down(si);
-	} else if (from == BPF_TCP_SYN_SENT && to == BPF_TCP_CLOSE &&
-		   im_local_origin(sk)) {
-		im_outlier_fail(si);
+	if (from == BPF_TCP_SYN_SENT) {
+		if (to == BPF_TCP_ESTABLISHED)
+			im_conn_up(si);
+		else if (to == BPF_TCP_CLOSE && im_local_origin(sk))
+			im_outlier_fail(si);
+		return;
 	}
-	if (to == BPF_TCP_CLOSE)
-		bpf_map_delete_elem(&im_sock_ck, &cookie);
+	if (from != BPF_TCP_ESTABLISHED)
+		return;
+	/* leaving ESTABLISHED ends the connection's claim on the endpoint;
+	 * nothing later in its life concerns us */
+	im_count_release(si, im_sock_state(si));
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
+				  ~BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
 SEC("sockops")
@@ -91,32 +87,21 @@ int im_sockops(struct bpf_sock_ops *skops)
 	__u32 op = skops->op;
 	struct im_sock_info *si;
 	struct bpf_sock *sk;
-	__u64 cookie;
 
-	/* every other callback (RTO, window, ECN, passive sockets) is none
-	 * of ours: return before looking the socket up */
-	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
-	    op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
-	    op != BPF_SOCK_OPS_STATE_CB)
+	/* every other callback (RTO, window, ECN, ESTABLISHED_CB, passive
+	 * sockets) is none of ours: return before looking the socket up */
+	if (op != BPF_SOCK_OPS_TCP_CONNECT_CB && op != BPF_SOCK_OPS_STATE_CB)
 		return 1;
 	sk = skops->sk;
 	if (!sk)
 		return 1;
-	cookie = bpf_get_socket_cookie(skops);
-	si = bpf_map_lookup_elem(&im_sock_ck, &cookie);
+	si = bpf_sk_storage_get(&im_sock_st, sk, 0, 0);
 	if (!si)
 		return 1;	/* not balanced by connect4 */
-	switch (op) {
-	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+	if (op == BPF_SOCK_OPS_TCP_CONNECT_CB)
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 					  BPF_SOCK_OPS_STATE_CB_FLAG);
-		break;
-	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		im_conn_up(si);
-		break;
-	case BPF_SOCK_OPS_STATE_CB:
-		im_state_change(skops, sk, cookie, si);
-		break;
-	}
+	else
+		im_state_change(skops, sk, si);
 	return 1;
 }

@@ -34,7 +34,8 @@
 #
 # Environment: OUT, L4_DUR (5), L4_REPS (5), L4_CONNS (32), L4_CONNECTS
 # (20000), L4_ROUNDS (3), L4_PREFIX (imb-l4), L4_PHASES ("wrk connect";
-# add "perf" for system-wide profiles of a close32 run per path).
+# add "cost" for the BPF run time per connection of a close32 run, "perf"
+# for system-wide profiles of a close32 run per path).
 # Leaves nothing behind: our processes are ended by pid, then the cgroups
 # and namespaces removed, also after a failure; running twice works.
 set -euo pipefail
@@ -294,7 +295,29 @@ phase_connect() {
 	done
 }
 
-# ---- phase 3 (optional, L4_PHASES="... perf"): where the time goes ----
+# ---- phase 3 (optional, L4_PHASES="... cost"): BPF time per connection ----
+
+# Connection: close traffic through the VIP with BPF stats on: each
+# program's run time per call, its calls per connection (connect4 runs
+# once per connection) and its size (xlated instructions), so the close
+# path's BPF cost is known deterministically even on a busy machine.
+# Logged and kept as "cost" rows in the raw figures; no ratio is derived.
+phase_cost() {
+	L4DP_STATS=1 dp_up 1000 1000
+	run_wrk close32 infermesh cost
+	sed -i '/^wrk close32 infermesh cost /d' "$RAWDIR/raw"
+	dp_down
+	awk '$2 == "run_cnt" { cnt[$1] = $3; ns[$1] = $5; insns[$1] = $7 }
+	     END { c = cnt["connect4"]; if (!c) exit
+		   for (p in cnt) if (cnt[p]) {
+			printf "cost %s calls_per_conn %.2f ns_per_call %.1f ns_per_conn %.1f insns %d\n",
+				p, cnt[p] / c, ns[p] / cnt[p], ns[p] / c, insns[p]
+			tot += ns[p] / c }
+		   printf "cost all ns_per_conn %.1f\n", tot }' \
+		"$work/l4dp.out" | tee -a "$RAWDIR/raw" >&2
+}
+
+# ---- phase 4 (optional, L4_PHASES="... perf"): where the time goes ----
 
 # Flat profile (symbols above 0.5% of the selected samples) of DATA.
 perf_flat() { # DATA OUT [REPORT-ARGS...]

@@ -69,17 +69,23 @@ struct {
 	__type(value, __u32);
 } im_ep_slot SEC(".maps");
 
-/* Per-socket decision of connect4, by socket cookie. Not socket storage:
- * its two allocations per connect and its RCU free per socket cost more
- * than all the balancing. sockops deletes the entry when the socket
- * closes; LRU eviction only bounds what a connect() that never reached
- * TCP (no callback) leaves behind. */
+/* Per-socket decision of connect4 (struct im_sock_info): socket storage,
+ * so a record is never evicted (its socket's count could not be undone)
+ * and goes away with its socket, whatever the agent is doing. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, IM_MAX_SOCKS);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct im_sock_info);
-} im_sock_ck SEC(".maps");
+} im_sock_st SEC(".maps");
+
+/* How sockops counts a connection coming up (struct im_count). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct im_count);
+} im_count SEC(".maps");
 
 /* Round-robin position per subset, per CPU: no shared cache line. */
 struct {
@@ -143,10 +149,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, IM_DROP_MAX);
+	__uint(max_entries, IM_DROP_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
-} im_drops SEC(".maps");
+} im_drops_v2 SEC(".maps");
 
 /* The live generation; 0 before the agent wrote anything. */
 static __always_inline __u32 im_live_gen(void)
@@ -160,7 +166,7 @@ static __always_inline __u32 im_live_gen(void)
 /* Counts one drop (or refused connect) under its stable reason. */
 static __always_inline void im_count_drop(__u32 reason)
 {
-	__u64 *n = bpf_map_lookup_elem(&im_drops, &reason);
+	__u64 *n = bpf_map_lookup_elem(&im_drops_v2, &reason);
 
 	if (n)
 		*n += 1;	/* per-CPU slot: no atomic needed */

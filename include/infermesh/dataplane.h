@@ -21,7 +21,7 @@
  * from im_cfg once per connection or packet, so the agent writes a complete
  * new table set under the idle generation and then flips im_cfg.gen with a
  * single map update: no program ever sees half of a configuration. Runtime
- * state (im_ep_state, im_sock_ck, im_rr, im_drops) carries no generation: it
+ * state (im_ep_state, im_sock_st, im_rr, im_drops_v2) carries no generation: it
  * belongs to endpoints and sockets, which survive a table switch.
  */
 #ifndef IM_DATAPLANE_H
@@ -49,7 +49,6 @@
 #define IM_MAX_MEMBERS		262144U	/* im_member */
 #define IM_MAX_XDENY		16384U	/* im_xdeny */
 #define IM_MAX_EP_STATE		131072U	/* im_ep_state slots */
-#define IM_MAX_SOCKS		131072U	/* balanced sockets open (im_sock_ck) */
 
 /* Value of im_cfg (ARRAY, one entry, key 0). */
 struct im_cfg {
@@ -176,12 +175,21 @@ struct im_ep_state {
 };
 _Static_assert(sizeof(struct im_ep_state) == 48, "im_ep_state layout");
 
-/* im_sock_info.flags */
-#define IM_SOCK_ESTABLISHED	0x01	/* counted in im_ep_state.active */
+/*
+ * im_sock_info.flags: whether the socket's connection counts in its slot's
+ * im_ep_state.active. Changed only by compare-and-swap (sockops and the
+ * agent's recount may race on it): whoever sets COUNTED adds the 1 first,
+ * whoever clears it subtracts the 1 after, so active never drops below
+ * the number of COUNTED sockets and never needs to go below zero.
+ */
+#define IM_SOCK_ESTAB		0x01	/* sockops saw the connection up */
+#define IM_SOCK_COUNTED		0x02	/* its 1 is in im_ep_state.active */
+#define IM_SOCK_DONE		0x04	/* left ESTABLISHED: never counts again */
 
-/* Value of im_sock_ck (LRU_HASH, key: the socket cookie): what connect4
- * decided for this socket. getpeername4 answers with the VIP; sockops
- * charges the endpoint's slot if its epoch is still <epoch>. */
+/* Value of im_sock_st (SK_STORAGE: one per socket, created by connect4,
+ * freed with the socket, never evicted): what connect4 decided for this
+ * socket. getpeername4 answers with the VIP; sockops charges the
+ * endpoint's slot if its epoch is still <epoch>. */
 struct im_sock_info {
 	__be32 vip;		/* address the application dialled */
 	__be32 ep_ip;		/* endpoint chosen */
@@ -189,11 +197,26 @@ struct im_sock_info {
 	__be16 ep_port;
 	__u32 subset;		/* gen * IM_MAX_SUBSETS + subset */
 	__u32 svc_id;
-	__u32 flags;		/* IM_SOCK_* */
+	__u32 flags;		/* IM_SOCK_*, compare-and-swap only */
 	__u32 slot;		/* im_ep_state slot of the endpoint */
 	__u32 epoch;		/* its epoch when chosen */
 };
 _Static_assert(sizeof(struct im_sock_info) == 32, "im_sock_info layout");
+
+/* im_count.mode: how sockops accounts a connection coming up. The agent
+ * sets RECOUNT while it rebuilds the counts from the sockets that exist
+ * (user/dataplane/reconcile.c); NORMAL otherwise. */
+enum im_count_mode {
+	IM_COUNT_NORMAL = 0,	/* up: COUNTED and active + 1 */
+	IM_COUNT_RECOUNT = 1,	/* up: ESTAB only; the recount counts it */
+};
+
+/* Value of im_count (ARRAY, one entry, key 0). */
+struct im_count {
+	__u32 mode;		/* enum im_count_mode */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct im_count) == 8, "im_count layout");
 
 /* Key of im_ident (HASH): a cgroup v2 id, which is the inode number of the
  * cgroup's directory and what bpf_get_current_cgroup_id() returns. */
@@ -355,10 +378,12 @@ struct im_xdeny_key {
 _Static_assert(sizeof(struct im_xdeny_key) == 12, "im_xdeny_key layout");
 
 /*
- * Why a packet was dropped or a connect() refused: the index into im_drops
- * (PERCPU_ARRAY of __u64). Stable: never renumber, append before
+ * Why a packet was dropped or a connect() refused: the index into im_drops_v2
+ * (PERCPU_ARRAY of __u64, IM_DROP_SLOTS entries: room for reasons to come
+ * without another new map name). Stable: never renumber, append before
  * IM_DROP_MAX.
  */
+#define IM_DROP_SLOTS		64U
 enum im_drop_reason {
 	IM_DROP_NONE = 0,		/* not a drop; never counted */
 	IM_DROP_MALFORMED = 1,		/* IPv4/TCP header cut short or bad */
@@ -367,7 +392,10 @@ enum im_drop_reason {
 	IM_DROP_POLICY_NO_ALLOW = 4,	/* ALLOW policies apply, none matched */
 	IM_DROP_XDP_DENIED_SRC = 5,	/* source in im_xdeny */
 	IM_DROP_NO_HEALTHY = 6,		/* connect4: no endpoint to choose */
-	IM_DROP_MAX			/* map size; append above this line */
+	IM_DROP_NO_RECORD = 7,		/* connect4: no memory for the
+					   socket's record (im_sock_st) */
+	IM_DROP_MAX			/* append above this line */
 };
+_Static_assert(IM_DROP_MAX <= IM_DROP_SLOTS, "im_drops_v2 too small");
 
 #endif

@@ -14,7 +14,7 @@ int dp_test_load(struct dp *dp, const struct dp_opts *o)
 
 void dp_test_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX])
 {
-	CHECK_EQ(dp_get_drops(dp, out), 0, "reading im_drops");
+	CHECK_EQ(dp_get_drops(dp, out), 0, "reading im_drops_v2");
 }
 
 uint64_t dp_now_ms(void)

@@ -20,7 +20,7 @@ static const char *const pinned[] = {
 	"im_cfg", "im_svc", "im_route", "im_subset", "im_ep_v2",
 	"im_ep_state", "im_ep_slot",
 	"im_ident", "im_wlport", "im_polset", "im_clause_v2", "im_member_v2",
-	"im_xdeny", "im_drops", "im_sock_ck",
+	"im_xdeny", "im_drops_v2", "im_sock_st", "im_count",
 };
 #define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))
 

@@ -113,7 +113,7 @@ static void put_drops(struct fake *f)
 	for (r = 0; r < IM_DROP_MAX; r++) {
 		v[0] = r == IM_DROP_STRICT_PLAINTEXT ? 5 : 0;
 		v[1] = r == IM_DROP_STRICT_PLAINTEXT ? 7 : r;
-		fake_put(f, "im_drops", true, &r, 4, v, sizeof(v));
+		fake_put(f, "im_drops_v2", true, &r, 4, v, sizeof(v));
 	}
 }
 

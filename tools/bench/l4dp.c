@@ -234,9 +234,10 @@ static void print_stats(const char *name, const struct bpf_program *prog)
 
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 		return;
-	printf("%s run_cnt %llu run_time_ns %llu\n", name,
-	       (unsigned long long)info.run_cnt,
-	       (unsigned long long)info.run_time_ns);
+	printf("%s run_cnt %llu run_time_ns %llu insns %u verified %u\n",
+	       name, (unsigned long long)info.run_cnt,
+	       (unsigned long long)info.run_time_ns,
+	       info.xlated_prog_len / 8, info.verified_insns);
 }
 
 /* Loaded, filled and attached: wait for the signal to go. */
@@ -260,6 +261,7 @@ static int serve(struct bench *b, int cgfd)
 	while (!stop)
 		pause();
 	print_stats("connect4", b->dp.connect->progs.im_connect4);
+	print_stats("getpeername4", b->dp.connect->progs.im_getpeername4);
 	print_stats("sockops", b->dp.sockops->progs.im_sockops);
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "../dataplane/gen.h"
 #include "../dataplane/pin.h"
+#include "../dataplane/reconcile.h"
 #include "../kernel/bpf_load.h"
 #include "../kernel/features.h"
 #include "../util/dirs.h"
@@ -148,6 +149,29 @@ static int load(struct agent *a)
 	return err;
 }
 
+/* The active counts of the adopted maps, made true to the sockets that
+ * exist (connections may have closed while no agent ran); the programs
+ * are attached, so nothing closing from now on is missed. A failure only
+ * leaves counts low until those connections close: logged, not fatal. */
+static int recount(struct agent *a)
+{
+	struct dp_recount r;
+	int err = dp_reconcile(&a->dp, &r);
+
+	if (err)
+		agent_log(a, "recounting active connections failed (%s); "
+			  "counts may read low until those connections close",
+			  strerror(-err));
+	else if (r.leaked || r.closed)
+		agent_log(a, "recount: %llu connections counted that no "
+			  "longer exist removed, %llu ended unseen, %llu "
+			  "established counted",
+			  (unsigned long long)r.leaked,
+			  (unsigned long long)r.closed,
+			  (unsigned long long)r.claimed);
+	return 0;
+}
+
 static int start(struct agent *a)
 {
 	int err = loop_init(&a->loop);
@@ -162,8 +186,7 @@ static int start(struct agent *a)
 					     a->paths.pin_root);
 	err = err ?: guards_start(a);
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
-	/* Steps that must see the adopted maps before the first reload
-	 * (reconciling them with the kernel's sockets) go here. */
+	err = err ?: recount(a);
 	err = err ?: apply_init(a);
 	return err ?: watch_init(a);
 }

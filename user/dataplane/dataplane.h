@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loading, attaching and filling the L4 dataplane programs
- * (bpf/{connect,sockops,tc_guard,xdp_guard}.bpf.c). No policy of its own:
+ * (bpf/{connect,sockops,tc_guard,xdp_guard,recount}.bpf.c). No policy of its own:
  * the agent decides what goes into the maps, this writes it.
  *
  * Every function returns 0 or a negative errno. Not thread safe: one
@@ -19,6 +19,7 @@ struct connect_bpf;
 struct sockops_bpf;
 struct tc_guard_bpf;
 struct xdp_guard_bpf;
+struct recount_bpf;
 struct bpf_link;
 
 /* Load-time configuration (the programs' rodata). */
@@ -40,18 +41,19 @@ struct dp {
 	struct sockops_bpf *sockops;
 	struct tc_guard_bpf *tc;
 	struct xdp_guard_bpf *xdp;
+	struct recount_bpf *recount;	/* user/dataplane/reconcile.c */
 	struct bpf_link *links[DP_MAX_LINKS];	/* cgroup attachments */
 	int n_links;
 };
 
-/* Opens and loads all four objects sharing one set of maps. On failure
+/* Opens and loads all five objects sharing one set of maps. On failure
  * nothing stays loaded. */
 int dp_load(struct dp *dp, const struct dp_opts *o);
 /* Detaches and unloads everything dp_load and dp_attach_cgroup made. */
 void dp_destroy(struct dp *dp);
 /* Attaches connect4, getpeername4 and sockops to the cgroup <cgroup_fd>. */
 int dp_attach_cgroup(struct dp *dp, int cgroup_fd);
-/* The fd of map <name> (e.g. "im_drops"), or -ENOENT. */
+/* The fd of map <name> (e.g. "im_drops_v2"), or -ENOENT. */
 int dp_map_fd(const struct dp *dp, const char *name);
 /* Program fds for BPF_PROG_TEST_RUN and for attaching elsewhere. */
 int dp_tc_prog_fd(const struct dp *dp);

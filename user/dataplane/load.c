@@ -11,6 +11,7 @@
 
 #include "connect.skel.h"
 #include "dataplane.h"
+#include "recount.skel.h"
 #include "sockops.skel.h"
 #include "tc_guard.skel.h"
 #include "xdp_guard.skel.h"
@@ -104,6 +105,9 @@ int dp_load(struct dp *dp, const struct dp_opts *o)
 	err = DP_OPEN_LOAD(xdp, xdp_guard_bpf, o, owner);
 	if (err)
 		goto fail;
+	err = DP_OPEN_LOAD(recount, recount_bpf, o, owner);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	dp_destroy(dp);
@@ -114,6 +118,7 @@ void dp_destroy(struct dp *dp)
 {
 	while (dp->n_links > 0)
 		bpf_link__destroy(dp->links[--dp->n_links]);
+	recount_bpf__destroy(dp->recount);
 	xdp_guard_bpf__destroy(dp->xdp);
 	tc_guard_bpf__destroy(dp->tc);
 	sockops_bpf__destroy(dp->sockops);

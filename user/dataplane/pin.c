@@ -39,6 +39,7 @@ static int ensure_bpffs(const char *root)
  * they are replaced. */
 static const char *const retired_pins[] = {
 	"im_ep", "im_ep_st", "im_sock", "im_clause", "im_member", "im_cidr",
+	"im_sock_ck", "im_drops",
 };
 
 _Static_assert(sizeof(retired_pins) / sizeof(retired_pins[0]) <=

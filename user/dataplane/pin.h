@@ -19,7 +19,7 @@
 
 #include "dataplane.h"
 
-#define DP_MAX_RETIRED 8
+#define DP_MAX_RETIRED 16
 
 struct dp_pin_report {
 	bool adopted;			/* maps were pinned before us */

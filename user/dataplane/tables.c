@@ -200,7 +200,7 @@ int dp_put_ep_state(const struct dp *dp, uint32_t slot,
 
 int dp_get_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX])
 {
-	int fd = dp_map_fd(dp, "im_drops"), ncpu = libbpf_num_possible_cpus();
+	int fd = dp_map_fd(dp, "im_drops_v2"), ncpu = libbpf_num_possible_cpus();
 	uint64_t *per_cpu;
 	uint32_t r;
 	int c;

@@ -19,6 +19,7 @@ static const char *const drop_names[] = {
 	[IM_DROP_POLICY_NO_ALLOW] = "policy_no_allow",
 	[IM_DROP_XDP_DENIED_SRC] = "xdp_denied_source",
 	[IM_DROP_NO_HEALTHY] = "no_healthy_endpoint",
+	[IM_DROP_NO_RECORD] = "no_socket_record",
 };
 _Static_assert(ARRAY_LEN(drop_names) == IM_DROP_MAX,
 	       "every enum im_drop_reason needs a stable name");
@@ -440,10 +441,12 @@ json_t *dec_drops(const struct dec_ctx *c, uint32_t reason,
 	uint64_t sum = 0;
 	int i;
 
-	if (reason == IM_DROP_NONE)
-		return NULL;
 	for (i = 0; i < ncpu; i++)
 		sum += percpu[i];
+	/* the map has room for reasons to come: show only those known, and
+	 * any unknown one that counted something */
+	if (reason == IM_DROP_NONE || (reason >= IM_DROP_MAX && !sum))
+		return NULL;
 	return json_pack("{s:s, s:I, s:I}", "reason", dec_drop_reason(reason),
 			 "id", (json_int_t)reason, "count", (json_int_t)sum);
 }

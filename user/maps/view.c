@@ -309,7 +309,7 @@ static json_t *row_drops(const struct view_ctx *c, const void *k,
 
 static int build_drops(const struct view_ctx *c, json_t *rows)
 {
-	return walk(c, "im_drops", rows, row_drops);
+	return walk(c, "im_drops_v2", rows, row_drops);
 }
 
 
@@ -406,7 +406,7 @@ static const struct view views[] = {
 	  build_cidrs, cols_cidr, NULL },
 	{ "xdeny", "im_xdeny", "sources the XDP guard drops", build_xdeny,
 	  cols_xdeny, NULL },
-	{ "drops", "im_drops", "drop counters by reason, summed over CPUs",
+	{ "drops", "im_drops_v2", "drop counters by reason, summed over CPUs",
 	  build_drops, cols_drops, NULL },
 	{ "cfg", "im_cfg", "the live table generation", build_cfg, cols_cfg, NULL },
 };
