@@ -96,7 +96,7 @@ check "the log names the object, file:line:col, field and the kept version" \
 
 # ---- restarted, the agent still has the last good version ----
 check "agent node-a stopped" stop_agent
-check "it stopped cleanly (SIGTERM)" grep -q "stopped: programs detached" "$LOG"
+check "it stopped cleanly (SIGTERM), programs left attached" grep -q "stopped: the programs stay attached" "$LOG"
 n=$(grep -c " live: " "$LOG")
 check "agent node-a restarted" "$MESH" agent node-a
 check "restarted agent applied a generation" wait_for 30 lives $((n + 1))

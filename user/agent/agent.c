@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The node agent's life: probe, load and attach against the pinned state
- * (user/dataplane/), apply the config, then run the event loop: signals,
- * config changes, slot collection. SIGTERM/SIGINT detach everything (the
- * maps stay pinned for the next agent); SIGHUP reloads. A killed agent
- * leaves its programs attached through the pinned links and the
- * netlink-attached guards, so traffic keeps flowing under the last tables
- * it applied.
+ * The node agent's life: lock the node, probe, load and attach against
+ * the pinned state (user/dataplane/), apply the config, then run the event
+ * loop: signals, config changes, slot collection. SIGHUP reloads.
+ *
+ * Stopping never detaches: after SIGTERM/SIGINT, as after a crash, the
+ * programs stay attached through the pinned links and the netlink-attached
+ * guards and keep balancing and policing with the last tables applied,
+ * and the next agent adopts them (a rolling update has no gap). Only
+ * `infermesh uninstall` removes them (uninstall.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -23,7 +26,6 @@
 #include "../dataplane/reconcile.h"
 #include "../kernel/bpf_load.h"
 #include "../kernel/features.h"
-#include "../util/dirs.h"
 #include "apply.h"
 #include "context.h"
 #include "guards.h"
@@ -114,7 +116,16 @@ static int signals(struct agent *a)
 
 /* ---- start ---- */
 
-static int prepare_dirs(struct agent *a)
+/* Before anything is written: a second agent must change nothing. */
+static int lock(struct agent *a)
+{
+	char who[128];
+
+	snprintf(who, sizeof(who), "infermesh agent %s", a->o.node);
+	return node_lock(&a->lock, &a->paths, true, who);
+}
+
+static int prepare_pins(struct agent *a)
 {
 	struct dp_pin_report r;
 	int err = dp_pins_prepare(a->paths.pin_root, &r);
@@ -124,7 +135,7 @@ static int prepare_dirs(struct agent *a)
 	for (i = 0; i < r.n_retired; i++)
 		agent_log(a, "removed the pin of retired map %s (its format "
 			  "changed; see dataplane.h)", r.retired[i]);
-	return err ?: mkdirs(a->paths.state_dir, 0700);
+	return err;
 }
 
 static int load(struct agent *a)
@@ -147,6 +158,43 @@ static int load(struct agent *a)
 			  "incompatible build, remove that directory",
 			  a->paths.pin_root, strerror(-err));
 	return err;
+}
+
+/* Before attaching anything: a listed interface whose XDP hook holds
+ * someone else's program stops the start with nothing of ours attached.
+ * (One that appears later is only logged by the follower, links.c.) */
+static int guards_check(struct agent *a)
+{
+	const struct links_want *w;
+	size_t i;
+	int ifindex, err;
+
+	for (i = 0; i < a->o.n_guards; i++) {
+		w = &a->o.guards[i];
+		if (w->hook != DP_GUARD_XDP || w->pattern)
+			continue;
+		ifindex = (int)if_nametoindex(w->name);
+		if (!ifindex)
+			continue;	/* waited for */
+		err = dp_guard_check(ifindex, DP_GUARD_XDP);
+		if (err == -EBUSY)
+			agent_log(a, "%s: another XDP program is attached to "
+				  "it; infermesh does not replace it (detach "
+				  "it, or leave %s out of --xdp-if)", w->name,
+				  w->name);
+		else if (err)
+			agent_log(a, "%s: %s", w->name, strerror(-err));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A start that failed half way on a node nothing enforced before. */
+static void detach_all(struct agent *a)
+{
+	guards_detach(a);
+	dp_cgroup_detach_pinned(&a->dp);
 }
 
 /* The active counts of the adopted maps, made true to the sockets that
@@ -180,24 +228,20 @@ static int start(struct agent *a)
 				      a->o.state_dir, a->o.cgroup_root);
 	err = err ?: probe(a);
 	err = err ?: signals(a);
-	err = err ?: prepare_dirs(a);
+	err = err ?: lock(a);
+	err = err ?: guards_check(a);
+	err = err ?: prepare_pins(a);
 	err = err ?: load(a);
-	err = err ?: dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd,
-					     a->paths.pin_root);
+	if (err)
+		return err;
+	err = dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd, a->paths.pin_root);
 	err = err ?: guards_start(a);
+	if (err && !a->adopted)	/* nothing enforced before us: undo */
+		detach_all(a);
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
 	err = err ?: recount(a);
 	err = err ?: apply_init(a);
 	return err ?: watch_init(a);
-}
-
-/* A clean stop: nothing of ours stays attached; the maps stay pinned. */
-static void detach_all(struct agent *a)
-{
-	guards_detach(a);
-	dp_cgroup_detach_pinned(&a->dp);
-	agent_log(a, "stopped: programs detached, maps kept under %s",
-		  a->paths.pin_root);
 }
 
 static void release(struct agent *a)
@@ -212,6 +256,7 @@ static void release(struct agent *a)
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
 	loop_close(&a->loop);
+	node_unlock(&a->lock);
 	intern_free(&a->principals);
 	intern_free(&a->namespaces);
 }
@@ -220,7 +265,7 @@ int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
 			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
-			   .loop.epfd = -1 };
+			   .loop.epfd = -1, .lock = { -1, -1, -1 } };
 	int err;
 
 	bpf_log_init(o->verbose);
@@ -232,7 +277,10 @@ int agent_run(const struct agent_opts *o)
 			  a.paths.cgroup_root);
 		agent_reload(&a);
 		err = loop_run(&a.loop);
-		detach_all(&a);
+		agent_log(&a, "stopped: the programs stay attached with the "
+			  "tables in force (pins under %s) for the next agent; "
+			  "`infermesh uninstall` removes them",
+			  a.paths.pin_root);
 	} else {
 		agent_log(&a, "not started: %s", strerror(-err));
 	}

@@ -26,8 +26,17 @@ struct agent_opts {
 	bool verbose;
 };
 
-/* Runs the agent until SIGTERM/SIGINT. Returns 0 after a clean stop, or
- * a negative errno when it could not start. */
+/* Runs the agent until SIGTERM/SIGINT, which leave the programs attached
+ * and the tables live for the next agent. Returns 0 after a clean stop,
+ * or a negative errno when it could not start (-EWOULDBLOCK: another
+ * agent holds the node). */
 int agent_run(const struct agent_opts *o);
+
+/* Removes every program, link, pin, tc filter and XDP program infermesh
+ * put on node o->node (o->pin_root, o->state_dir as for agent_run(); the
+ * interfaces of this network namespace), and its state dir. Refuses
+ * (-EWOULDBLOCK) while an agent runs for the node. Returns 0 or -errno;
+ * prints what it did. */
+int agent_uninstall(const struct agent_opts *o);
 
 #endif

@@ -10,11 +10,13 @@
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
 #include "agent.h"
+#include "lock.h"
 #include "loop.h"
 
 struct agent {
 	struct agent_opts o;
 	struct dp_paths paths;
+	struct node_lock lock;	/* one agent per node */
 	struct dp dp;
 	bool loaded;
 	bool adopted;		/* pinned maps were there before us */

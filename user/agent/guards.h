@@ -15,7 +15,8 @@ int guards_start(struct agent *a);
 /* The local workloads of <m> for the route rule; attaches and detaches
  * at once. */
 void guards_workloads(struct agent *a, const struct model *m);
-/* A clean stop: every guard it attached is removed. */
+/* Removes every guard it attached: for a start that failed half way on
+ * a node nothing guarded before (a stopping agent leaves them). */
 void guards_detach(struct agent *a);
 /* Closes the follower; what is attached stays. */
 void guards_close(struct agent *a);

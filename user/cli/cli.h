@@ -23,6 +23,7 @@ int cmd_agent(int argc, char **argv, struct cli_opts *o);
 int cmd_analyze(int argc, char **argv, struct cli_opts *o);
 int cmd_features(int argc, char **argv, struct cli_opts *o);
 int cmd_maps(int argc, char **argv, struct cli_opts *o);
+int cmd_uninstall(int argc, char **argv, struct cli_opts *o);
 
 /* Prefix match of <arg> against <full> ("an" matches "analyze"). */
 bool is_prefix(const char *arg, const char *full);

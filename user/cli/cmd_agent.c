@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* infermesh agent: the node agent (user/agent/). Exit status: 0 after a
- * clean stop (SIGTERM/SIGINT), 1 when it could not start, 2 bad usage. */
+/* infermesh agent: the node agent (user/agent/), and infermesh uninstall.
+ * Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a done uninstall,
+ * 1 when it could not start (another agent holds the node) or uninstall
+ * failed, 2 bad usage. */
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +16,19 @@ static void agent_usage(FILE *f)
 {
 	fputs(
 "Usage: infermesh agent --config DIR --node NAME [options]\n"
+"       infermesh agent --uninstall --node NAME [--pin-root DIR] [--state-dir DIR]\n"
 "\n"
 "Runs the node agent: loads the L4 dataplane programs, attaches them to the\n"
 "cgroup root, compiles the Istio configuration in DIR for node NAME into the\n"
 "kernel tables, and re-applies it whenever DIR changes. Runs until SIGTERM or\n"
-"SIGINT, which detach the programs; SIGHUP reloads. Maps stay pinned, so a\n"
-"restarted agent adopts them (endpoint ejections, active connections).\n"
+"SIGINT; SIGHUP reloads. Stopping (or a crash) detaches nothing: the programs\n"
+"keep balancing and policing with the tables in force, and the next agent\n"
+"adopts them and the pinned maps (endpoint ejections, active connections).\n"
+"Only --uninstall (or `infermesh uninstall`) removes them.\n"
+"One agent per node: it locks the pin root and the state dir; a second one\n"
+"exits with status 1 naming the holder's pid and changes nothing. Both\n"
+"directories are created 0700 and refused when owned by another user or\n"
+"group- or world-writable.\n"
 "An object that validation rejects keeps its last good version (stored\n"
 "under the state dir, so across restarts too) and the rest of the change\n"
 "applies; each rejection is printed with file:line:column. A file that no\n"
@@ -53,7 +62,9 @@ static void agent_usage(FILE *f)
 "  --guard-if IFNAME    the tc guard at ingress of IFNAME\n"
 "  --guard-egress-if IFNAME\n"
 "                       the tc guard at egress of IFNAME\n"
-"  --xdp-if IFNAME      the XDP guard on IFNAME\n"
+"  --xdp-if IFNAME      the XDP guard on IFNAME; one that already has another\n"
+"                       XDP program is an error (at start) or logged, never\n"
+"                       replaced\n"
 "  --guard-if-pattern GLOB, --guard-egress-if-pattern GLOB, --xdp-if-pattern GLOB\n"
 "                       the same for every interface whose name matches GLOB\n"
 "                       (fnmatch(3), e.g. 'cali*'; quote it from the shell)\n"
@@ -61,10 +72,15 @@ static void agent_usage(FILE *f)
 "\n"
 "  --debounce-ms N      wait N ms after the last change before reloading\n"
 "                       (default 200)\n"
+"  --uninstall          instead of running: remove every program, cgroup\n"
+"                       link, pin, tc filter and XDP program infermesh put on\n"
+"                       node NAME (interfaces of this network namespace) and\n"
+"                       its state dir; refused while an agent runs for NAME\n"
 "  -v                   libbpf and verifier messages\n"
 "  -h, --help           this text\n"
 "\n"
-"Exit status: 0 stopped cleanly, 1 could not start, 2 bad usage.\n", f);
+"Exit status: 0 stopped cleanly (or uninstalled), 1 could not start (or\n"
+"uninstall failed), 2 bad usage.\n", f);
 }
 
 struct wants {
@@ -121,7 +137,7 @@ static int guard_flag(struct wants *w, const char *f, const char *v, int *bad)
 
 /* 0, 1 for --help, -1 on bad usage. */
 static int parse_args(int argc, char **argv, struct agent_opts *a,
-		      struct cli_opts *o, struct wants *w)
+		      struct cli_opts *o, struct wants *w, bool *uninstall)
 {
 	int i;
 
@@ -133,6 +149,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 			return 1;
 		if (!strcmp(f, "-v")) {
 			a->verbose = o->verbose = true;
+			continue;
+		}
+		if (!strcmp(f, "--uninstall")) {
+			*uninstall = true;
 			continue;
 		}
 		if (!strcmp(f, "--no-guard-routes")) {
@@ -165,14 +185,14 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 		if (bad)
 			return -1;
 	}
-	return a->config_dir && a->node ? 0 : -1;
+	return a->node && (a->config_dir || *uninstall) ? 0 : -1;
 }
 
-int cmd_agent(int argc, char **argv, struct cli_opts *o)
+static int run(int argc, char **argv, struct cli_opts *o, bool uninstall)
 {
 	struct agent_opts a = { .debounce_ms = 200, .verbose = o->verbose };
 	struct wants w = { 0 };
-	int r = parse_args(argc, argv, &a, o, &w), rc;
+	int r = parse_args(argc, argv, &a, o, &w, &uninstall), rc;
 
 	a.guards = w.v;
 	a.n_guards = w.n;
@@ -182,9 +202,23 @@ int cmd_agent(int argc, char **argv, struct cli_opts *o)
 	} else if (r < 0) {
 		agent_usage(stderr);
 		rc = 2;
+	} else if (uninstall) {
+		rc = agent_uninstall(&a) ? 1 : 0;
 	} else {
 		rc = agent_run(&a) ? 1 : 0;
 	}
 	free(w.v);
 	return rc;
+}
+
+int cmd_agent(int argc, char **argv, struct cli_opts *o)
+{
+	return run(argc, argv, o, false);
+}
+
+/* The same flags as the agent's; --config and the guard flags are not
+ * needed (and ignored if given). */
+int cmd_uninstall(int argc, char **argv, struct cli_opts *o)
+{
+	return run(argc, argv, o, true);
 }

@@ -15,6 +15,8 @@ static const struct cmd cmds[] = {
 	  "features [-o json]: probe the kernel for what the dataplane needs" },
 	{ "maps", cmd_maps,
 	  "maps list|dump NAME [--pin-root DIR] [-o json]: pinned maps in names" },
+	{ "uninstall", cmd_uninstall,
+	  "uninstall --node NAME [...]: remove infermesh from the node" },
 };
 
 bool is_prefix(const char *arg, const char *full)

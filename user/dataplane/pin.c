@@ -57,14 +57,23 @@ static void unpin_retired(const char *root, struct dp_pin_report *r)
 	}
 }
 
+int dp_pin_root_open(const char *pin_root, char *why, size_t n)
+{
+	int err = ensure_bpffs(pin_root);
+
+	if (err) {
+		snprintf(why, n, "cannot mount bpffs at " BPFFS_DIR ": %s",
+			 strerror(-err));
+		return err;
+	}
+	return dir_open_private(pin_root, why, n);
+}
+
 int dp_pins_prepare(const char *pin_root, struct dp_pin_report *r)
 {
 	char links[PATH_MAX + 16], cfg[PATH_MAX + 16];
-	int err = ensure_bpffs(pin_root);
 
 	memset(r, 0, sizeof(*r));
-	if (err)
-		return err;
 	snprintf(links, sizeof(links), "%s/links", pin_root);
 	snprintf(cfg, sizeof(cfg), "%s/im_cfg", pin_root);
 	r->adopted = !access(cfg, F_OK);

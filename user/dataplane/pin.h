@@ -29,9 +29,17 @@ struct dp_pin_report {
 
 /*
  * Mounts bpffs at /sys/fs/bpf when <pin_root> is under it and nothing is
- * mounted there; creates <pin_root> and its links/ directory; removes the
- * pins of retired map names. What it found goes to <r>. Returns 0 or
- * -errno.
+ * mounted there, creates <pin_root> 0700 when missing and opens it,
+ * refusing one that is not ours alone (dir_open_private()). Returns the
+ * directory's fd (the agent locks it: bpffs holds no regular files), or
+ * -errno with the reason in <why>.
+ */
+int dp_pin_root_open(const char *pin_root, char *why, size_t n);
+
+/*
+ * In the pin root (opened above): creates its links/ directory and
+ * removes the pins of retired map names. What it found goes to <r>.
+ * Returns 0 or -errno.
  */
 int dp_pins_prepare(const char *pin_root, struct dp_pin_report *r);
 
