@@ -84,7 +84,8 @@ int links_on_events(struct links *l);
 /* The local workloads' addresses (network order, copied) for rule (c);
  * brings the hooks in line. */
 int links_set_workloads(struct links *l, const uint32_t *ips, size_t n);
-/* Detaches every hook it attached (a clean stop). */
+/* Detaches every hook it attached (a start that failed half way; an
+ * agent that stops leaves them for the next one). */
 void links_detach_all(struct links *l);
 
 /* For tests and logs. */
