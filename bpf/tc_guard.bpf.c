@@ -13,6 +13,8 @@
  * only connection openings (SYN without ACK) to the other ports, whose
  * packets are mostly replies to the workload's own outbound connections;
  * a refused opening leaves the rest of that flow with no socket to reach.
+ * A local mesh workload without live entries (im_local) has its openings
+ * judged by its namespace's or the mesh's mode: never passed unjudged.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -25,6 +27,20 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* A connection opening to <daddr>, which has no live entries: a mesh
+ * workload of this node whose own objects are not live yet (a new pod, a
+ * rejected object, tables that did not compile) meets its namespace's or
+ * the mesh's default; any other address is not ours to judge. */
+static __always_inline __u32 im_judge_default(__be32 daddr)
+{
+	struct im_local *l = bpf_map_lookup_elem(&im_local, &daddr);
+
+	if (!l)
+		return IM_DROP_NONE;	/* not a mesh workload of this node */
+	return l->mode == IM_MODE_STRICT ? IM_DROP_STRICT_PLAINTEXT
+					 : IM_DROP_NONE;
+}
+
 /* The verdict on a parsed TCP packet: IM_DROP_NONE or why it is dropped. */
 static __always_inline __u32 im_judge(const struct im_pkt *pk)
 {
@@ -33,10 +49,10 @@ static __always_inline __u32 im_judge(const struct im_pkt *pk)
 	struct im_wlport *wp;
 	bool exact, opening;
 
+	opening = (pk->tcp_flags & (IM_TCP_SYN | IM_TCP_ACK)) == IM_TCP_SYN;
 	wp = im_wlport_find(gen, pk->daddr, pk->dport, &exact);
 	if (!wp)
-		return IM_DROP_NONE;	/* not a local workload */
-	opening = (pk->tcp_flags & (IM_TCP_SYN | IM_TCP_ACK)) == IM_TCP_SYN;
+		return opening ? im_judge_default(pk->daddr) : IM_DROP_NONE;
 	if (!exact && !opening)
 		return IM_DROP_NONE;
 	if (wp->mode == IM_MODE_STRICT)

@@ -102,6 +102,14 @@ struct {
 	__type(value, struct im_ident);
 } im_ident SEC(".maps");
 
+/* This node's mesh workloads, live or not (no generation). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IM_MAX_LOCAL);
+	__type(key, __be32);
+	__type(value, struct im_local);
+} im_local SEC(".maps");
+
 /* Levels at which workload cgroups sit, per generation (lib/ident.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

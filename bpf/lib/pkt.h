@@ -3,7 +3,8 @@
  * Parsing what the guards judge: Ethernet, at most one VLAN tag, IPv4 with
  * options, and the TCP header of a first fragment. Every pointer is checked
  * against <end> before use (the verifier insists). A header that claims
- * more than the packet holds, or less than its minimum, is malformed.
+ * more than the packet holds, or less than its minimum, is malformed; a
+ * total length of 0 is BIG TCP's (RFC 2675 style) and is parsed.
  */
 #ifndef IM_BPF_PKT_H
 #define IM_BPF_PKT_H
@@ -15,6 +16,9 @@
 
 #define IM_ETH_P_8021AD	0x88a8
 #define IM_IP_OFFMASK	0x1fff	/* fragment offset, in 8-byte units */
+/* A GSO packet over 64 KiB (BIG TCP) carries IPv4 total length 0: its
+ * real length is only in the skb. Parsed as if it were this long. */
+#define IM_IP_BIG_LEN	0x10000U
 #define IM_TCP_HLEN	20
 #define IM_TCP_SYN	0x02
 #define IM_TCP_ACK	0x10
@@ -96,6 +100,8 @@ static __always_inline enum im_pkt_kind im_pkt_parse(void *data, void *end,
 		return IM_PKT_MALFORMED;
 	hlen = ip->ihl * 4;
 	tot = bpf_ntohs(ip->tot_len);
+	if (!tot)
+		tot = IM_IP_BIG_LEN;	/* BIG TCP: the length is the skb's */
 	if (ip->version != 4 || hlen < IPV4_MIN_HLEN || tot < hlen ||
 	    l3 + hlen > end)
 		return IM_PKT_MALFORMED;

@@ -43,6 +43,7 @@
 #define IM_MAX_IDENTS		16384U	/* cgroups with a workload identity */
 #define IM_IDENT_LEVELS		8U	/* cgroup levels workloads may sit at */
 #define IM_MAX_WLPORTS		65536U	/* workload ports (im_wlport) */
+#define IM_MAX_LOCAL		65536U	/* this node's workloads (im_local) */
 #define IM_MAX_POLSETS		4096U	/* policy sets (im_polset) */
 #define IM_MAX_CLAUSES		16384U	/* im_clause */
 #define IM_POLSET_CLAUSES	256U	/* clauses one policy set may hold */
@@ -258,6 +259,24 @@ enum im_mode {
 	IM_MODE_STRICT = 1,
 	IM_MODE_DISABLE = 2,
 };
+
+/*
+ * Value of im_local (HASH, key: __be32 address): a mesh workload the
+ * configuration places on this node, whatever became of its own objects.
+ * No generation: the agent writes it on every reload before anything
+ * else, even when the workload's objects are rejected or the tables do
+ * not compile, so the guards never pass a local mesh workload unjudged.
+ * A workload with live im_wlport entries is judged by those; one without
+ * (a new pod, a rejected object) by <mode>, its namespace's (else the
+ * mesh's) PeerAuthentication default. The XDP guard drops denied sources
+ * only on their way to these addresses. Addresses not here are not mesh
+ * workloads of this node and are never touched.
+ */
+struct im_local {
+	__u8 mode;		/* enum im_mode: the namespace/mesh default */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct im_local) == 4, "im_local layout");
 
 /* Key of im_wlport (HASH): a local workload's port; port 0 = the mode and
  * policy of the workload's ports without an entry of their own. */

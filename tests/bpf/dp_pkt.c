@@ -6,7 +6,9 @@
 #include "dp_pkt.h"
 
 #define VLAN_HLEN 4
-#define IP_FRAG_OFF 6		/* offset of frag_off in the IPv4 header */
+#define IP_TOT_LEN 2		/* offsets in the IPv4 header */
+#define IP_FRAG_OFF 6
+#define IP_PROTO 9
 #define TCP_DOFF (20 + 12)	/* data offset byte, after a 20-byte IPv4 */
 
 size_t dp_pkt_bend(__u8 *buf, size_t len, const struct dp_bend *b)
@@ -17,6 +19,10 @@ size_t dp_pkt_bend(__u8 *buf, size_t len, const struct dp_bend *b)
 		v = htons(b->frag & 0x1fff);
 		memcpy(buf + ETH_HLEN + IP_FRAG_OFF, &v, 2);
 	}
+	if (b->proto)
+		buf[ETH_HLEN + IP_PROTO] = b->proto;
+	if (b->tot0)
+		memset(buf + ETH_HLEN + IP_TOT_LEN, 0, 2);
 	if (b->doff && len > ETH_HLEN + TCP_DOFF)
 		buf[ETH_HLEN + TCP_DOFF] = (__u8)(b->doff << 4);
 	if (b->vlan && len + VLAN_HLEN <= PKT_MAX) {

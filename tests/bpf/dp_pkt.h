@@ -6,6 +6,7 @@
 #ifndef IM_TEST_DP_PKT_H
 #define IM_TEST_DP_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kernel/pkt_build.h"
@@ -16,10 +17,13 @@ struct dp_bend {
 	__u16 vlan;		/* nonzero: insert an 802.1Q tag with this id */
 	__u16 frag;		/* IPv4 fragment offset, 8-byte units */
 	__u8 doff;		/* nonzero: TCP data offset written as is */
+	__u8 proto;		/* nonzero: IPv4 protocol written as is */
+	bool tot0;		/* IPv4 total length 0, as BIG TCP sends */
 };
 
 /* Applies <b> to the <len>-byte frame in <buf> (PKT_MAX bytes, untagged
- * Ethernet + IPv4 without options for frag/doff); returns the new length. */
+ * Ethernet + IPv4 without options for frag/doff/proto/tot0); returns the
+ * new length. The IPv4 checksum is not redone (nothing checks it). */
 size_t dp_pkt_bend(__u8 *buf, size_t len, const struct dp_bend *b);
 
 #endif

@@ -531,6 +531,57 @@ static void bad_config_kept_out(struct afix *f)
 	free(big);
 }
 
+#define NEW_WL "10.250.3.3"
+
+/* Whether im_local holds <ip>, with its mode in <*mode>. */
+static bool local_has(const struct afix *f, const char *ip, __u8 *mode)
+{
+	struct im_local l = { 0 };
+	struct in_addr a;
+
+	inet_pton(AF_INET, ip, &a);
+	if (lookup(f, "im_local", &a.s_addr, &l))
+		return false;
+	*mode = l.mode;
+	return true;
+}
+
+/* Polls (bounded) until im_local holds <ip> or not, as <want> says. */
+static bool wait_local(const struct afix *f, const char *ip, bool want,
+		       __u8 *mode)
+{
+	uint64_t until = now_ms() + WAIT_MS;
+
+	while (local_has(f, ip, mode) != want && now_ms() < until)
+		sleep_ms(20);
+	return local_has(f, ip, mode) == want;
+}
+
+/* A new workload of this node whose WorkloadEntry is rejected is still
+ * a mesh workload for the guards, with its namespace's mode; once gone
+ * from the config, it is gone from im_local. */
+static void rejected_workload_guarded(struct afix *f)
+{
+	char path[160];
+	__u8 mode = 0xff;
+
+	write_file(f->dir, "pending.yaml",
+		   "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+		   "metadata: {name: default, namespace: t}\n"
+		   "spec: {mtls: {mode: STRICT}}\n---\n"
+		   "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+		   "metadata:\n  name: pending\n  namespace: t\n"
+		   "  annotations: {infermesh.io/node: n1}\n"
+		   "spec: {address: " NEW_WL ", ports: {http: 99999}}\n");
+	CHECK_EQ(wait_local(f, NEW_WL, true, &mode), true,
+		 "rejected local WorkloadEntry %s in im_local", NEW_WL);
+	CHECK_EQ(mode, IM_MODE_STRICT, "with its namespace's mode, STRICT");
+	snprintf(path, sizeof(path), "%s/pending.yaml", f->dir);
+	unlink(path);
+	CHECK_EQ(wait_local(f, NEW_WL, false, &mode), true,
+		 "%s gone from im_local with its file", NEW_WL);
+}
+
 /* The state slot the live tables give the endpoint of <vip>:<port>
  * (its first host), or -1. */
 static int64_t live_slot(const struct afix *f, const char *vip, int port)
@@ -1120,6 +1171,8 @@ static void agent_lifecycle(void)
 	ok = ok && config_change(&f);
 	if (ok)
 		bad_config_kept_out(&f);
+	if (ok)
+		rejected_workload_guarded(&f);
 	ok = ok && removed_slot_freed(&f);
 	ok = ok && kill_and_restart(&f);
 	ok = ok && policy_live(&f);

@@ -240,6 +240,7 @@ static void counts_closed_while_detached(void)
 	CHECK_EQ(active(&f, 2), 0, "endpoint 2: CLOSE_WAIT does not count");
 	CHECK_EQ(r.claimed, 3, "three established connections claimed");
 	CHECK_EQ(r.closed, 2, "two found ended unseen");
+	CHECK_EQ(r.skipped_ns, 0, "every network namespace entered");
 	CHECK_EQ(r.leaked + r.released, 9, "every old claim released or "
 		 "leaked (released %llu, leaked %llu)",
 		 (unsigned long long)r.released, (unsigned long long)r.leaked);

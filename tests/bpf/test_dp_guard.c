@@ -165,6 +165,12 @@ static const struct guard_case tc_cases[] = {
 	{ "total length leaves no room for the TCP header", TCP,
 	  { .daddr = WL, .dport = 8081, .tot_len = 30 }, {}, 0, TC_ACT_SHOT,
 	  IM_DROP_MALFORMED, 0 },
+	{ "BIG TCP (total length 0) SYN to a STRICT port: parsed, judged",
+	  TCP, { .daddr = WL, .dport = 8081 }, { .tot0 = true }, 0,
+	  TC_ACT_SHOT, IM_DROP_STRICT_PLAINTEXT, 0 },
+	{ "BIG TCP data to an open workload: parsed, passes", TCP,
+	  { .daddr = WL_OPEN, .dport = 8081, .tcp_flags = ACK,
+	    .payload = 100 }, { .tot0 = true }, 0, TC_ACT_OK, IM_DROP_NONE, 0 },
 	{ "TCP data offset 4 (< 5)", TCP, { .daddr = WL, .dport = 8081 },
 	  { .doff = 4 }, 0, TC_ACT_SHOT, IM_DROP_MALFORMED, 0 },
 	{ "Ethernet header and 6 bytes of IPv4: refused before the program",
@@ -176,21 +182,50 @@ static const struct guard_case tc_cases[] = {
 	  IM_DROP_MALFORMED, 0 },
 };
 
+#define DENIED	IP4(203, 0, 113, 7)	/* in the denied /24 */
+#define ICMP_FRAG_NEEDED 0x0304	/* type 3 code 4, where a UDP sport sits */
+
+/* WL is a local mesh workload (im_local); 10.0.0.2, the builders'
+ * default destination, is the node or another node's overlay peer. */
 static const struct guard_case xdp_cases[] = {
-	{ "TCP from a denied prefix", TCP,
-	  { .saddr = IP4(203, 0, 113, 7), .daddr = WL }, {}, 0, XDP_DROP,
+	{ "SYN from a denied prefix to a workload", TCP,
+	  { .saddr = DENIED, .daddr = WL }, {}, 0, XDP_DROP,
 	  IM_DROP_XDP_DENIED_SRC, 0 },
-	{ "UDP from a denied prefix", UDP, { .saddr = IP4(203, 0, 113, 7) },
-	  {}, 0, XDP_DROP, IM_DROP_XDP_DENIED_SRC, 0 },
-	{ "VLAN-tagged, from a denied prefix", TCP,
-	  { .saddr = IP4(203, 0, 113, 200) }, { .vlan = 9 }, 0, XDP_DROP,
-	  IM_DROP_XDP_DENIED_SRC, 0 },
-	{ "denied /32 host", TCP, { .saddr = IP4(198, 51, 100, 1) }, {}, 0,
+	{ "SYN-ACK from a denied prefix (reply to a workload's call)", TCP,
+	  { .saddr = DENIED, .daddr = WL, .tcp_flags = SYNACK }, {}, 0,
+	  XDP_PASS, IM_DROP_NONE, 0 },
+	{ "ACK from a denied prefix", TCP,
+	  { .saddr = DENIED, .daddr = WL, .tcp_flags = ACK }, {}, 0,
+	  XDP_PASS, IM_DROP_NONE, 0 },
+	{ "DNS reply from a denied prefix", UDP,
+	  { .saddr = DENIED, .daddr = WL, .sport = 53, .payload = 40 }, {},
+	  0, XDP_PASS, IM_DROP_NONE, 0 },
+	{ "ICMP frag-needed from a denied prefix", UDP,
+	  { .saddr = DENIED, .daddr = WL, .sport = ICMP_FRAG_NEEDED,
+	    .payload = 28 }, { .proto = 1 }, 0, XDP_PASS, IM_DROP_NONE, 0 },
+	{ "SYN from a denied prefix to the node (not a workload)", TCP,
+	  { .saddr = DENIED }, {}, 0, XDP_PASS, IM_DROP_NONE, 0 },
+	{ "overlay UDP from a denied prefix to the node", UDP,
+	  { .saddr = DENIED, .dport = 4789, .payload = 64 }, {}, 0, XDP_PASS,
+	  IM_DROP_NONE, 0 },
+	{ "VLAN-tagged SYN from a denied prefix to a workload", TCP,
+	  { .saddr = IP4(203, 0, 113, 200), .daddr = WL }, { .vlan = 9 }, 0,
 	  XDP_DROP, IM_DROP_XDP_DENIED_SRC, 0 },
-	{ "neighbour of the denied /32", TCP,
-	  { .saddr = IP4(198, 51, 100, 2) }, {}, 0, XDP_PASS, IM_DROP_NONE, 0 },
-	{ "prefix denied only in the idle generation", TCP,
-	  { .saddr = IP4(203, 0, 114, 1) }, {}, 0, XDP_PASS, IM_DROP_NONE, 0 },
+	{ "SYN from a denied /32 host", TCP,
+	  { .saddr = IP4(198, 51, 100, 1), .daddr = WL }, {}, 0, XDP_DROP,
+	  IM_DROP_XDP_DENIED_SRC, 0 },
+	{ "SYN from the neighbour of the denied /32", TCP,
+	  { .saddr = IP4(198, 51, 100, 2), .daddr = WL }, {}, 0, XDP_PASS,
+	  IM_DROP_NONE, 0 },
+	{ "SYN from a prefix denied only in the idle generation", TCP,
+	  { .saddr = IP4(203, 0, 114, 1), .daddr = WL }, {}, 0, XDP_PASS,
+	  IM_DROP_NONE, 0 },
+	{ "BIG TCP (total length 0) SYN from a denied prefix: parsed", TCP,
+	  { .saddr = DENIED, .daddr = WL }, { .tot0 = true }, 0, XDP_DROP,
+	  IM_DROP_XDP_DENIED_SRC, 0 },
+	{ "BIG TCP (total length 0) data from elsewhere: parsed, passes", TCP,
+	  { .daddr = WL, .tcp_flags = ACK, .payload = 100 }, { .tot0 = true },
+	  0, XDP_PASS, IM_DROP_NONE, 0 },
 	{ "IPv6 passes", ETH, { .ethertype = ETH_IPV6, .payload = 60 }, {},
 	  0, XDP_PASS, IM_DROP_NONE, 0 },
 	{ "IPv4 header length 16 (< 20)", TCP, { .ihl = 4 }, {}, 0, XDP_DROP,
@@ -202,6 +237,15 @@ static const struct guard_case xdp_cases[] = {
 	{ "Ethernet header only, IPv4 ethertype", ETH, {}, {}, 0, XDP_DROP,
 	  IM_DROP_MALFORMED, 0 },
 };
+
+/* <ip> is a mesh workload of this node with default <mode> (im_local). */
+static void put_local(struct dp *dp, __u32 ip, __u8 mode)
+{
+	struct im_local l = { .mode = mode };
+	__u32 a = htonl(ip);
+
+	CHECK_EQ(dp_sync_local(dp, &a, &l, 1, false), 0, "im_local %08x", ip);
+}
 
 /* Runs one case through <prog_fd>; checks verdict and counters. */
 static void run_case(struct dp *dp, int prog_fd, bool tc,
@@ -299,6 +343,50 @@ static void tc_guard_generation_switch(void)
 	c.verdict = TC_ACT_SHOT;
 	c.reason = IM_DROP_STRICT_PLAINTEXT;
 	run_case(&dp, dp_tc_prog_fd(&dp), true, &c);
+	dp_destroy(&dp);
+}
+
+/* A mesh workload of this node with no live entries (a new pod, a
+ * rejected object, tables that did not compile) meets its namespace's
+ * default: STRICT drops plaintext openings, never passes them unjudged;
+ * replies to its own calls pass; addresses outside the mesh are never
+ * touched. */
+#define NEW_POD	IP4(10, 1, 0, 40)	/* STRICT by default, not live */
+#define NEW_PERM IP4(10, 1, 0, 41)	/* PERMISSIVE by default, not live */
+
+static const struct guard_case not_live_cases[] = {
+	{ "SYN to a not-live workload, STRICT default", TCP,
+	  { .daddr = NEW_POD, .dport = 8080 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_STRICT_PLAINTEXT, 0 },
+	{ "SYN-ACK to it (reply to its own call)", TCP,
+	  { .daddr = NEW_POD, .dport = 40000, .tcp_flags = SYNACK }, {}, 0,
+	  TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "SYN to a not-live workload, PERMISSIVE default", TCP,
+	  { .daddr = NEW_PERM, .dport = 8080 }, {}, 0, TC_ACT_OK,
+	  IM_DROP_NONE, 0 },
+	{ "SYN to a pod outside the mesh", TCP,
+	  { .daddr = IP4(10, 1, 0, 42), .dport = 8080 }, {}, 0, TC_ACT_OK,
+	  IM_DROP_NONE, 0 },
+	{ "SYN to WL:9090 from outside its ALLOW: its live entries decide",
+	  TCP, { .saddr = IP4(172, 16, 0, 1), .daddr = WL, .dport = 9090 },
+	  {}, 0, TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW, 0 },
+};
+
+static void tc_guard_not_live_workload(void)
+{
+	struct dp dp;
+	size_t i;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, NULL))
+		return;
+	guard_tables(&dp);
+	put_local(&dp, NEW_POD, IM_MODE_STRICT);
+	put_local(&dp, NEW_PERM, IM_MODE_PERMISSIVE);
+	put_local(&dp, WL, IM_MODE_STRICT);	/* live entries win */
+	for (i = 0; i < sizeof(not_live_cases) / sizeof(not_live_cases[0]);
+	     i++)
+		run_case(&dp, dp_tc_prog_fd(&dp), true, &not_live_cases[i]);
 	dp_destroy(&dp);
 }
 
@@ -609,6 +697,7 @@ static void xdp_guard_table(void)
 		 "deny 198.51.100.1/32");
 	CHECK_EQ(dp_put_xdeny(&dp, 1, htonl(IP4(203, 0, 114, 0)), 24, 3), 0,
 		 "gen 1 only: deny 203.0.114.0/24");
+	put_local(&dp, WL, IM_MODE_PERMISSIVE);
 	for (i = 0; i < sizeof(xdp_cases) / sizeof(xdp_cases[0]); i++)
 		run_case(&dp, dp_xdp_prog_fd(&dp), false, &xdp_cases[i]);
 	dp_destroy(&dp);
@@ -619,6 +708,7 @@ UNIT_SUITE(dp_guard)
 	UNIT_TEST(s, tc_guard_table);
 	UNIT_TEST(s, tc_guard_runt);
 	UNIT_TEST(s, tc_guard_generation_switch);
+	UNIT_TEST(s, tc_guard_not_live_workload);
 	UNIT_TEST(s, tc_guard_destination_ip);
 	UNIT_TEST(s, tc_guard_prefix_lengths);
 	UNIT_TEST(s, xdp_guard_table);

@@ -760,6 +760,52 @@ static void too_many_identity_levels(void)
 	done(&f);
 }
 
+#define PA_NS(ns, mode) \
+	"---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\n" \
+	"metadata: {name: default, namespace: " ns "}\n" \
+	"spec: {mtls: {mode: " mode "}}\n"
+
+static uint8_t local_mode(const struct ct_locals *l, const char *ip)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->ips[i] == ip4(ip))
+			return l->v[i].mode;
+	return 0xff;	/* not listed */
+}
+
+/* im_local lists this node's workloads, valid or rejected, with their
+ * namespace's (else the mesh's) mode: a rejected object or tables that
+ * do not compile never make a local workload "not a workload". */
+static void locals_of_the_node(void)
+{
+	struct config *c = unit_load(
+		PA_NS("shop", "STRICT") PA_NS("istio-system", "PERMISSIVE")
+		WEC("a", "10.1.0.1", "pods/a")
+		"---\napiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+		"metadata:\n  name: bad\n  namespace: shop\n  annotations: "
+		"{infermesh.io/node: node-a}\n"
+		"spec:\n  address: 10.1.0.2\n  ports: {http: 99999}\n"
+		"---\napiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+		"metadata:\n  name: far\n  namespace: shop\n  annotations: "
+		"{infermesh.io/node: node-b}\nspec:\n  address: 10.1.0.3\n"
+		"---\napiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+		"metadata:\n  name: other\n  namespace: web\n  annotations: "
+		"{infermesh.io/node: node-a}\nspec:\n  address: 10.1.0.4\n");
+	struct ct_locals l;
+
+	CU_ASSERT(unit_obj(c, K_WORKLOAD_ENTRY, "bad")->invalid);
+	CU_ASSERT_EQUAL_FATAL(ct_locals(c, "node-a", &l), 0);
+	CU_ASSERT_EQUAL(l.n, 3);
+	CU_ASSERT_EQUAL(local_mode(&l, "10.1.0.1"), IM_MODE_STRICT);
+	CU_ASSERT_EQUAL(local_mode(&l, "10.1.0.2"), IM_MODE_STRICT);
+	CU_ASSERT_EQUAL(local_mode(&l, "10.1.0.3"), 0xff);	/* node-b */
+	CU_ASSERT_EQUAL(local_mode(&l, "10.1.0.4"), IM_MODE_PERMISSIVE);
+	ct_locals_free(&l);
+	unit_free(c);
+}
+
 /* More endpoints than a subset holds: a clear error, no tables. */
 static void too_many_endpoints_is_an_error(void)
 {
@@ -817,6 +863,7 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, identities_of_local_cgroups);
 	UNIT_TEST(s, identity_levels_deepest_first);
 	UNIT_TEST(s, too_many_identity_levels);
+	UNIT_TEST(s, locals_of_the_node);
 	UNIT_TEST(s, too_many_endpoints_is_an_error);
 	UNIT_TEST(s, locality_and_pattern_rules);
 }

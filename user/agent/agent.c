@@ -210,7 +210,11 @@ static int recount(struct agent *a)
 		agent_log(a, "recounting active connections failed (%s); "
 			  "counts may read low until those connections close",
 			  strerror(-err));
-	else if (r.leaked || r.closed)
+	if (r.skipped_ns)
+		agent_log(a, "recount: %llu network namespaces could not be "
+			  "entered; their connections count low until they "
+			  "close", (unsigned long long)r.skipped_ns);
+	if (!err && (r.leaked || r.closed))
 		agent_log(a, "recount: %llu connections counted that no "
 			  "longer exist removed, %llu ended unseen, %llu "
 			  "established counted",

@@ -164,6 +164,23 @@ static void store(struct agent *a, const char *dir, const struct lg_merge *m,
 			  strerror(-err));
 }
 
+/* Writes im_local, this node's mesh workloads with their defaults, from
+ * every object of <c> valid or not: whatever becomes of the tables, the
+ * guards judge a local workload by its defaults until its own entries are
+ * live. Without <prune> only adds (what <c> lacks may still be in force). */
+static void sync_locals(struct agent *a, struct config *c, bool prune)
+{
+	struct ct_locals l;
+	int err = ct_locals(c, a->o.node, &l);
+
+	err = err ?: dp_sync_local(&a->dp, l.ips, l.v, l.n, prune);
+	if (err)
+		agent_log(a, "writing this node's workload addresses failed "
+			  "(%s): a new workload may meet no guard default",
+			  strerror(-err));
+	ct_locals_free(&l);
+}
+
 /* Merges <c> with the last good versions and applies the result. */
 static int merge_apply(struct agent *a, struct config *c)
 {
@@ -190,6 +207,8 @@ static int merge_apply(struct agent *a, struct config *c)
 		return err;
 	}
 	n = log_events(a, &m);
+	if (m.whole || nothing_new(a, &m, &prev, n))
+		sync_locals(a, c, false);
 	if (m.whole) {
 		agent_log(a, "the MeshConfig has errors: the new configuration "
 			  "is rejected, the tables in force stay "
@@ -204,6 +223,7 @@ static int merge_apply(struct agent *a, struct config *c)
 			agent_log(a, "a stored last good version no longer "
 				  "validates; it stays out:");
 		log_findings(c, before);
+		sync_locals(a, c, true);
 		model_build(&mo, c);
 		err = compile_apply(a, &mo);
 		/* the pods the config places here are guarded even when

@@ -151,6 +151,24 @@ void tables_free(struct tables *t);
 int ct_local_addrs(const struct model *m, const char *node, uint32_t **out,
 		   size_t *n);
 
+/* This node's mesh workloads for im_local (dp_sync_local): <n> addresses
+ * (network order) and their namespace/mesh defaults. */
+struct ct_locals {
+	uint32_t *ips;
+	struct im_local *v;
+	size_t n, cap_ips, cap_v;
+};
+
+/*
+ * Every Pod and WorkloadEntry of <c> placed on <node>, valid or rejected
+ * (so a workload is guarded by its defaults even when its own objects or
+ * the tables are not live), once per address; mode: its namespace's, else
+ * the mesh's PeerAuthentication. Returns 0 or -ENOMEM; free <out> with
+ * ct_locals_free() in every case.
+ */
+int ct_locals(struct config *c, const char *node, struct ct_locals *out);
+void ct_locals_free(struct ct_locals *l);
+
 /* ---- pieces, exported for the unit tests ---- */
 
 /* Istio's util.LocalityMatch: <rule> "region[/zone[/subzone]]" with "*"

@@ -219,7 +219,7 @@ static int polset_of(struct pol_ctx *pc, const struct model_workload *mw,
 
 /* ---- workload ports and identities ---- */
 
-static uint8_t mode_of(enum mtls_mode m)
+uint8_t ct_mode(enum mtls_mode m)
 {
 	switch (m) {
 	case MTLS_STRICT:
@@ -240,7 +240,7 @@ static int put_wlport(struct tables *t, uint32_t ip, uint32_t port,
 		return -ENOMEM;
 	w->ip = ip;
 	w->port = htons((uint16_t)port);
-	w->v.mode = mode_of(mode);
+	w->v.mode = ct_mode(mode);
 	w->v.polset = polset;
 	return 0;
 }

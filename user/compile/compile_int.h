@@ -23,6 +23,9 @@ bool ct_ipv4(const char *s, uint32_t *ip);
 /* "a.b.c.d[/len]" */
 bool ct_cidr4(const char *s, uint32_t *ip, unsigned int *plen);
 
+/* enum im_mode of a resolved PeerAuthentication mode. */
+uint8_t ct_mode(enum mtls_mode m);
+
 int ct_services(const struct compile_in *in, struct tables *t);
 int ct_policies(const struct compile_in *in, struct tables *t);
 /* Fills lb, outlier and locality fields of <sub> and its endpoints. */

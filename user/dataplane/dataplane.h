@@ -78,6 +78,12 @@ int dp_put_ident(const struct dp *dp, unsigned int gen, uint64_t cgroup,
  * looks for the caller's identity at those levels only). */
 int dp_put_idlvl(const struct dp *dp, unsigned int gen,
 		 const struct im_idlvl *lv);
+/* This node's mesh workloads (im_local, no generation, live at once):
+ * <n> addresses <ips> (network order) with their defaults <v>. With
+ * <prune>, addresses not listed are removed; without, only added or
+ * updated. -E2BIG beyond IM_MAX_LOCAL. */
+int dp_sync_local(const struct dp *dp, const uint32_t *ips,
+		  const struct im_local *v, size_t n, bool prune);
 int dp_put_wlport(const struct dp *dp, unsigned int gen, uint32_t ip,
 		  uint16_t port, const struct im_wlport *wp);
 int dp_put_polset(const struct dp *dp, unsigned int gen, uint32_t set,

@@ -43,6 +43,7 @@ static int set_mode(const struct dp *dp, uint32_t mode)
 struct walk {
 	int link_fd;	/* the iterator */
 	int home_fd;	/* our own network namespace */
+	uint64_t *skipped;	/* namespaces we could not enter */
 };
 
 /* The iterator over namespace <nsfd>'s TCP sockets: it is bound to the
@@ -53,8 +54,10 @@ static int walk_netns(int nsfd, void *arg)
 	int fd, n, err = 0;
 	char buf[64];
 
-	if (setns(nsfd, CLONE_NEWNET))
-		return -errno;
+	if (setns(nsfd, CLONE_NEWNET)) {
+		(*w->skipped)++;	/* its sockets stay uncounted: low */
+		return 0;
+	}
 	fd = bpf_iter_create(w->link_fd);
 	if (fd < 0)
 		err = -errno;
@@ -70,10 +73,11 @@ static int walk_netns(int nsfd, void *arg)
 }
 
 /* One walk over every TCP socket of the node in pass <pass>. */
-static int walk(const struct dp *dp, uint32_t pass)
+static int walk(const struct dp *dp, uint32_t pass, uint64_t *skipped)
 {
 	struct walk w = { .home_fd = open("/proc/self/ns/net",
-					  O_RDONLY | O_CLOEXEC) };
+					  O_RDONLY | O_CLOEXEC),
+			  .skipped = skipped };
 	struct bpf_link *link;
 	int err;
 
@@ -102,17 +106,17 @@ static int zero_counts(const struct dp *dp)
 	return err ? -errno : 0;
 }
 
-static int recount(const struct dp *dp)
+static int recount(const struct dp *dp, uint64_t *skipped)
 {
 	int err = set_mode(dp, IM_COUNT_RECOUNT);
 
-	err = err ?: walk(dp, 1);
+	err = err ?: walk(dp, 1, skipped);
 	err = err ?: grace_period();	/* pass 1's racing releases are done */
 	err = err ?: zero_counts(dp);
 	if (err)
 		return err;
 	err = set_mode(dp, IM_COUNT_NORMAL);
-	return err ?: walk(dp, 2);
+	return err ?: walk(dp, 2, skipped);
 }
 
 int dp_reconcile(const struct dp *dp, struct dp_recount *r)
@@ -125,7 +129,7 @@ int dp_reconcile(const struct dp *dp, struct dp_recount *r)
 		return -EINVAL;
 	s->bss->im_released = s->bss->im_leaked = 0;
 	s->bss->im_claimed = s->bss->im_closed = 0;
-	err = recount(dp);
+	err = recount(dp, &r->skipped_ns);
 	if (err) {
 		/* never leave sockops not counting */
 		struct im_count c = { .mode = IM_COUNT_NORMAL };

@@ -23,6 +23,8 @@ struct dp_recount {
 	uint64_t leaked;	/* counted connections no socket held: gone */
 	uint64_t claimed;	/* established connections counted again */
 	uint64_t closed;	/* connections found ended unseen */
+	uint64_t skipped_ns;	/* namespaces that could not be entered
+				   (per pass): their sockets read low */
 };
 
 /*
