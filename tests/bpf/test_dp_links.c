@@ -297,6 +297,8 @@ static void test_links_route_rule(void)
 	CHECK_EQ(f.on[idx("pod2")], EG, "pod2: egress at once");
 
 	wl[0] = ipv4("10.77.0.99");
+	CHECK_EQ(links_add_workloads(l, wl, 1), 0, "a partial config adds .99");
+	CHECK_EQ(f.on[p0], EG, "pod0 (.5, not in it): kept");
 	CHECK_EQ(links_set_workloads(l, wl, 4), 0, "config drops .5");
 	CHECK_EQ(f.on[p0], 0, "pod0, still there: detached");
 out:

@@ -46,20 +46,18 @@ int guards_start(struct agent *a)
 	return loop_add(&a->loop, links_fd(a->links), on_links, a);
 }
 
-void guards_workloads(struct agent *a, const struct model *m)
+void guards_workloads(struct agent *a, const uint32_t *ips, size_t n,
+		      bool all)
 {
-	uint32_t *ips;
-	size_t n;
 	int err;
 
 	if (!a->links)
 		return;
-	err = ct_local_addrs(m, a->o.node, &ips, &n);
-	err = err ?: links_set_workloads(a->links, ips, n);
+	err = all ? links_set_workloads(a->links, ips, n)
+		  : links_add_workloads(a->links, ips, n);
 	if (err)
 		agent_log(a, "the local workloads for the guards: %s: the "
 			  "guards attached stay", strerror(-err));
-	free(ips);
 }
 
 void guards_detach(struct agent *a)

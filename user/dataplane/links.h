@@ -84,6 +84,10 @@ int links_on_events(struct links *l);
 /* The local workloads' addresses (network order, copied) for rule (c);
  * brings the hooks in line. */
 int links_set_workloads(struct links *l, const uint32_t *ips, size_t n);
+/* Adds addresses to rule (c)'s set (a partial config: what it lacks may
+ * still be in force) and attaches what they ask; detaches nothing, and
+ * does not count as knowing the workloads. */
+int links_add_workloads(struct links *l, const uint32_t *ips, size_t n);
 /* Detaches every hook it attached (a start that failed half way; an
  * agent that stops leaves them for the next one). */
 void links_detach_all(struct links *l);
