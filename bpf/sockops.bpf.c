@@ -9,6 +9,11 @@
  * move out of ESTABLISHED (it goes down), after which the callback is
  * switched off again: the rest of the close costs no BPF. The counting
  * rules are in lib/count.h.
+ * The cluster's connectTimeout bounds the connect: TCP_USER_TIMEOUT from
+ * TCP_CONNECT_CB fails a blackholed SYN with ETIMEDOUT after that time
+ * (the SYN retries would take two minutes), a local-origin failure;
+ * SYN_SENT -> ESTABLISHED puts it back to 0, or it would cut live
+ * connections.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +22,9 @@
 #include "lib/maps.h"
 #include "lib/count.h"
 #include "lib/outlier.h"
+
+#define IM_SOL_TCP		6
+#define IM_TCP_USER_TIMEOUT	18
 
 /* Errors that make a failed connect a local-origin failure of the
  * endpoint; a connect the application abandons has sk_err 0. */
@@ -39,6 +47,38 @@ static __always_inline bool im_local_origin(struct bpf_sock *sk)
 	return err == IM_ECONNREFUSED || err == IM_ETIMEDOUT ||
 	       err == IM_EHOSTUNREACH || err == IM_ENETUNREACH ||
 	       err == IM_ECONNRESET;
+}
+
+/* connectTimeout of the host's cluster, by its slot; 0 when none. */
+static __always_inline __u32 im_connect_ms(const struct im_sock_info *si)
+{
+	__u32 slot = si->slot;
+	struct im_host *h = bpf_map_lookup_elem(&im_host, &slot);
+
+	return h ? h->connect_ms : 0;
+}
+
+static __always_inline void im_user_timeout(struct bpf_sock_ops *skops,
+					    __u32 ms)
+{
+	int v = ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+
+	bpf_setsockopt(skops, IM_SOL_TCP, IM_TCP_USER_TIMEOUT, &v, sizeof(v));
+}
+
+/* Before the SYN leaves: the state callback on, and the connect bounded
+ * by the cluster's connectTimeout. */
+static __always_inline void im_connect(struct bpf_sock_ops *skops,
+				       struct im_sock_info *si)
+{
+	__u32 ms = im_connect_ms(si);
+
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_STATE_CB_FLAG);
+	if (!ms)
+		return;
+	im_user_timeout(skops, ms);
+	__sync_fetch_and_or(&si->flags, IM_SOCK_CONNECT_TO);
 }
 
 /* SYN_SENT -> ESTABLISHED. While the agent recounts, only say so: the
@@ -66,9 +106,11 @@ static __always_inline void im_state_change(struct bpf_sock_ops *skops,
 	__u32 from = skops->args[0], to = skops->args[1];
 
 	if (from == BPF_TCP_SYN_SENT) {
-		if (to == BPF_TCP_ESTABLISHED)
+		if (to == BPF_TCP_ESTABLISHED) {
+			if (si->flags & IM_SOCK_CONNECT_TO)
+				im_user_timeout(skops, 0);
 			im_conn_up(si);
-		else if (to == BPF_TCP_CLOSE && im_local_origin(sk))
+		} else if (to == BPF_TCP_CLOSE && im_local_origin(sk))
 			im_outlier_fail(si);
 		return;
 	}
@@ -99,8 +141,7 @@ int im_sockops(struct bpf_sock_ops *skops)
 	if (!si)
 		return 1;	/* not balanced by connect4 */
 	if (op == BPF_SOCK_OPS_TCP_CONNECT_CB)
-		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
-					  BPF_SOCK_OPS_STATE_CB_FLAG);
+		im_connect(skops, si);
 	else
 		im_state_change(skops, sk, si);
 	return 1;

@@ -47,7 +47,7 @@ REPS=${L4_REPS:-5}
 CONNS=${L4_CONNS:-32}
 CONNECTS=${L4_CONNECTS:-20000}
 ROUNDS=${L4_ROUNDS:-3}
-PHASES=${L4_PHASES:-wrk connect}
+PHASES=${L4_PHASES:-wrk connect eps}
 NSC=$P-c NSS=$P-s
 CLI=10.77.0.1 SRV=10.77.0.2 SPORT=8080 VIP=10.96.77.10 VPORT=80
 L4DP=$OUT/bench/l4dp
@@ -291,6 +291,26 @@ phase_connect() {
 			run_clat "s${s}_p${p}" mesh $VIP $VPORT "$r"
 			dp_down
 			hook_ns "s${s}_p${p}" "$r"
+		done
+	done
+}
+
+# ---- phase 2b: connect() latency by endpoints per subset ----
+
+# Endpoints in the benchmarked subset (1,000 services, 1,000 clauses):
+# connect4's draw is a binary search, so the cost should stay flat.
+EPS_SIZES=(8 64 512 4096)
+
+phase_eps() {
+	local r i e
+	for r in $(seq "$ROUNDS"); do
+		log "connect() latency by endpoints per subset, round $r of $ROUNDS"
+		for i in "${!EPS_SIZES[@]}"; do
+			e=${EPS_SIZES[$(((i + r - 1) % ${#EPS_SIZES[@]}))]}
+			L4DP_STATS=1 L4DP_EPS=$e dp_up 1000 1000
+			run_clat "e$e" mesh $VIP $VPORT "$r"
+			dp_down
+			hook_ns "e$e" "$r"
 		done
 	done
 }

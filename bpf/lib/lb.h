@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Choosing a subset for a route and an endpoint within a subset, as Envoy
- * would for that cluster:
- *   1. scan: which endpoints are ejected, how many hosts each priority has
- *      and how many are healthy;
+ * would for that cluster, in a number of steps that does not grow with
+ * the subset (up to IM_SUBSET_EPS endpoints):
+ *   1. health: hosts per priority come from the subset (prio_end), ejected
+ *      ones from the cluster's ejection list (IM_CL_EJECT entries, read
+ *      only while something is ejected);
  *   2. priority: each priority takes min(100, 1.4 x healthy%) of the load
  *      in order, normalised when the sum is under 100; a priority whose
  *      healthy share is below minHealthPercent is in panic and uses all of
  *      its hosts; no healthy host anywhere: panic over P0 if
  *      minHealthPercent > 0, else nothing (Envoy's 503 UH);
- *   3. host: weighted walk over the eligible endpoints of that priority, so
- *      a locality is reached in proportion to its weight; LEAST_REQUEST
- *      then draws a second host in the same locality and keeps the one
- *      with fewer active connections (power of two choices). Both draws
- *      share one walk unless the priority has several localities.
+ *   3. host: a weighted draw over the priority's endpoints, a binary search
+ *      on their summed weights (im_ep.cum, 64 bits: IM_LB_STEPS lookups),
+ *      so a locality is reached in proportion to its weight. An ejected
+ *      host drawn outside panic is drawn again (IM_LB_TRIES times, which
+ *      keeps the draw weighted over the healthy ones), then the next
+ *      healthy one in order is taken: ejected hosts are never chosen.
+ *      LEAST_REQUEST draws a second host in the first one's locality and
+ *      keeps the one with fewer active connections (power of two choices).
  * Ejection and active counts are per cluster: im_ep.slot's state.
- * Loops over endpoints run through bpf_loop: the verifier checks the body
- * once instead of once per iteration.
  */
 #ifndef IM_BPF_LB_H
 #define IM_BPF_LB_H
@@ -26,26 +29,29 @@
 #include "lib/maps.h"
 #include "lib/outlier.h"
 
-#define IM_LOC_ANY 0xff
 #define IM_OVERPROVISION 140	/* Envoy's overprovisioning factor, x100 */
+#define IM_LB_TRIES 4		/* draws before walking to a healthy host */
 
-/* A route's destination, chosen by weight. Returns the subset index
- * (within gen) or -1. */
+static __always_inline __u64 im_rand64(void)
+{
+	return (__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32();
+}
+
+/* A route's destination, chosen by weight (summed in 64 bits: no set of
+ * u32 weights overflows). Returns the subset index (within gen) or -1. */
 static __always_inline int im_route_pick(const struct im_route *rt)
 {
-	__u32 i, sum = 0, r;
+	__u64 sum = 0, r;
+	__u32 i;
 
 	if (rt->n_dst == 1)	/* the common case: no draw */
 		return rt->dst[0].weight ? (int)rt->dst[0].subset : -1;
-	for (i = 0; i < IM_ROUTE_DSTS; i++)
-		if (i < rt->n_dst)
-			sum += rt->dst[i].weight;
+	for (i = 0; i < IM_ROUTE_DSTS && i < rt->n_dst; i++)
+		sum += rt->dst[i].weight;
 	if (!sum)
 		return -1;
-	r = bpf_get_prandom_u32() % sum;
-	for (i = 0; i < IM_ROUTE_DSTS; i++) {
-		if (i >= rt->n_dst)
-			break;
+	r = im_rand64() % sum;
+	for (i = 0; i < IM_ROUTE_DSTS && i < rt->n_dst; i++) {
 		if (r < rt->dst[i].weight)
 			return rt->dst[i].subset;
 		r -= rt->dst[i].weight;
@@ -53,46 +59,37 @@ static __always_inline int im_route_pick(const struct im_route *rt)
 	return -1;
 }
 
-/* Step 1 (bpf_loop context): hosts, healthy hosts and their weights per
- * priority, so that step 3 needs one walk instead of a sum and a walk. */
-struct im_lb_scan {
-	__u64 now;			/* 0: the subset never ejects */
-	__u64 healthy;			/* bit i: endpoint i not ejected */
-	__u32 base;			/* absolute index of endpoint 0 */
-	__u32 wall[IM_MAX_PRIO];	/* summed weights, all hosts */
-	__u32 wgood[IM_MAX_PRIO];	/* summed weights, healthy hosts */
+/* Hosts and healthy hosts per priority. */
+struct im_lb_health {
 	__u16 total[IM_MAX_PRIO];
 	__u16 good[IM_MAX_PRIO];
-	__u8 loc[IM_MAX_PRIO];		/* locality of its first host */
-	__u8 mixed;			/* bit p: P<p> has several localities */
-	__u8 pad[7];
 };
 
-static long im_lb_scan_step(__u32 i, void *data)
+/* Step 1. <now> 0: the subset never ejects. */
+static __always_inline void im_lb_health(const struct im_subset *sub,
+					 __u64 now, struct im_lb_health *h)
 {
-	struct im_lb_scan *s = data;
-	__u32 idx = s->base + i, p;
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
+	__u16 ej[IM_MAX_PRIO] = {}, lo = 0, hi;
+	struct im_cl_ej *l = NULL;
+	__u32 i, p;
 
-	if (!ep)
-		return 1;
-	p = ep->prio & (IM_MAX_PRIO - 1);
-	if (!s->total[p])
-		s->loc[p] = ep->loc;
-	else if (s->loc[p] != ep->loc)
-		s->mixed |= 1 << p;
-	s->total[p]++;
-	s->wall[p] += ep->weight;
-	if (!im_slot_ejected(ep->slot, s->now)) {
-		s->good[p]++;
-		s->wgood[p] += ep->weight;
-		s->healthy |= 1ULL << (i & 63);
+	if (now)
+		l = bpf_map_lookup_elem(&im_cl_ej, &sub->cluster);
+	if (l && now < l->until_max)
+		for (i = 0; i < IM_CL_EJECT; i++)
+			if (now < l->e[i].until)
+				ej[l->e[i].prio & (IM_MAX_PRIO - 1)]++;
+	for (p = 0; p < IM_MAX_PRIO; p++) {
+		hi = sub->prio_end[p];
+		h->total[p] = hi > lo ? hi - lo : 0;
+		h->good[p] = h->total[p] > ej[p] ? h->total[p] - ej[p] : 0;
+		if (hi > lo)
+			lo = hi;
 	}
-	return 0;
 }
 
 /* Step 2: the priority to use, or -1; <*panic> when it is in panic. */
-static __always_inline int im_lb_prio(const struct im_lb_scan *s,
+static __always_inline int im_lb_prio(const struct im_lb_health *s,
 				      __u8 min_health, bool *panic)
 {
 	__u32 health[IM_MAX_PRIO], sum = 0, left = 100, load, r, p;
@@ -128,47 +125,34 @@ static __always_inline int im_lb_prio(const struct im_lb_scan *s,
 	return -1;
 }
 
-/* Step 3: weighted walks over the eligible endpoints (bpf_loop context),
- * two draws at once: r[d] is draw d's position in the summed weights,
- * pick[d] its endpoint number (-1 until found). r[0] == ~0 only sums. */
-struct im_lb_walk {
-	__u64 elig;			/* bit i: endpoint i may be chosen */
-	__u32 base;
-	__u32 r[2];
-	__u32 sum;
-	__s32 pick[2];
-	__u8 prio;
-	__u8 loc;			/* IM_LOC_ANY, or this locality only */
-	__u8 pad[2];
+/* Step 3: one weighted draw over endpoints [lo, hi) of a subset. */
+struct im_lb_draw {
+	__u64 now;		/* 0: take ejected hosts too (panic) */
+	__u64 r;		/* position in the summed weights */
+	__u32 base;		/* absolute index of endpoint 0 */
+	__u32 lo, hi;		/* the range; the search narrows [a, b) */
+	__u32 a, b;
+	__u32 rr;		/* ROUND_ROBIN's subset, else ~0: random */
 };
 
-static long im_lb_walk_step(__u32 i, void *data)
+/* Binary search step (bpf_loop context): the first endpoint whose cum is
+ * above r ends in a. */
+static long im_lb_search_step(__u32 i, void *data)
 {
-	struct im_lb_walk *w = data;
-	__u32 idx = w->base + i;
+	struct im_lb_draw *d = data;
+	__u32 mid = d->a + (d->b - d->a) / 2, idx = d->base + mid;
 	struct im_ep *ep;
 
-	if (!((w->elig >> (i & 63)) & 1))
-		return 0;
-	ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
+	if (d->a >= d->b)
+		return 1;
+	ep = bpf_map_lookup_elem(&im_ep_v3, &idx);
 	if (!ep)
 		return 1;
-	if (ep->prio != w->prio || (w->loc != IM_LOC_ANY && ep->loc != w->loc))
-		return 0;
-	w->sum += ep->weight;
-	if (w->pick[0] < 0 && w->r[0] < w->sum)
-		w->pick[0] = i;
-	if (w->pick[1] < 0 && w->r[1] < w->sum)
-		w->pick[1] = i;
-	return w->pick[0] >= 0 && w->pick[1] >= 0;
-}
-
-/* One walk for draw 0 (and draw 1 unless pick[1] is preset). */
-static __always_inline void im_lb_walk(struct im_lb_walk *w, __u32 n)
-{
-	w->sum = 0;
-	w->pick[0] = -1;
-	bpf_loop(n, im_lb_walk_step, w, 0);
+	if (ep->cum > d->r)
+		d->b = mid;
+	else
+		d->a = mid + 1;
+	return 0;
 }
 
 static __always_inline __u32 im_lb_rr_next(__u32 subset)
@@ -178,9 +162,87 @@ static __always_inline __u32 im_lb_rr_next(__u32 subset)
 	return pos ? (*pos)++ : bpf_get_prandom_u32();
 }
 
+/* The endpoint at position r of [lo, hi) given its summed weights
+ * [from, to): -1 if none. */
+static __always_inline int im_lb_search(struct im_lb_draw *d, __u64 from,
+					__u64 to)
+{
+	__u64 span = to - from;
+
+	d->r = from + (d->rr != ~0U ? (__u64)im_lb_rr_next(d->rr) :
+		       im_rand64()) % span;
+	d->a = d->lo;
+	d->b = d->hi;
+	bpf_loop(IM_LB_STEPS, im_lb_search_step, d, 0);
+	return d->a < d->hi ? (int)d->a : -1;
+}
+
+/* Walk from the last draw (bpf_loop context) to the next endpoint that
+ * is healthy and has weight: ends in a, or a = hi. */
+static long im_lb_next_step(__u32 i, void *data)
+{
+	struct im_lb_draw *d = data;
+	__u32 idx;
+	struct im_ep *ep;
+
+	if (d->a >= d->hi)
+		d->a = d->lo;
+	idx = d->base + d->a;
+	ep = bpf_map_lookup_elem(&im_ep_v3, &idx);
+	if (!ep) {
+		d->a = d->hi;
+		return 1;
+	}
+	if (ep->weight && !im_slot_ejected(ep->slot, d->now))
+		return 1;
+	d->a++;
+	if (i + 1 == d->b)	/* b: the steps allowed */
+		d->a = d->hi;
+	return 0;
+}
+
+static __always_inline bool im_lb_ejected(const struct im_lb_draw *d, int e)
+{
+	__u32 idx = d->base + (e & (IM_SUBSET_EPS - 1));
+	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v3, &idx);
+
+	return !ep || im_slot_ejected(ep->slot, d->now);
+}
+
+/* A weighted draw over [d->lo, d->hi) that never returns an ejected
+ * host unless d->now is 0. Returns the endpoint within the subset, or
+ * -1 when none may be chosen. */
+static __always_inline int im_lb_pick(struct im_lb_draw *d)
+{
+	__u32 first = d->base + d->lo, last = d->base + d->hi - 1, t;
+	struct im_ep *lo, *hi;
+	__u64 from;
+	int e = -1;
+
+	if (d->lo >= d->hi)
+		return -1;
+	lo = bpf_map_lookup_elem(&im_ep_v3, &first);
+	hi = bpf_map_lookup_elem(&im_ep_v3, &last);
+	if (!lo || !hi)
+		return -1;
+	from = lo->cum - lo->weight;
+	if (hi->cum <= from)
+		return -1;	/* no weight in the range */
+	for (t = 0; t < IM_LB_TRIES; t++) {
+		e = im_lb_search(d, from, hi->cum);
+		if (e < 0 || !d->now || !im_lb_ejected(d, e))
+			return e;
+	}
+	/* mostly ejected: the next healthy host after the last draw */
+	d->a = e;
+	d->b = d->hi - d->lo;
+	bpf_loop(d->b, im_lb_next_step, d, 0);
+	return d->a < d->hi ? (int)d->a : -1;
+}
+
 static __always_inline __u32 im_ep_active(__u32 idx)
 {
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
+	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v3, &idx);
 	struct im_ep_state *st;
 
 	if (!ep)
@@ -189,77 +251,64 @@ static __always_inline __u32 im_ep_active(__u32 idx)
 	return st ? st->active : 0;
 }
 
-/* LEAST_REQUEST's second host when P<prio> has several localities: a
- * draw in the locality of <first>, which needs its summed weight first. */
-static __always_inline int im_lb_second(struct im_lb_walk *w, __u32 n,
-					int first)
+/* LEAST_REQUEST's second draw, in the locality of endpoint <h>: the one
+ * of the two with fewer active connections, <h> on a tie. */
+static __always_inline int im_lb_p2c(struct im_lb_draw *d, int h)
 {
-	__u32 idx = w->base + (first & (IM_SUBSET_EPS - 1));
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
+	__u32 idx = d->base + (h & (IM_SUBSET_EPS - 1));
+	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v3, &idx);
+	int second;
 
 	if (!ep)
-		return -1;
-	w->loc = ep->loc;
-	w->r[0] = ~0U;
-	w->pick[1] = 0;
-	im_lb_walk(w, n);
-	if (!w->sum)
-		return -1;
-	w->r[0] = bpf_get_prandom_u32() % w->sum;
-	im_lb_walk(w, n);
-	return w->pick[0];
+		return h;
+	d->lo = ep->loc_lo;
+	d->hi = ep->loc_hi;
+	second = im_lb_pick(d);
+	if (second >= 0 &&
+	    im_ep_active(d->base + (second & (IM_SUBSET_EPS - 1))) <
+	    im_ep_active(idx))
+		return second;
+	return h;
 }
 
 /*
  * Chooses an endpoint of subset <sub> (absolute index <subset>) in
- * generation <gen>. Returns its absolute im_ep_v2 index, or -1 when no
- * endpoint may be chosen. LEAST_REQUEST draws a second host in the same
- * locality and keeps the one with fewer active connections, the first on
- * a tie (power of two choices).
+ * generation <gen>. Returns its absolute im_ep_v3 index, or -1 when no
+ * endpoint may be chosen.
  */
 static __always_inline __s64 im_lb_choose(__u32 gen, __u32 subset,
 					  const struct im_subset *sub)
 {
-	struct im_lb_scan s = {};
-	struct im_lb_walk w = { .loc = IM_LOC_ANY };
-	__u32 n = sub->n_ep < IM_SUBSET_EPS ? sub->n_ep : IM_SUBSET_EPS, sum;
-	bool panic, p2c = sub->lb == IM_LB_LEAST_REQUEST, mixed;
-	int p, h, second;
+	struct im_lb_health s = {};
+	struct im_lb_draw d = { .rr = ~0U };
+	__u32 n = sub->n_ep, p;
+	__u64 now = 0;
+	bool panic;
+	int h;
 
-	if (!n || sub->first_ep > IM_MAX_ENDPOINTS - n)
+	if (!n || n > IM_SUBSET_EPS || sub->first_ep > IM_MAX_ENDPOINTS - n)
 		return -1;
 	if (sub->flags & IM_SUB_OUTLIER)
-		s.now = bpf_ktime_get_ns();
-	s.base = gen * IM_MAX_ENDPOINTS + sub->first_ep;
-	bpf_loop(n, im_lb_scan_step, &s, 0);
-	p = im_lb_prio(&s, sub->min_health_pct, &panic);
-	if (p < 0)
+		now = bpf_ktime_get_ns();
+	im_lb_health(sub, now, &s);
+	h = im_lb_prio(&s, sub->min_health_pct, &panic);
+	if (h < 0)
 		return -1;
-	p &= IM_MAX_PRIO - 1;
-	sum = panic ? s.wall[p] : s.wgood[p];
-	if (!sum)
+	p = h & (IM_MAX_PRIO - 1);
+	d.now = panic ? 0 : now;
+	d.base = gen * IM_MAX_ENDPOINTS + sub->first_ep;
+	d.lo = p ? sub->prio_end[(p - 1) & (IM_MAX_PRIO - 1)] : 0;
+	d.hi = sub->prio_end[p];
+	if (d.hi > n)
 		return -1;
-	mixed = (s.mixed >> p) & 1;
-	w.base = s.base;
-	w.prio = p;
-	w.elig = panic ? ~0ULL : s.healthy;
-	w.r[0] = (sub->lb == IM_LB_ROUND_ROBIN ? im_lb_rr_next(subset) :
-		  bpf_get_prandom_u32()) % sum;
-	w.pick[1] = 0;		/* no second draw in this walk */
-	if (p2c && !mixed) {
-		w.r[1] = bpf_get_prandom_u32() % sum;
-		w.pick[1] = -1;
-	}
-	im_lb_walk(&w, n);
-	h = w.pick[0];
-	if (h < 0 || !p2c)
-		return h < 0 ? -1 : s.base + (h & (IM_SUBSET_EPS - 1));
-	second = mixed ? im_lb_second(&w, n, h) : w.pick[1];
-	if (second >= 0 &&
-	    im_ep_active(s.base + (second & (IM_SUBSET_EPS - 1))) <
-	    im_ep_active(s.base + (h & (IM_SUBSET_EPS - 1))))
-		h = second;
-	return s.base + (h & (IM_SUBSET_EPS - 1));
+	if (sub->lb == IM_LB_ROUND_ROBIN)
+		d.rr = subset;
+	h = im_lb_pick(&d);
+	if (h < 0)
+		return -1;
+	if (sub->lb == IM_LB_LEAST_REQUEST)
+		h = im_lb_p2c(&d, h);
+	return d.base + (h & (IM_SUBSET_EPS - 1));
 }
 
 #endif

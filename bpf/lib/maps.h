@@ -34,21 +34,21 @@ struct {
 	__uint(max_entries, IM_GENS * IM_MAX_ROUTES);
 	__type(key, __u32);
 	__type(value, struct im_route);
-} im_route SEC(".maps");
+} im_route_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, IM_GENS * IM_MAX_SUBSETS);
 	__type(key, __u32);
 	__type(value, struct im_subset);
-} im_subset SEC(".maps");
+} im_subset_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, IM_GENS * IM_MAX_ENDPOINTS);
 	__type(key, __u32);
 	__type(value, struct im_ep);
-} im_ep_v2 SEC(".maps");
+} im_ep_v3 SEC(".maps");
 
 /* Runtime state per (cluster, endpoint), in the slot the agent gave it
  * (im_ep.slot): no generation, and an array so lookups are inlined. */
@@ -58,6 +58,24 @@ struct {
 	__type(key, __u32);
 	__type(value, struct im_ep_state);
 } im_ep_state SEC(".maps");
+
+/* Each slot's cluster and its outlier settings (struct im_host). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IM_MAX_EP_STATE);
+	__type(key, __u32);
+	__type(value, struct im_host);
+} im_host SEC(".maps");
+
+/* Ejected hosts per cluster (struct im_cl_ej); entries made by the agent,
+ * allocated only for clusters with outlier detection. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, IM_MAX_CLUSTERS);
+	__type(key, __u64);
+	__type(value, struct im_cl_ej);
+} im_cl_ej SEC(".maps");
 
 /* The agent's slot allocation (see struct im_ep_key); no program reads
  * it, it is here to be pinned with the state it indexes. */

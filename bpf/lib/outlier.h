@@ -7,7 +7,8 @@
  * (k = back-off counter, +1 per ejection, -1 per healthy interval), capped
  * at max(im_max_eject_ns, base), only while 100 * (ejected + 1) / total <=
  * maxEjectionPercent. There is no sweep timer: an endpoint is ejected while
- * now < ejected_until, which selection checks, so it returns on its own.
+ * now < ejected_until, which selection checks, so it returns on its own;
+ * its entry in the cluster's list (im_cl_ej) expires at the same time.
  */
 #ifndef IM_BPF_OUTLIER_H
 #define IM_BPF_OUTLIER_H
@@ -36,46 +37,30 @@ static __always_inline bool im_slot_ejected(__u32 slot, __u64 now)
 	return st && now < st->ejected_until;
 }
 
-/* Counting ejected endpoints of a subset (bpf_loop context). */
-struct im_ej_count {
-	__u64 now;
-	__u32 base;		/* absolute index of the first endpoint */
-	__u32 ejected;
-};
-
-static long im_ej_count_step(__u32 i, void *data)
+/* Hosts of a cluster ejected at <now>, and a free entry of its list for
+ * one more (IM_CL_EJECT: none free). A fixed number of steps, whatever
+ * the cluster's size. */
+static __always_inline __u32 im_ej_live(const struct im_cl_ej *l, __u64 now,
+					__u32 *free)
 {
-	struct im_ej_count *c = data;
-	__u32 idx = c->base + i;
-	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v2, &idx);
+	__u32 i, n = 0;
 
-	if (!ep)
-		return 1;
-	if (im_slot_ejected(ep->slot, c->now))
-		c->ejected++;
-	return 0;
-}
-
-/* maxEjectionPercent as current Envoy applies it (no "at least one"). */
-static __always_inline bool im_eject_allowed(const struct im_subset *sub,
-					     __u32 gen, __u64 now)
-{
-	struct im_ej_count c = { .now = now };
-	__u32 n = sub->n_ep < IM_SUBSET_EPS ? sub->n_ep : IM_SUBSET_EPS;
-
-	if (!n || sub->first_ep > IM_MAX_ENDPOINTS - n)
-		return false;
-	c.base = gen * IM_MAX_ENDPOINTS + sub->first_ep;
-	bpf_loop(n, im_ej_count_step, &c, 0);
-	return 100 * (c.ejected + 1) <= (__u32)sub->max_eject_pct * n;
+	*free = IM_CL_EJECT;
+	for (i = 0; i < IM_CL_EJECT; i++) {
+		if (now < l->e[i].until)
+			n++;
+		else if (*free == IM_CL_EJECT)
+			*free = i;
+	}
+	return n;
 }
 
 /* The back-off counter for a new ejection: one step off per interval the
  * endpoint has been back, then one on for this ejection. */
 static __always_inline __u32 im_eject_k(const struct im_ep_state *st,
-					const struct im_subset *sub, __u64 now)
+					const struct im_host *h, __u64 now)
 {
-	__u64 ticks, interval = sub->interval_ms * IM_NS_PER_MS;
+	__u64 ticks, interval = h->interval_ms * IM_NS_PER_MS;
 	__u32 k = st->eject_k;
 
 	if (k && interval && now > st->ejected_until) {
@@ -85,46 +70,66 @@ static __always_inline __u32 im_eject_k(const struct im_ep_state *st,
 	return k + 1;
 }
 
+/* Ejects the host in slot <slot>: its state says until when, and entry
+ * <i> of its cluster's list counts it meanwhile. */
 static __always_inline void im_eject(struct im_ep_state *st,
-				     const struct im_subset *sub, __u64 now)
+				     const struct im_host *h,
+				     struct im_cl_ej *l, __u32 i,
+				     __u32 slot, __u64 now)
 {
-	__u64 base = sub->base_eject_ms * IM_NS_PER_MS;
+	__u64 base = h->base_eject_ms * IM_NS_PER_MS;
 	__u64 cap = im_max_eject_ns > base ? im_max_eject_ns : base;
-	__u32 k = im_eject_k(st, sub, now);
-	__u64 dur = base * k;
+	__u32 k = im_eject_k(st, h, now);
+	__u64 dur = base * k, until;
 
+	until = now + (dur < cap ? dur : cap);
 	st->eject_k = k;
-	st->ejected_until = now + (dur < cap ? dur : cap);
+	st->ejected_until = until;
 	st->consec_fail = 0;	/* Envoy resets the counters on return */
 	__sync_fetch_and_add(&st->ejections, 1);
+	i &= IM_CL_EJECT - 1;
+	l->e[i].slot = slot;
+	l->e[i].prio = h->prio;
+	l->e[i].until = until;
+	if (l->until_max < until)
+		l->until_max = until;
 }
 
 /*
  * A connect from a socket connect4 sent to <si> failed locally (refused,
  * timed out): count it against the host in that cluster, and eject it
- * when the subset's consecutiveLocalOriginFailures is reached. A socket
- * whose slot has since been freed (epoch moved on) counts nowhere.
+ * when the cluster's consecutiveLocalOriginFailures is reached and
+ * maxEjectionPercent allows: 100 * (ejected + 1) <= max * hosts, as
+ * current Envoy applies it (no "at least one"). A socket whose slot has
+ * since been freed (epoch moved on) counts nowhere. The settings come by
+ * the slot (im_host), which keeps its cluster across table switches.
  */
 static __always_inline void im_outlier_fail(const struct im_sock_info *si)
 {
 	struct im_ep_state *st = im_slot_state(si->slot);
-	__u32 idx = si->subset, n;
-	struct im_subset *sub;
+	__u32 slot = si->slot, n, live, free;
+	struct im_cl_ej *l;
+	struct im_host *h;
 	__u64 now;
 
 	if (!st || st->epoch != si->epoch)
 		return;
 	__sync_fetch_and_add(&st->fails, 1);
 	n = __sync_fetch_and_add(&st->consec_fail, 1) + 1;
-	sub = bpf_map_lookup_elem(&im_subset, &idx);
-	if (!sub || !(sub->flags & IM_SUB_OUTLIER) || !sub->consec_fail ||
-	    n < sub->consec_fail)
+	h = bpf_map_lookup_elem(&im_host, &slot);
+	if (!h || !(h->flags & IM_SUB_OUTLIER) || !h->consec_fail ||
+	    n < h->consec_fail)
 		return;
 	now = bpf_ktime_get_ns();
 	if (now < st->ejected_until)
 		return;		/* chosen in panic while ejected */
-	if (im_eject_allowed(sub, idx / IM_MAX_SUBSETS, now))
-		im_eject(st, sub, now);
+	l = bpf_map_lookup_elem(&im_cl_ej, &h->cluster);
+	if (!l)
+		return;		/* no list: never eject uncounted */
+	live = im_ej_live(l, now, &free);
+	if (free < IM_CL_EJECT &&
+	    100 * (live + 1) <= (__u32)h->max_eject_pct * h->n_ep)
+		im_eject(st, h, l, free, slot, now);
 }
 
 /* The connection is up: a success resets the consecutive count. */

@@ -21,8 +21,9 @@
  * from im_cfg once per connection or packet, so the agent writes a complete
  * new table set under the idle generation and then flips im_cfg.gen with a
  * single map update: no program ever sees half of a configuration. Runtime
- * state (im_ep_state, im_sock_st, im_rr, im_drops_v2) carries no generation: it
- * belongs to endpoints and sockets, which survive a table switch.
+ * state (im_ep_state, im_host, im_cl_ej, im_sock_st, im_rr, im_drops_v2)
+ * carries no generation: it belongs to endpoints, clusters and sockets,
+ * which survive a table switch.
  */
 #ifndef IM_DATAPLANE_H
 #define IM_DATAPLANE_H
@@ -35,10 +36,11 @@
 #define IM_GENS			2U	/* live + the one being built */
 #define IM_MAX_SERVICES		16384U	/* VIP:port entries (im_svc) */
 #define IM_MAX_ROUTES		16384U	/* im_route */
-#define IM_ROUTE_DSTS		8U	/* weighted destinations per route */
+#define IM_ROUTE_DSTS		64U	/* weighted destinations per route */
 #define IM_MAX_SUBSETS		16384U	/* im_subset (Envoy: cluster) */
-#define IM_MAX_ENDPOINTS	65536U	/* im_ep_v2 */
-#define IM_SUBSET_EPS		64U	/* endpoints per subset (one u64 mask) */
+#define IM_MAX_ENDPOINTS	65536U	/* im_ep_v3 */
+#define IM_SUBSET_EPS		4096U	/* endpoints per subset */
+#define IM_LB_STEPS		13U	/* binary search steps: 2^13 > IM_SUBSET_EPS */
 #define IM_MAX_PRIO		8U	/* locality priorities P0..P7 */
 #define IM_MAX_IDENTS		16384U	/* cgroups with a workload identity */
 #define IM_IDENT_LEVELS		8U	/* cgroup levels workloads may sit at */
@@ -46,10 +48,14 @@
 #define IM_MAX_LOCAL		65536U	/* this node's workloads (im_local) */
 #define IM_MAX_POLSETS		4096U	/* policy sets (im_polset) */
 #define IM_MAX_CLAUSES		16384U	/* im_clause */
-#define IM_POLSET_CLAUSES	256U	/* clauses one policy set may hold */
+#define IM_POLSET_CLAUSES	4096U	/* clauses one policy set may hold */
 #define IM_MAX_MEMBERS		262144U	/* im_member */
 #define IM_MAX_XDENY		16384U	/* im_xdeny */
 #define IM_MAX_EP_STATE		131072U	/* im_ep_state slots */
+#define IM_MAX_CLUSTERS		(IM_GENS * IM_MAX_SUBSETS)	/* im_cl_ej */
+#define IM_CL_EJECT		32U	/* hosts of one cluster ejected at once */
+
+_Static_assert((1U << IM_LB_STEPS) > IM_SUBSET_EPS, "IM_LB_STEPS");
 
 /* Value of im_cfg (ARRAY, one entry, key 0). */
 struct im_cfg {
@@ -78,21 +84,23 @@ _Static_assert(sizeof(struct im_svc) == 16, "im_svc layout");
 
 /* One weighted destination of a route: a subset (Envoy cluster). */
 struct im_route_dst {
-	__u32 subset;		/* index into im_subset (within gen) */
-	__u32 weight;		/* VirtualService weight; 0 = never chosen */
+	__u32 subset;		/* index into im_subset_v2 (within gen) */
+	__u32 weight;		/* the destination's share; 0 = never chosen.
+				   connect4 sums them in 64 bits */
 };
 
 /*
- * Value of im_route (ARRAY, index gen * IM_MAX_ROUTES + route): the weighted
- * destinations of a VirtualService tcp route, or of an http route without
- * match conditions; a service without a VirtualService has one destination.
+ * Value of im_route_v2 (ARRAY, index gen * IM_MAX_ROUTES + route): the
+ * weighted destinations of a VirtualService tcp route, or of an http route
+ * without match conditions; a service without a VirtualService has one
+ * destination. (im_route held 8 destinations.)
  */
 struct im_route {
 	__u32 n_dst;		/* entries used in dst[] */
 	__u32 pad;
 	struct im_route_dst dst[IM_ROUTE_DSTS];
 };
-_Static_assert(sizeof(struct im_route) == 72, "im_route layout");
+_Static_assert(sizeof(struct im_route) == 520, "im_route layout");
 
 /* Load-balancer policy of a subset (DestinationRule loadBalancer.simple). */
 enum im_lb {
@@ -105,34 +113,49 @@ enum im_lb {
 #define IM_SUB_OUTLIER	0x01	/* outlierDetection set: eject, and panic */
 
 /*
- * Value of im_subset (ARRAY, index gen * IM_MAX_SUBSETS + subset): one
+ * Value of im_subset_v2 (ARRAY, index gen * IM_MAX_SUBSETS + subset): one
  * Envoy cluster (host, subset, port) with its effective traffic policy.
- * Its endpoints are im_ep_v2[gen * IM_MAX_ENDPOINTS + first_ep + i] for
- * i < n_ep, sorted by priority (P0 first).
+ * Its endpoints are im_ep_v3[gen * IM_MAX_ENDPOINTS + first_ep + i] for
+ * i < n_ep, sorted by priority (P0 first) and by locality within one;
+ * priority p holds endpoints [prio_end[p - 1], prio_end[p]) (from 0 for
+ * P0). dp_put_subset() derives prio_end and the endpoints' cum, loc_lo
+ * and loc_hi from that order. (im_subset held at most 255 endpoints.)
  */
 struct im_subset {
 	__u32 first_ep;		/* first endpoint, index within gen */
-	__u8 n_ep;		/* endpoints, at most IM_SUBSET_EPS */
+	__u16 n_ep;		/* endpoints, at most IM_SUBSET_EPS */
 	__u8 lb;		/* enum im_lb */
 	__u8 flags;		/* IM_SUB_* */
 	__u8 min_health_pct;	/* minHealthPercent: 0 = never panic */
 	__u8 max_eject_pct;	/* maxEjectionPercent (Istio default 10) */
-	__u8 pad[3];
+	__u8 pad[2];
 	__u32 consec_fail;	/* consecutiveLocalOriginFailures; 0 = off */
 	__u32 base_eject_ms;	/* baseEjectionTime */
 	__u32 interval_ms;	/* interval: one back-off step decays per tick */
 	__u32 svc_id;		/* the service it belongs to (for names) */
+	__u32 connect_ms;	/* connectionPool.tcp.connectTimeout (Istio
+				   default 10 s): bounds the SYN retries */
+	__u64 cluster;		/* im_cluster_id() of its Envoy cluster name:
+				   the key of its runtime state (im_cl_ej) */
+	__u16 prio_end[IM_MAX_PRIO];
 };
-_Static_assert(sizeof(struct im_subset) == 28, "im_subset layout");
+_Static_assert(sizeof(struct im_subset) == 56, "im_subset layout");
 
 /*
- * Value of im_ep_v2 (ARRAY, index gen * IM_MAX_ENDPOINTS + ep): one backend
+ * Value of im_ep_v3 (ARRAY, index gen * IM_MAX_ENDPOINTS + ep): one backend
  * of a subset. <loc> numbers the endpoint's locality inside its subset so
  * that a locality is chosen by weight first and a host inside it second,
  * as Envoy's locality-weighted balancing does; the agent spreads each
  * locality's `distribute` weight over its endpoints. <slot> is the
  * endpoint's runtime state in im_ep_state, which the agent allocates per
  * (cluster, address, port): one Envoy host of one cluster.
+ *
+ * <cum> makes a weighted draw a binary search (O(log n), IM_LB_STEPS
+ * lookups) instead of a walk: the weights of the subset's endpoints up to
+ * and including this one, summed in 64 bits so no set of u32 weights
+ * overflows. [loc_lo, loc_hi) are the endpoints (within the subset) of
+ * this one's priority and locality, where LEAST_REQUEST draws its second
+ * host. (im_ep_v2 had neither.)
  */
 struct im_ep {
 	__be32 ip;
@@ -141,8 +164,57 @@ struct im_ep {
 	__u8 loc;		/* locality number within the subset */
 	__u32 weight;		/* 0 = never chosen */
 	__u32 slot;		/* index into im_ep_state */
+	__u64 cum;		/* summed weights of endpoints 0..this one */
+	__u16 loc_lo;		/* first endpoint of its locality */
+	__u16 loc_hi;		/* one past its last */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct im_ep) == 16, "im_ep layout");
+_Static_assert(sizeof(struct im_ep) == 32, "im_ep layout");
+
+/*
+ * Value of im_host (ARRAY, index = im_ep_state slot): which cluster a slot's
+ * host belongs to and that cluster's outlier settings, written by the agent
+ * with each subset. sockops reads it when a connect fails: the settings
+ * come by the host's stable slot, never by an im_subset_v2 index that a
+ * table switch may have given to another cluster.
+ */
+struct im_host {
+	__u64 cluster;		/* im_subset.cluster */
+	__u32 consec_fail;	/* as im_subset */
+	__u32 base_eject_ms;
+	__u32 interval_ms;
+	__u16 n_ep;		/* hosts in the cluster */
+	__u8 prio;		/* the host's priority in it */
+	__u8 max_eject_pct;
+	__u8 flags;		/* IM_SUB_* */
+	__u8 pad[3];
+	__u32 connect_ms;	/* im_subset.connect_ms; 0 = the kernel's */
+};
+_Static_assert(sizeof(struct im_host) == 32, "im_host layout");
+
+/* One ejected host in its cluster's list: ejected while now < until. */
+struct im_ej {
+	__u64 until;		/* ns, as im_ep_state.ejected_until; 0 free */
+	__u32 slot;
+	__u8 prio;		/* its priority when ejected */
+	__u8 pad[3];
+};
+
+/*
+ * Value of im_cl_ej (HASH, key: im_subset.cluster): the cluster's hosts
+ * ejected now, so that connect4 knows each priority's healthy hosts in
+ * IM_CL_EJECT steps whatever the cluster's size, and sockops applies
+ * maxEjectionPercent without scanning the cluster. The agent creates the
+ * entry for each cluster with outlier detection; the programs fill it.
+ * A cluster has at most IM_CL_EJECT hosts ejected at once: beyond that a
+ * failing host stays in rotation, as when maxEjectionPercent is reached.
+ */
+struct im_cl_ej {
+	__u64 until_max;	/* nothing ejected once now >= this */
+	struct im_ej e[IM_CL_EJECT];
+};
+_Static_assert(sizeof(struct im_cl_ej) == 8 + 16 * IM_CL_EJECT,
+	       "im_cl_ej layout");
 
 /*
  * Key of im_ep_slot (HASH, value __u32 slot): the agent's allocation of
@@ -158,6 +230,21 @@ struct im_ep_key {
 	__u16 pad;
 };
 _Static_assert(sizeof(struct im_ep_key) == 16, "im_ep_key layout");
+
+#ifndef __VMLINUX_H__
+/* im_ep_key.cluster and im_subset.cluster of an Envoy cluster name
+ * "outbound|port|subset|host": its 64-bit FNV-1a hash. */
+static inline __u64 im_cluster_id(const char *name)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+#endif
 
 /* Value of im_ep_state (ARRAY, index = slot): written by the programs,
  * read by the agent and CLI. Times are bpf_ktime_get_ns(), i.e.
@@ -186,6 +273,9 @@ _Static_assert(sizeof(struct im_ep_state) == 48, "im_ep_state layout");
 #define IM_SOCK_ESTAB		0x01	/* sockops saw the connection up */
 #define IM_SOCK_COUNTED		0x02	/* its 1 is in im_ep_state.active */
 #define IM_SOCK_DONE		0x04	/* left ESTABLISHED: never counts again */
+#define IM_SOCK_CONNECT_TO	0x08	/* sockops set TCP_USER_TIMEOUT to the
+					   cluster's connectTimeout (set by an
+					   atomic or, not CAS: no count) */
 
 /* Value of im_sock_st (SK_STORAGE: one per socket, created by connect4,
  * freed with the socket, never evicted): what connect4 decided for this

@@ -409,24 +409,36 @@ static int mode_of(const char *path)
 	return stat(path, &st) ? -1 : (int)(st.st_mode & 07777);
 }
 
-/* The pin root and state dir are the agent's alone: made 0700, and a
- * group-writable one is refused before anything is attached. */
-static void dirs_private(struct afix *f)
+/* An agent that must refuse <dir>: exits 1 saying <why>, attaches
+ * nothing. */
+static void refused_dir(struct afix *f, const char *what, const char *why)
 {
 	__u32 ids[3];
 	int status;
 
-	CHECK_EQ(mode_of(f->pins), 0700, "pin root created 0700");
-	CHECK_EQ(mode_of(f->state), 0700, "state dir created 0700");
-	chmod(f->state, 0770);
 	truncate(f->log2, 0);
 	status = af_reap(af_fork_in_ns(f, f->log2, agent_run), 0, WAIT_MS);
 	CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 1, true,
-		 "an agent with a group-writable state dir exits 1 "
-		 "(status %#x)", status);
-	CHECK_EQ(af_file_has(f->log2, "group- or world-writable"), true,
-		 "its error says why");
+		 "an agent with %s exits 1 (status %#x)", what, status);
+	CHECK_EQ(af_file_has(f->log2, why), true, "its error says \"%s\"",
+		 why);
 	CHECK_EQ(prog_ids(f, ids), 0, "nothing attached to the cgroup");
+}
+
+/* The pin root and state dir are the agent's alone: made 0700, and one
+ * that is group-writable or someone else's is refused before anything is
+ * attached. */
+static void dirs_private(struct afix *f)
+{
+	CHECK_EQ(mode_of(f->pins), 0700, "pin root created 0700");
+	CHECK_EQ(mode_of(f->state), 0700, "state dir created 0700");
+	chmod(f->state, 0770);
+	refused_dir(f, "a group-writable state dir", "group- or world-writable");
+	chmod(f->state, 0700);
+	CHECK_EQ(chown(f->state, 65534, 65534), 0, "state dir given to "
+		 "nobody");
+	refused_dir(f, "someone else's state dir", "owned by uid 65534");
+	chown(f->state, 0, 0);	/* for teardown */
 }
 
 static void agent_lifecycle(void)

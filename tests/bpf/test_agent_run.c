@@ -84,17 +84,17 @@ static bool config_change(struct afix *f)
 	return ok;
 }
 
-/* More endpoints than a subset holds (IM_SUBSET_EPS): 65 of them. */
+/* More endpoints than a subset holds (IM_SUBSET_EPS + 1). */
 static char *too_many_yaml(void)
 {
-	char *y = malloc(65 * 256 + 1), *p = y;
+	char *y = malloc((IM_SUBSET_EPS + 1) * 160 + 1), *p = y;
 	int i;
 
 	for (i = 0; y && i <= (int)IM_SUBSET_EPS; i++)
 		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
 			     "kind: WorkloadEntry\nmetadata: {name: e%d, "
-			     "namespace: t}\nspec: {address: 10.251.0.%d, "
-			     "labels: {app: echo}}\n", i, i + 1);
+			     "namespace: t}\nspec: {address: 10.251.%d.%d, "
+			     "labels: {app: echo}}\n", i, i / 250, i % 250 + 1);
 	return y;
 }
 
@@ -162,8 +162,96 @@ static void bad_config_kept_out(struct afix *f)
 
 	bad_file_kept_out(f, "a broken file", "kind: [unclosed\n", 0);
 	if (big)
-		bad_file_kept_out(f, "65 endpoints in one subset", big, 1);
+		bad_file_kept_out(f, "4,097 endpoints in one subset", big, 1);
 	free(big);
+}
+
+#define VIP_BIG "10.250.0.9"
+#define BIG_EPS 5000
+
+/* A service whose subset would hold BIG_EPS endpoints, and a new DENY
+ * policy for the echo workload, in one change. */
+static char *big_and_deny_yaml(void)
+{
+	char *y = malloc(BIG_EPS * 160 + 1024), *p = y;
+	int i;
+
+	if (!y)
+		return NULL;
+	p += sprintf(p, "apiVersion: v1\nkind: Service\nmetadata: {name: big, "
+		     "namespace: t}\nspec:\n  clusterIP: " VIP_BIG "\n"
+		     "  selector: {app: big}\n  ports: [{name: tcp, "
+		     "port: 7100}]\n---\napiVersion: security.istio.io/v1\n"
+		     "kind: AuthorizationPolicy\nmetadata: {name: deny-lab, "
+		     "namespace: t}\nspec:\n  selector: {matchLabels: "
+		     "{app: echo}}\n  action: DENY\n  rules:\n  - from:\n"
+		     "    - source: {ipBlocks: [10.99.0.0/16]}\n");
+	for (i = 0; i < BIG_EPS; i++)
+		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
+			     "kind: WorkloadEntry\nmetadata: {name: big%d, "
+			     "namespace: t}\nspec: {address: 10.252.%d.%d, "
+			     "labels: {app: big}}\n", i, i / 250, i % 250 + 1);
+	return y;
+}
+
+/* The policy set of the echo workload's ports in generation <gen>. */
+static uint32_t echo_polset(const struct afix *f, int gen)
+{
+	struct im_wlport_key k = { .gen = (uint8_t)gen };
+	struct im_wlport wp = { 0 };
+
+	inet_pton(AF_INET, EP, &k.ip);
+	return af_lookup(f, "im_wlport", &k, &wp) ? 0 : wp.polset;
+}
+
+/* The endpoints of the first subset <vip>:<port> routes to, or -1. */
+static int svc_eps(const struct afix *f, int gen, const char *vip, int port)
+{
+	struct im_subset sub;
+	struct im_route rt;
+	struct im_svc svc;
+	uint32_t i;
+
+	if (!af_has_svc(f, gen, vip, port, &svc))
+		return -1;
+	i = gen * IM_MAX_ROUTES + svc.route;
+	if (af_lookup(f, "im_route_v2", &i, &rt) || !rt.n_dst)
+		return 0;
+	i = gen * IM_MAX_SUBSETS + rt.dst[0].subset;
+	return af_lookup(f, "im_subset_v2", &i, &sub) ? -1 : sub.n_ep;
+}
+
+/* 5,000 endpoints in one subset are rejected on their own (each new
+ * WorkloadEntry adding to it, with IM1400 naming the limit) while the
+ * DENY policy of the same change goes live; the service's subset holds
+ * none of them (refused until it fits). Then the file goes. */
+static bool oversize_rejected_alone(struct afix *f)
+{
+	char *big = big_and_deny_yaml(), path[160];
+	bool ok;
+
+	if (!CHECK_EQ(big != NULL, true, "memory"))
+		return false;
+	CHECK_EQ(echo_polset(f, 0), 0, "no policy on echo before");
+	af_write_file(f->dir, "big.yaml", big);
+	free(big);
+	ok = CHECK_EQ(af_wait_svc(f, 1, VIP_BIG, 7100, WAIT_MS), true,
+		      "the change went live in generation 1");
+	CHECK_EQ(echo_polset(f, 1) != 0, true, "the new DENY policy is live");
+	CHECK_EQ(svc_eps(f, 1, VIP_BIG, 7100), 0,
+		 "none of the %d endpoints is live", BIG_EPS);
+	CHECK_EQ(svc_eps(f, 1, VIP1, 7000), 1, "the other services stay");
+	CHECK_EQ(af_file_has(f->log, "IM1400"), true, "the log has IM1400");
+	CHECK_EQ(af_file_has(f->log, "WorkloadEntry t/big4999"), true,
+		 "the log names the objects");
+	CHECK_EQ(af_file_has(f->log, "would hold 5000 endpoints, the kernel tables "
+			 "hold 4096 per subset"), true,
+		 "the log names the entry and the limit");
+	snprintf(path, sizeof(path), "%s/big.yaml", f->dir);
+	unlink(path);
+	return ok && CHECK_EQ(af_wait_svc(f, 0, VIP1, 7000, WAIT_MS) &&
+			      !af_has_svc(f, 0, VIP_BIG, 7100, NULL), true,
+			      "without the file generation 0 goes live");
 }
 
 #define NEW_WL "10.250.3.3"
@@ -231,13 +319,13 @@ static int64_t live_slot(const struct afix *f, const char *vip, int port)
 	if (gen < 0 || !af_has_svc(f, gen, vip, port, &svc))
 		return -1;
 	i = gen * IM_MAX_ROUTES + svc.route;
-	if (af_lookup(f, "im_route", &i, &rt) || !rt.n_dst)
+	if (af_lookup(f, "im_route_v2", &i, &rt) || !rt.n_dst)
 		return -1;
 	i = gen * IM_MAX_SUBSETS + rt.dst[0].subset;
-	if (af_lookup(f, "im_subset", &i, &sub) || !sub.n_ep)
+	if (af_lookup(f, "im_subset_v2", &i, &sub) || !sub.n_ep)
 		return -1;
 	i = gen * IM_MAX_ENDPOINTS + sub.first_ep;
-	return af_lookup(f, "im_ep_v2", &i, &ep) ? -1 : (int64_t)ep.slot;
+	return af_lookup(f, "im_ep_v3", &i, &ep) ? -1 : (int64_t)ep.slot;
 }
 
 
@@ -384,6 +472,7 @@ static void agent_reloads(void)
 	ok = ok && config_change(&f);
 	if (ok)
 		bad_config_kept_out(&f);
+	ok = ok && oversize_rejected_alone(&f);
 	if (ok)
 		rejected_workload_guarded(&f);
 	ok = ok && removed_slot_freed(&f);

@@ -17,8 +17,8 @@
 #include "maps/view.h"
 
 static const char *const pinned[] = {
-	"im_cfg", "im_svc", "im_route", "im_subset", "im_ep_v2",
-	"im_ep_state", "im_ep_slot",
+	"im_cfg", "im_svc", "im_route_v2", "im_subset_v2", "im_ep_v3",
+	"im_ep_state", "im_ep_slot", "im_host", "im_cl_ej",
 	"im_ident", "im_wlport", "im_polset", "im_clause_v2", "im_member_v2",
 	"im_xdeny", "im_drops_v2", "im_sock_st", "im_count",
 };
@@ -54,9 +54,9 @@ static int fill(struct dp *dp, const char *dir)
 	struct im_subset s2 = { .first_ep = 0, .n_ep = 2, .svc_id = 7 };
 	struct im_subset s3 = { .first_ep = 2, .n_ep = 1, .svc_id = 7 };
 	struct im_ep eps[3] = {
-		{ ip("10.10.1.14"), htons(8080), 0, 0, 1, 5 },
-		{ ip("10.10.2.14"), htons(8080), 0, 0, 1, 6 },
-		{ ip("10.10.1.15"), htons(8080), 0, 0, 1, 7 },
+		{ ip("10.10.1.14"), htons(8080), 0, 0, 1, 5, 0, 0, 0, 0 },
+		{ ip("10.10.2.14"), htons(8080), 0, 0, 1, 6, 0, 0, 0, 0 },
+		{ ip("10.10.1.15"), htons(8080), 0, 0, 1, 7, 0, 0, 0, 0 },
 	};
 	struct im_ep_key k = { dp_cluster_id("v1"), eps[0].ip, eps[0].port, 0 };
 	struct im_ep_state st = { .active = 2, .conns = 9 };

@@ -6,7 +6,11 @@
 # the pinned maps and an ejection still holds; restarted, the agents adopt
 # that state (active connections, ejection and its deadline, the same
 # endpoints in `maps dump endpoints`). Then a weight edited during a wrk
-# run: no request fails and the new split (50/50) takes effect.
+# run: no request fails and the new split (50/50) takes effect. Then
+# SIGTERM, as a rolling update sends it: the programs stay, the gap is
+# balanced and policed, the next agents adopt. Last, `infermesh uninstall`
+# leaves no program on the nodes' cgroups (bpftool), no tc filter or XDP
+# program on their links (tc, ip) and no pin.
 #
 # The traffic runs on tools/mesh-overlay.py's PERMISSIVE copy of
 # examples/mesh (mTLS does not exist yet), which keeps the
@@ -204,6 +208,46 @@ split_check "after the edit" 50 194 306
 wrk_check "weight edited during wrk" "$E2E_TMP/wrk2.out"
 check_eq "wrk's $CONNS connections lived through the switch (connections made: wrk's 1 + $CONNS, $N)" \
 	"$(($(conns node-a) - total))" "$((1 + CONNS + N))"
+
+# ---- SIGTERM: a rolling update's gap ----
+lives_a=$(grep -c " live: " "/run/$IMT_PREFIX-mesh/log/agent-node-a.log")
+for node in node-a node-b; do
+	check "agent $node stopped (SIGTERM)" "$MESH" agent-stop "$node"
+	check "... and gone" wait_for 5 e2e_agent_gone "$node"
+	check "$node: its programs stay attached (the agent's last words)" \
+		grep -q "stopped: the programs stay attached" "/run/$IMT_PREFIX-mesh/log/agent-$node.log"
+done
+split_check "SIGTERM gap" 50 194 306
+denied_check "SIGTERM gap"
+agents_start
+check "node-a: the next agent adopted and applied a generation" wait_for 30 lives node-a $((lives_a + 1))
+split_check "after SIGTERM" 50 194 306
+
+# ---- uninstall: nothing of infermesh stays on the nodes ----
+eval "$("$MESH" env)"
+# Everything infermesh can have put on NODE: programs on its cgroup
+# (bpftool), filters and XDP programs on its links (tc, ip), pins.
+leftovers() { # NODE
+	local ns=$IMT_PREFIX-$1 dev
+	bpftool -j cgroup show "$IMT_CGROOT/$1" 2>/dev/null | grep -o '"id":[0-9]*'
+	for dev in $(ip -n "$ns" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+		tc -n "$ns" filter show dev "$dev" ingress
+		tc -n "$ns" filter show dev "$dev" egress
+		ip -n "$ns" -d link show dev "$dev" | grep -o 'prog/xdp id [0-9]*'
+	done
+	[ -e "$IMT_BPFFS/$1" ] && echo "pin root $IMT_BPFFS/$1"
+	return 0
+}
+check "node-a has guards and programs before uninstall" test -n "$(leftovers node-a)"
+check "uninstall refused while the agent runs" bash -c '! "$@"' _ \
+	"$MESH" node node-a "$BIN" uninstall --node node-a --pin-root "$IMT_BPFFS/node-a" \
+	--state-dir "$IMT_STATE/state/node-a"
+for node in node-a node-b; do
+	check "agent $node stopped" "$MESH" agent-stop "$node"
+	check "uninstall on $node" "$MESH" node "$node" "$BIN" uninstall --node "$node" \
+		--pin-root "$IMT_BPFFS/$node" --state-dir "$IMT_STATE/state/$node"
+	check_eq "$node: no program, filter, XDP program or pin left" "$(leftovers "$node")" ""
+done
 
 check "mesh down" timeout 60 "$MESH" down
 check "nothing left after down" mesh_gone

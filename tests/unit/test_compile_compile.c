@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "compile/compile.h"
+#include "dataplane/dataplane.h"
 #include "harness.h"
 #include "model/model.h"
 
@@ -806,25 +807,110 @@ static void locals_of_the_node(void)
 	unit_free(c);
 }
 
-/* More endpoints than a subset holds: a clear error, no tables. */
-static void too_many_endpoints_is_an_error(void)
+/* More endpoints than a subset holds: every WorkloadEntry giving it one
+ * is named with the limit, the subset stays empty (refused), the rest of
+ * the tables compile. */
+static void too_many_endpoints_overflow(void)
 {
-	char *yaml = malloc(200000), *p = yaml;
+	char *yaml = malloc((IM_SUBSET_EPS + 2) * 160 + 512), *p = yaml;
+	char want[32];
+	const struct im_subset *sub;
 	struct fix f = { 0 };
 	int i;
 
 	p += sprintf(p, "%s", SVC("big", "10.96.0.9", "[{name: tcp, port: 1}]"));
+	p += sprintf(p, "%s", DB_SVC);
 	for (i = 0; i <= (int)IM_SUBSET_EPS; i++)
 		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
 			     "kind: WorkloadEntry\nmetadata: {name: b%d, "
 			     "namespace: shop}\nspec: {address: 10.2.%d.%d, "
 			     "labels: {app: big}}\n", i, i / 200, i % 200 + 1);
 	build(&f, yaml, NULL);
-	CU_ASSERT_EQUAL(f.err, -E2BIG);
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.error, "65 endpoints"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.error, "previous tables stay"));
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	CU_ASSERT_EQUAL_FATAL(f.t.n_overflows, IM_SUBSET_EPS + 1);
+	snprintf(want, sizeof(want), "%u endpoints", IM_SUBSET_EPS + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.overflows[0].what, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.t.overflows[0].what, "hold 4096"));
+	CU_ASSERT_STRING_EQUAL(f.t.overflows[0].obj->resource,
+			       "WorkloadEntry shop/b0");
+	sub = only_subset(&f, "10.96.0.9", 1);
+	CU_ASSERT_EQUAL(sub->n_ep, 0);		/* refused until it fits */
+	CU_ASSERT_PTR_NOT_NULL(only_subset(&f, "10.96.0.3", 5432));
 	done(&f);
 	free(yaml);
+}
+
+/* The search index connect4 reads: summed weights in 64 bits, each
+ * priority's end, each endpoint's locality run; unsorted input refused. */
+static void lb_index_sums_and_ranges(void)
+{
+	struct im_ep e[5] = {
+		{ .prio = 0, .loc = 0, .weight = 0x80000000U },
+		{ .prio = 0, .loc = 0, .weight = 0x80000000U },
+		{ .prio = 0, .loc = 1, .weight = 3 },
+		{ .prio = 2, .loc = 2, .weight = 0 },
+		{ .prio = 2, .loc = 2, .weight = 5 },
+	};
+	struct im_subset sub = { .n_ep = 5 };
+
+	CU_ASSERT_EQUAL_FATAL(dp_lb_index(&sub, e), 0);
+	CU_ASSERT_EQUAL(e[1].cum, 0x100000000ULL);	/* no 32-bit wrap */
+	CU_ASSERT_EQUAL(e[2].cum, 0x100000003ULL);
+	CU_ASSERT_EQUAL(e[4].cum, 0x100000008ULL);
+	CU_ASSERT_EQUAL(e[0].loc_lo, 0);
+	CU_ASSERT_EQUAL(e[1].loc_hi, 2);
+	CU_ASSERT_EQUAL(e[2].loc_lo, 2);
+	CU_ASSERT_EQUAL(e[2].loc_hi, 3);
+	CU_ASSERT_EQUAL(e[4].loc_lo, 3);
+	CU_ASSERT_EQUAL(sub.prio_end[0], 3);
+	CU_ASSERT_EQUAL(sub.prio_end[1], 3);	/* P1 empty */
+	CU_ASSERT_EQUAL(sub.prio_end[2], 5);
+	CU_ASSERT_EQUAL(sub.prio_end[7], 5);
+	e[2].prio = 3;			/* P3 before P2: not sorted */
+	CU_ASSERT_EQUAL(dp_lb_index(&sub, e), -EINVAL);
+	sub.n_ep = IM_SUBSET_EPS + 1;
+	CU_ASSERT_EQUAL(dp_lb_index(&sub, e), -ERANGE);
+}
+
+/* A subset's cluster id is its Envoy cluster name's, the key the agent
+ * allocates its hosts' slots by; endpoints come sorted by (prio, loc). */
+static void subset_cluster_id_and_order(void)
+{
+	struct fix f = { 0 };
+	const struct im_subset *sub;
+	size_t i;
+
+	build(&f, DB_SVC, NULL);
+	CU_ASSERT_FATAL(f.t.n_subsets > 0);
+	for (i = 0; i < f.t.n_subset_names; i++) {
+		sub = &f.t.subsets[f.t.subset_names[i].id];
+		CU_ASSERT_EQUAL(sub->cluster,
+				im_cluster_id(f.t.subset_names[i].name));
+	}
+	for (i = 1; i < f.t.n_eps; i++)
+		if (f.t.eps[i].prio == f.t.eps[i - 1].prio)
+			CU_ASSERT(f.t.eps[i].loc >= f.t.eps[i - 1].loc);
+	done(&f);
+}
+
+/* connectTimeout reaches the subset in milliseconds; a
+ * subset without one has Istio's 10 s. */
+static void connect_timeout_per_subset(void)
+{
+	struct fix f = { 0 };
+	const struct im_subset *sub;
+
+	build(&f, MS_SVC MS_WLS MS_DR("    connectionPool: {tcp: "
+				      "{connectTimeout: 1500ms}}\n"), NULL);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	sub = only_subset(&f, "10.96.0.2", 8080);
+	CU_ASSERT_EQUAL(sub->connect_ms, 1500);
+	done(&f);
+	build(&f, MS_SVC MS_WLS, NULL);
+	CU_ASSERT_EQUAL_FATAL(f.err, 0);
+	sub = only_subset(&f, "10.96.0.2", 8080);
+	CU_ASSERT_EQUAL(sub->connect_ms, 10000);
+	done(&f);
 }
 
 static void locality_and_pattern_rules(void)
@@ -864,6 +950,9 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, identity_levels_deepest_first);
 	UNIT_TEST(s, too_many_identity_levels);
 	UNIT_TEST(s, locals_of_the_node);
-	UNIT_TEST(s, too_many_endpoints_is_an_error);
+	UNIT_TEST(s, too_many_endpoints_overflow);
+	UNIT_TEST(s, lb_index_sums_and_ranges);
+	UNIT_TEST(s, subset_cluster_id_and_order);
+	UNIT_TEST(s, connect_timeout_per_subset);
 	UNIT_TEST(s, locality_and_pattern_rules);
 }

@@ -45,8 +45,8 @@ static void put_services(struct fake *f)
 	fake_put_idx(f, "im_cfg", 0, &cfg);
 	fake_put(f, "im_svc", false, &k, sizeof(k), &v, sizeof(v));
 	fake_put(f, "im_svc", false, &stale, sizeof(stale), &sv, sizeof(sv));
-	fake_put_idx(f, "im_route", IM_MAX_ROUTES + 5, &rt);
-	fake_put_idx(f, "im_route", 1, &old);
+	fake_put_idx(f, "im_route_v2", IM_MAX_ROUTES + 5, &rt);
+	fake_put_idx(f, "im_route_v2", 1, &old);
 }
 
 static void put_endpoints(struct fake *f)
@@ -56,19 +56,22 @@ static void put_endpoints(struct fake *f)
 				.base_eject_ms = 30000, .svc_id = 7 };
 	struct im_subset v2 = { .first_ep = 2, .n_ep = 1, .lb = IM_LB_RANDOM,
 				.svc_id = 7 };
-	struct im_ep e0 = { ip("10.10.1.14"), htons(8080), 0, 0, 1, 10 };
-	struct im_ep e1 = { ip("10.10.2.14"), htons(8080), 1, 1, 1, 11 };
-	struct im_ep e2 = { ip("10.10.1.15"), htons(8080), 0, 0, 1, 12 };
+	struct im_ep e0 = { ip("10.10.1.14"), htons(8080), 0, 0, 1, 10,
+			    0, 0, 0, 0 };
+	struct im_ep e1 = { ip("10.10.2.14"), htons(8080), 1, 1, 1, 11,
+			    0, 0, 0, 0 };
+	struct im_ep e2 = { ip("10.10.1.15"), htons(8080), 0, 0, 1, 12,
+			    0, 0, 0, 0 };
 	struct im_ep_state s0 = { .active = 3, .conns = 40 };
 	struct im_ep_state s1 = { .consec_fail = 5, .ejections = 1,
 				  .ejected_until = NOW + 12500000000ULL };
 
-	fake_put_idx(f, "im_subset", IM_MAX_SUBSETS + 2, &v1);
-	fake_put_idx(f, "im_subset", IM_MAX_SUBSETS + 3, &v2);
-	fake_put_idx(f, "im_subset", 2, &v2);	/* stale gen 0 */
-	fake_put_idx(f, "im_ep_v2", IM_MAX_ENDPOINTS + 0, &e0);
-	fake_put_idx(f, "im_ep_v2", IM_MAX_ENDPOINTS + 1, &e1);
-	fake_put_idx(f, "im_ep_v2", IM_MAX_ENDPOINTS + 2, &e2);
+	fake_put_idx(f, "im_subset_v2", IM_MAX_SUBSETS + 2, &v1);
+	fake_put_idx(f, "im_subset_v2", IM_MAX_SUBSETS + 3, &v2);
+	fake_put_idx(f, "im_subset_v2", 2, &v2);	/* stale gen 0 */
+	fake_put_idx(f, "im_ep_v3", IM_MAX_ENDPOINTS + 0, &e0);
+	fake_put_idx(f, "im_ep_v3", IM_MAX_ENDPOINTS + 1, &e1);
+	fake_put_idx(f, "im_ep_v3", IM_MAX_ENDPOINTS + 2, &e2);
 	fake_put_idx(f, "im_ep_state", e0.slot, &s0);
 	fake_put_idx(f, "im_ep_state", e1.slot, &s1);
 }
@@ -394,7 +397,7 @@ static void subsets_and_routes_skip_unused_slots(void)
 	CU_ASSERT_STRING_EQUAL(STR(json_array_get(rows, 1), "lb"), "RANDOM");
 	CU_ASSERT_TRUE(json_is_null(GET(json_array_get(rows, 1), "outlier")));
 	json_decref(rows);
-	rows = fx_rows(&x, "im_route");	/* a map name finds its view */
+	rows = fx_rows(&x, "im_route_v2");	/* a map name finds its view */
 	CU_ASSERT_EQUAL(json_array_size(rows), 1);
 	json_decref(rows);
 	fx_free(&x);

@@ -47,6 +47,9 @@ static const struct vcase se_host_cases[] = {
 	{ "se exportTo none and someone", SE HOST "  exportTo: [\"~\", a]\n", E, 6,
 	  "spec.exportTo", "cannot export service entry to no one (~) and someone" },
 	{ "se exportTo none", SE HOST "  exportTo: [\"~\"]\n", OK },
+	{ "se endpoint weight over uint32", SE HOST HTTP "  resolution: STATIC\n"
+	  "  endpoints:\n  - address: 10.0.0.1\n    weight: 4294967296\n", E, 10,
+	  "spec.endpoints[0].weight", "should be less than or equal to 4294967295" },
 	{ "se exportTo bad name", SE HOST "  exportTo: [Bad_NS]\n", E, 6,
 	  "spec.exportTo", "only .,*, or a valid DNS 1123 label" },
 };
@@ -159,6 +162,13 @@ static const struct vcase we_cases[] = {
 	  "  labels: {app: a, example.com/tier: web}\n  serviceAccount: sa\n", OK },
 	{ "we IPv6 and host name", WE "  address: \"fd00::1\"\n", OK },
 	{ "we host name", WE "  address: vm1.example.com\n", OK },
+	{ "we weight uint32 max", WE "  address: 10.0.0.1\n"
+	  "  weight: 4294967295\n", OK },
+	{ "we weight 2^31", WE "  address: 10.0.0.1\n  weight: 2147483648\n",
+	  OK },
+	{ "we weight over uint32", WE "  address: 10.0.0.1\n"
+	  "  weight: 4294967296\n", E, 6, "spec.weight",
+	  "should be less than or equal to 4294967295" },
 	{ "we without spec", "apiVersion: networking.istio.io/v1\n"
 	  "kind: WorkloadEntry\nmetadata: {name: x, namespace: ns}\n",
 	  E, 1, "spec", "spec: Required value" },

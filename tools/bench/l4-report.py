@@ -7,7 +7,7 @@ rows, so running twice does not duplicate them) and prints a table.
 Raw lines (RAW):
   wrk TEST MODE REP rps p50_us p99_us errors cpu_us   MODE: direct|infermesh
       (cpu_us: CPU time of client and server per request)
-  connect LABEL ROUND p50_us p99_us              LABEL: direct|sS_pP
+  connect LABEL ROUND p50_us p99_us              LABEL: direct|sS_pP|eN
   hook LABEL ROUND c4_ns sockops_ns              the programs' own run time:
       connect4 per call, sockops per connection (BPF stats)
 
@@ -21,6 +21,8 @@ import sys
 SIZES = [(s, p) for s in (1, 1000, 10000) for p in (10, 1000, 10000)]
 WRK_METRICS = ("rps", "p50_us", "p99_us", "errors", "cpu_us")
 BASE = "s1_p10"     # the smallest tables: what flatness is measured against
+EPS = (8, 64, 512, 4096)    # endpoints in the benchmarked subset
+EPS_BASE = "e8"
 
 
 def read_raw(path):
@@ -78,6 +80,16 @@ def connect_rows(conn, hook):
             rows.append(row("l4_connect_" + label, m,
                             med(hook.get((label, m), [])),
                             med(hook.get((BASE, m), []))))
+    for e in EPS:
+        label = f"e{e}"
+        for m in ("p50_us", "p99_us"):
+            rows.append(row("l4_connect_" + label, m,
+                            med(conn.get((label, m), [])),
+                            med(conn.get((EPS_BASE, m), []))))
+        for m in ("hook_ns",):
+            rows.append(row("l4_connect_" + label, m,
+                            med(hook.get((label, m), [])),
+                            med(hook.get((EPS_BASE, m), []))))
     # all table sizes together against the direct path: the hook's price
     every = [v for s, p in SIZES for v in conn.get((f"s{s}_p{p}", "p50_us"), [])]
     rows.append(row("l4_connect", "p50_us", med(every),
@@ -113,7 +125,10 @@ def show(rows, wrk_n):
     print("l4_connect_sS_pP: S services, P policy clauses in the tables; "
           f"baseline = {BASE}. Target: ratios within 0.90..1.10.\n"
           "hook_ns: connect4's run time per call; sockops_ns: sockops's "
-          "per connection (BPF stats).")
+          "per connection (BPF stats).\n"
+          "l4_connect_eN: N endpoints in the dialled subset (1,000 "
+          f"services, 1,000 clauses); baseline = {EPS_BASE}. Target: "
+          "ratios within 0.90..1.10.")
 
 
 def main():

@@ -20,6 +20,10 @@
  * (ipBlock + port). POLICIES counts every clause in the tables; those
  * beyond the backend's own belong to filler workloads, 10 per policy set,
  * as a mesh with many policed workloads would have them.
+ *
+ * L4DP_EPS=N in the environment (default 1, at most IM_SUBSET_EPS) gives
+ * the benchmarked subset N endpoints, all of them the backend, weights
+ * 1..4: connect4's endpoint draw then searches N summed weights.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -47,6 +51,7 @@ struct bench {
 	uint32_t vip, backend, client;	/* network order */
 	uint16_t vport, bport;		/* network order */
 	uint32_t services, policies, dest_clauses;
+	uint32_t eps;			/* endpoints of the benchmarked subset */
 	uint64_t cgroup_id;
 };
 
@@ -80,6 +85,29 @@ static int parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 	return inet_pton(AF_INET, buf, ip) == 1 ? 0 : -1;
 }
 
+/* The benchmarked subset with b->eps endpoints, after the fillers' ones
+ * (each in its own state slot). */
+static int put_big_subset(const struct bench *b, struct im_subset *sub,
+			  const struct im_ep *ep)
+{
+	struct im_ep *eps = calloc(b->eps, sizeof(*eps));
+	uint32_t i;
+	int err;
+
+	if (!eps)
+		return -ENOMEM;
+	for (i = 0; i < b->eps; i++) {
+		eps[i] = *ep;
+		eps[i].weight = i % 4 + 1;
+		eps[i].slot = i;
+	}
+	sub->first_ep = b->services;
+	sub->n_ep = (uint16_t)b->eps;
+	err = dp_put_subset(&b->dp, GEN, 0, sub, eps);
+	free(eps);
+	return err;
+}
+
 /* Service <i>: one route with one destination, a subset with one endpoint.
  * Service 0 is the benchmarked VIP; the others are fillers. */
 static int put_service(const struct bench *b, uint32_t i)
@@ -104,7 +132,9 @@ static int put_service(const struct bench *b, uint32_t i)
 	err = dp_put_service(&b->dp, GEN, vip, vport, &svc);
 	if (!err)
 		err = dp_put_route(&b->dp, GEN, i, &rt);
-	if (!err)
+	if (!err && !i && b->eps > 1)
+		err = put_big_subset(b, &sub, &ep);
+	else if (!err)
 		err = dp_put_subset(&b->dp, GEN, i, &sub, &ep);
 	return err;
 }
@@ -219,6 +249,10 @@ static int parse_args(struct bench *b, int argc, char **argv)
 	b->services = strtoul(argv[5], NULL, 10);
 	b->policies = strtoul(argv[6], NULL, 10);
 	b->dest_clauses = argc == 8 ? strtoul(argv[7], NULL, 10) : 1;
+	b->eps = getenv("L4DP_EPS") ? strtoul(getenv("L4DP_EPS"), NULL, 10) : 1;
+	if (!b->eps || b->eps > IM_SUBSET_EPS ||
+	    b->services + b->eps > IM_MAX_ENDPOINTS)
+		return -1;
 	if (!b->services || b->services > IM_MAX_SERVICES ||
 	    b->dest_clauses >= IM_POLSET_CLAUSES ||
 	    b->policies < b->dest_clauses + 1 || b->policies > IM_MAX_CLAUSES ||
@@ -255,8 +289,8 @@ static int serve(struct bench *b, int cgfd)
 		fprintf(stderr, "l4dp: filling or attaching: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("ready services %u policies %u dest_clauses %u\n",
-	       b->services, b->policies, b->dest_clauses);
+	printf("ready services %u policies %u dest_clauses %u eps %u\n",
+	       b->services, b->policies, b->dest_clauses, b->eps);
 	fflush(stdout);
 	while (!stop)
 		pause();

@@ -10,9 +10,11 @@
  * keeps the objects it last gave. Each such decision is logged with the
  * object, file:line:column, field and reason. The versions in force are
  * kept under <state dir>/lastgood, so a restarted agent has them too; they
- * are written only once the tables that use them are live. An error in the
- * MeshConfig, or a compile or write failure, still keeps the whole
- * previous tables in force.
+ * are written only once the tables that use them are live. An object that
+ * makes an entry too big for the kernel tables is rejected the same way,
+ * on its own, in a second pass (oversize.h). An error in the MeshConfig,
+ * or a compile or write failure, still keeps the whole previous tables in
+ * force.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include "apply.h"
 #include "guards.h"
 #include "lastgood.h"
+#include "oversize.h"
 #include "reload.h"
 
 static uint64_t cgroup_id(void *ctx, const char *rel)
@@ -75,7 +78,23 @@ static void log_notes(struct agent *a, const struct tables *t)
 		agent_log(a, "note: %s", t->notes[i]);
 }
 
-static int compile_apply(struct agent *a, struct model *m)
+/* Entries still too big once their new objects are rejected: they fail
+ * closed (no endpoint, no destination, a policy set refusing all). */
+static void log_overflows(struct agent *a, const struct tables *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_overflows; i++)
+		if (!i || t->overflows[i].what != t->overflows[i - 1].what)
+			agent_log(a, "%s: refused until it fits",
+				  t->overflows[i].what);
+}
+
+/* First pass (<ovs> set): entries too big for the kernel make the new
+ * objects adding to them go into <ovs>, and -EAGAIN asks for a reload
+ * that rejects them; nothing is applied. */
+static int compile_apply(struct agent *a, struct model *m,
+			 const struct lg_merge *mg, struct oversize *ovs)
 {
 	struct compile_in in = {
 		.m = m, .node = a->o.node, .locality = a->o.locality,
@@ -88,7 +107,19 @@ static int compile_apply(struct agent *a, struct model *m)
 
 	if (err)
 		agent_log(a, "%s", t.error);
+	if (!err && t.n_overflows && ovs) {
+		err = oversize_collect(ovs, &t, mg);
+		if (err > 0) {
+			agent_log(a, "%d object(s) would make entries too big "
+				  "for the kernel tables: rejecting them on "
+				  "their own", err);
+			tables_free(&t);
+			return -EAGAIN;
+		}
+		err = err < 0 ? err : 0;
+	}
 	if (!err) {
+		log_overflows(a, &t);
 		log_notes(a, &t);
 		err = apply_tables(a, &t);
 		if (err)
@@ -183,8 +214,10 @@ static void sync_locals(struct agent *a, struct config *c, bool prune)
 	ct_locals_free(&l);
 }
 
-/* Merges <c> with the last good versions and applies the result. */
-static int merge_apply(struct agent *a, struct config *c)
+/* Merges <c> with the last good versions and applies the result; see
+ * compile_apply() on <ovs>. */
+static int merge_apply(struct agent *a, struct config *c,
+		       struct oversize *ovs)
 {
 	struct lg_opts op = { .mesh_file = a->o.mesh_config };
 	char dir[PATH_MAX + 16], now[64];
@@ -227,7 +260,7 @@ static int merge_apply(struct agent *a, struct config *c)
 		log_findings(c, before);
 		sync_locals(a, c, true);
 		model_build(&mo, c);
-		err = compile_apply(a, &mo);
+		err = compile_apply(a, &mo, &m, ovs);
 		model_free(&mo);
 		if (!err)
 			store(a, dir, &m, &prev);
@@ -237,19 +270,34 @@ static int merge_apply(struct agent *a, struct config *c)
 	return err;
 }
 
-int agent_reload(struct agent *a)
+/* One pass; <ovs> the objects too big for the kernel found so far, to
+ * reject (second pass), or to fill (first pass, <first>). */
+static int reload_pass(struct agent *a, struct oversize *ovs, bool first)
 {
 	struct config c;
 	int err;
 
 	config_init(&c);
 	err = load_config(a, &c);
+	if (!first)
+		oversize_mark(ovs, &c);
 	log_findings(&c, 0);
 	if (err)
 		agent_log(a, "cannot read %s: the tables in force stay",
 			  a->o.config_dir);
 	else
-		err = merge_apply(a, &c);
+		err = merge_apply(a, &c, first ? ovs : NULL);
 	config_free(&c);
+	return err;
+}
+
+int agent_reload(struct agent *a)
+{
+	struct oversize ovs = { 0 };
+	int err = reload_pass(a, &ovs, true);
+
+	if (err == -EAGAIN)
+		err = reload_pass(a, &ovs, false);
+	oversize_free(&ovs);
 	return err;
 }

@@ -131,6 +131,21 @@ static const char *node_locality(const struct compile_in *in)
 	return NULL;
 }
 
+int ct_overflow(struct tables *t, const struct object *o, const char *what)
+{
+	struct ct_overflow *last = t->n_overflows ?
+		&t->overflows[t->n_overflows - 1] : NULL, *x;
+
+	if (!o || (last && last->obj == o && last->what == what))
+		return 0;
+	x = CT_PUSH(t, overflows);
+	if (!x)
+		return -ENOMEM;
+	x->obj = o;
+	x->what = what;
+	return 0;
+}
+
 struct ct_limit {
 	const char *what;
 	size_t have, max;
@@ -206,6 +221,7 @@ void tables_free(struct tables *t)
 	free(t->cgroup_names);
 	free(t->endpoints);
 	free(t->notes);
+	free(t->overflows);
 	arena_free(&t->arena);
 	memset(t, 0, sizeof(*t));
 }

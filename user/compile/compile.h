@@ -91,6 +91,19 @@ struct ct_endpoint {
 	const char *locality;
 };
 
+/*
+ * An object that makes a table entry bigger than the kernel holds (a
+ * subset over IM_SUBSET_EPS endpoints, a route over IM_ROUTE_DSTS
+ * destinations, a policy set over IM_POLSET_CLAUSES clauses). The entry
+ * is compiled failing closed (no endpoint, no destination, or a policy
+ * set that refuses every caller) and everything else as usual: the agent
+ * rejects such objects on their own and compiles again.
+ */
+struct ct_overflow {
+	const struct object *obj;	/* one object adding to the entry */
+	const char *what;		/* the entry, its size and the limit */
+};
+
 #define CT_ARRAY(T, name) T *name; size_t n_##name, cap_##name
 
 /* One complete table set, as written under one generation. */
@@ -117,6 +130,7 @@ struct tables {
 	CT_ARRAY(struct ct_endpoint, endpoints);
 	/* what was left out and why, one line each */
 	CT_ARRAY(const char *, notes);
+	CT_ARRAY(struct ct_overflow, overflows);
 	const char *locality;	/* the node's, as used; NULL: unknown */
 	struct arena arena;	/* strings above */
 	char error[256];	/* why compile failed */
@@ -138,8 +152,9 @@ struct compile_in {
 };
 
 /*
- * Compiles <in> into <t> (initialised here). Returns 0, -E2BIG when the
- * tables would exceed the maps (t->error says which and by how much), or
+ * Compiles <in> into <t> (initialised here). Returns 0 (entries too big
+ * for the kernel are in t->overflows), -E2BIG when the tables as a whole
+ * would exceed the maps (t->error says which and by how much), or
  * -ENOMEM. Free <t> with tables_free() in every case.
  */
 int compile_tables(const struct compile_in *in, struct tables *t);

@@ -159,6 +159,25 @@ static int policy_clauses(struct pol_ctx *pc, const struct ap_eff *p)
 	return err;
 }
 
+/* A policy set over IM_POLSET_CLAUSES: its policies are recorded (the
+ * agent rejects the new ones); meanwhile the set refuses every caller,
+ * as an ALLOW policy nobody matches would. */
+static int too_many_clauses(struct pol_ctx *pc,
+			    const struct model_workload *mw, size_t n)
+{
+	const char *what = arena_printf(&pc->t->arena, "the policies of "
+					"%s/%s would make %zu L4 clauses, the "
+					"kernel tables hold %u per workload",
+					mw->wl->ns, mw->wl->name, n,
+					IM_POLSET_CLAUSES);
+	size_t i;
+	int err = what ? 0 : -ENOMEM;
+
+	for (i = 0; !err && i < mw->authz.n; i++)
+		err = ct_overflow(pc->t, mw->authz.v[i].obj, what);
+	return err;
+}
+
 static int new_polset(struct pol_ctx *pc, const struct model_workload *mw,
 		      uint32_t *out)
 {
@@ -175,12 +194,12 @@ static int new_polset(struct pol_ctx *pc, const struct model_workload *mw,
 		return err;
 	n = pc->t->n_clauses - ps.first;
 	if (n > IM_POLSET_CLAUSES) {
-		snprintf(pc->t->error, sizeof(pc->t->error),
-			 "the policies of %s/%s make %zu L4 clauses, the kernel "
-			 "tables hold %u per workload: nothing applied, the "
-			 "previous tables stay", mw->wl->ns, mw->wl->name, n,
-			 IM_POLSET_CLAUSES);
-		return -E2BIG;
+		err = too_many_clauses(pc, mw, n);
+		if (err)
+			return err;
+		pc->t->n_clauses = ps.first;	/* fails closed: refuses all */
+		ps.has_allow = 1;
+		n = 0;
 	}
 	ps.n = (uint16_t)n;
 	*out = (uint32_t)pc->t->n_polsets;

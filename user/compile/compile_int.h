@@ -12,6 +12,9 @@
 
 void ct_note(struct tables *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* <o> adds to an entry too big for the kernel, described by <what> (in
+ * t->arena); a repeat of the last one is recorded once. 0 or -ENOMEM. */
+int ct_overflow(struct tables *t, const struct object *o, const char *what);
 /* Records name <name> for id <id> in array <arr>. */
 int ct_name(struct tables *t, struct ct_name **arr, size_t *n, size_t *cap,
 	    uint64_t id, const char *name);
@@ -34,6 +37,10 @@ struct ct_lb_ep {
 	struct im_ep ep;
 };
 void ct_subset_policy(const struct policy_eff *pol, struct im_subset *sub);
+/* Istio's connectTimeout default (10 s), for a subset without a policy. */
+#define CT_CONNECT_MS 10000U
+/* connectTimeout <ns> in whole milliseconds, rounded up; unset: 10 s. */
+uint32_t ct_connect_ms(int64_t ns);
 /* The clients of this node as one: the tables are per node, so what the
  * locality rules compare is what all the local workloads share. */
 struct ct_client {

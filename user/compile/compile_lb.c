@@ -61,11 +61,19 @@ static uint32_t local_threshold(const struct outlier_eff *o)
 	return a;
 }
 
+uint32_t ct_connect_ms(int64_t ns)
+{
+	int64_t ms = ns > 0 ? (ns + 999999) / 1000000 : CT_CONNECT_MS;
+
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 void ct_subset_policy(const struct policy_eff *pol, struct im_subset *sub)
 {
 	const struct outlier_eff *o = &pol->outlier;
 
 	sub->lb = (uint8_t)lb_of(&pol->lb);
+	sub->connect_ms = ct_connect_ms(pol->pool.connect_timeout_ns);
 	if (!o->enabled)
 		return;
 	sub->flags |= IM_SUB_OUTLIER;
@@ -213,11 +221,11 @@ static size_t keep_only(struct ct_lb_ep *v, size_t n, const bool *keep)
 static size_t apply_distribute(const struct locality_distribute *d,
 			       struct ct_lb_ep *v, size_t n)
 {
-	bool taken[IM_SUBSET_EPS * 4] = { false };
+	bool *taken = calloc(n + 1, sizeof(*taken));
 	size_t i;
 
-	if (n > sizeof(taken) / sizeof(taken[0]))
-		return n;	/* over the limit anyway: compile fails */
+	if (!taken)
+		return 0;	/* out of memory: nothing kept, none chosen */
 	for (i = 0; i < d->to.n; i++) {
 		const struct locality_weight *lw = &d->to.v[i];
 
@@ -226,6 +234,7 @@ static size_t apply_distribute(const struct locality_distribute *d,
 				      (uint64_t)lw->weight.v);
 	}
 	n = keep_only(v, n, taken);
+	free(taken);
 	number_localities(v, n);
 	return n;
 }
@@ -409,11 +418,11 @@ static int cmp_u32(const void *a, const void *b)
  * IM_MAX_PRIO levels, the lowest take the rest. */
 static void renumber(const uint32_t *raw, struct ct_lb_ep *v, size_t n)
 {
-	uint32_t u[IM_SUBSET_EPS * 4];
+	uint32_t *u = malloc((n + 1) * sizeof(*u));
 	size_t i, j, m = 0;
 
-	if (n > sizeof(u) / sizeof(u[0]))
-		return;	/* over the limit anyway: compile fails */
+	if (!u)
+		return;	/* out of memory: every endpoint stays P0 */
 	memcpy(u, raw, n * sizeof(*u));
 	qsort(u, n, sizeof(*u), cmp_u32);
 	for (i = 0; i < n; i++)
@@ -424,6 +433,7 @@ static void renumber(const uint32_t *raw, struct ct_lb_ep *v, size_t n)
 			;
 		v[i].ep.prio = (uint8_t)(j < IM_MAX_PRIO ? j : IM_MAX_PRIO - 1);
 	}
+	free(u);
 }
 
 /*
@@ -435,13 +445,13 @@ static void apply_failover(const struct locality_lb *s,
 			   const struct ct_client *cl,
 			   struct ct_lb_ep *v, size_t n)
 {
-	uint32_t raw[IM_SUBSET_EPS * 4];
+	uint32_t *raw = malloc((n + 1) * sizeof(*raw));
 	const struct workload *a, *b;
 	bool fp = s && s->failover_priority.n;
 	size_t i, k = fp ? fp_agreed(s, cl, &a, &b) : 0;
 
-	if (n > sizeof(raw) / sizeof(raw[0]))
-		return;	/* over the limit anyway: compile fails */
+	if (!raw)
+		return;	/* out of memory: every endpoint stays P0 */
 	for (i = 0; i < n; i++) {
 		raw[i] = fp ? fp_prio(s, k, cl, &v[i]) * 5 : 0;
 		if ((!fp || s->failover.n) && cl->locality && *cl->locality)
@@ -449,6 +459,7 @@ static void apply_failover(const struct locality_lb *s,
 						   s);
 	}
 	renumber(raw, v, n);
+	free(raw);
 }
 
 static const char *wl_name(const struct workload *w)

@@ -182,18 +182,24 @@ static int collect_eps(struct svc_ctx *c, const struct subset_eff *e,
 	return 0;
 }
 
-/* Stable sort by priority: the kernel reads P0 first. */
+/* By priority (the kernel reads P0 first), then locality (LEAST_REQUEST
+ * draws its second host within one locality, a run of endpoints), else
+ * in the model's order. */
+static int cmp_prio_loc(const void *a, const void *b)
+{
+	const struct ct_lb_ep *x = a, *y = b;
+
+	if (x->ep.prio != y->ep.prio)
+		return x->ep.prio < y->ep.prio ? -1 : 1;
+	if (x->ep.loc != y->ep.loc)
+		return x->ep.loc < y->ep.loc ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
 static void sort_by_prio(struct ct_lb_ep *v, size_t n)
 {
-	size_t i, j;
-
-	for (i = 1; i < n; i++) {
-		struct ct_lb_ep x = v[i];
-
-		for (j = i; j > 0 && v[j - 1].ep.prio > x.ep.prio; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_prio_loc);
 }
 
 static int push_eps(struct svc_ctx *c, struct im_subset *sub,
@@ -202,7 +208,7 @@ static int push_eps(struct svc_ctx *c, struct im_subset *sub,
 	size_t i;
 
 	sub->first_ep = (uint32_t)c->t->n_eps;
-	sub->n_ep = (uint8_t)n;
+	sub->n_ep = (uint16_t)n;
 	for (i = 0; i < n; i++) {
 		struct im_ep *ep = CT_PUSH(c->t, eps);
 		struct ct_endpoint *ce = CT_PUSH(c->t, endpoints);
@@ -215,6 +221,28 @@ static int push_eps(struct svc_ctx *c, struct im_subset *sub,
 		ce->locality = v[i].e->locality;
 	}
 	return 0;
+}
+
+/* A subset over IM_SUBSET_EPS: every object giving it an endpoint is
+ * recorded (the agent rejects the new ones), and the subset stays empty,
+ * so connections routed there are refused until it fits. */
+static int too_many_eps(struct svc_ctx *c, const struct model_service *ds,
+			const struct subset_eff *e,
+			const struct svc_port_info *pi,
+			const struct ct_lb_ep *v, size_t n)
+{
+	const char *what = arena_printf(&c->t->arena, "subset %s of %s port "
+					"%u would hold %zu endpoints, the "
+					"kernel tables hold %u per subset",
+					e->name ? e->name : "(all)", ds->host,
+					pi->port, n, IM_SUBSET_EPS);
+	size_t i;
+	int err = what ? 0 : -ENOMEM;
+
+	for (i = 0; !err && i < n; i++)
+		err = ct_overflow(c->t, v[i].e->wl ? v[i].e->wl->obj : NULL,
+				  what);
+	return err;
 }
 
 static int fill_eps(struct svc_ctx *c, const struct model_service *ds,
@@ -230,14 +258,9 @@ static int fill_eps(struct svc_ctx *c, const struct model_service *ds,
 	ct_locality_note(c->t, ds->host, pol, &c->client);
 	n = ct_locality(pol, &c->client, v, n);
 	if (n > IM_SUBSET_EPS) {
-		snprintf(c->t->error, sizeof(c->t->error),
-			 "%s subset %s port %u has %zu endpoints, the kernel "
-			 "tables hold %u per subset: nothing applied, the "
-			 "previous tables stay", ds->host,
-			 e->name ? e->name : "(all)", pi->port, n,
-			 IM_SUBSET_EPS);
+		err = too_many_eps(c, ds, e, pi, v, n);
 		free(v);
-		return -E2BIG;
+		return err;
 	}
 	sort_by_prio(v, n);
 	err = push_eps(c, sub, v, n);
@@ -254,6 +277,7 @@ static int build_subset(struct svc_ctx *c, const struct model_service *ds,
 
 	sub->svc_id = svc_id_of(c, ds, port);
 	sub->first_ep = (uint32_t)c->t->n_eps;
+	sub->connect_ms = CT_CONNECT_MS;
 	if (!e) {
 		ct_note(c->t, "%s has no subset %s: connections routed there "
 			"are refused, as Istio answers 503", ds->host, name);
@@ -290,10 +314,11 @@ static int subset_index(struct svc_ctx *c, const struct model_service *ds,
 	slot = CT_PUSH(c->t, subsets);
 	if (!slot)
 		return -ENOMEM;
-	*slot = sub;
 	k.idx = *idx + 1;
 	snprintf(buf, sizeof(buf), "outbound|%u|%s|%s", port,
 		 name ? name : "", ds->host);
+	sub.cluster = im_cluster_id(buf);
+	*slot = sub;
 	err = CT_NAME(c->t, subset_names, *idx, buf);
 	return err ? err : sub_put(&c->subs, &k);
 }
@@ -420,6 +445,29 @@ static const struct model_service *dest_service(const struct svc_ctx *c,
 	return !strcmp(host, s->host) ? s : model_service(c->in->m, host);
 }
 
+/* The destinations of <ch> the route would hold (weight above 0). */
+static size_t n_dests(const struct l4_choice *ch)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ch->n; i++)
+		n += share_weight(ch->d[i].share) != 0;
+	return n;
+}
+
+/* A route over IM_ROUTE_DSTS: its VirtualService is recorded (the agent
+ * rejects it) and the route keeps no destination: refused until it fits. */
+static int too_many_dests(struct svc_ctx *c, const struct model_service *s,
+			  size_t n)
+{
+	const char *what = arena_printf(&c->t->arena, "a route of %s would "
+					"have %zu weighted destinations, the "
+					"kernel tables hold %u per route",
+					s->host, n, IM_ROUTE_DSTS);
+
+	return what ? ct_overflow(c->t, s->vs, what) : -ENOMEM;
+}
+
 static int add_dest(struct svc_ctx *c, const struct model_service *s,
 		    const struct dest_eff *d, uint32_t port,
 		    struct im_route *rt)
@@ -436,14 +484,8 @@ static int add_dest(struct svc_ctx *c, const struct model_service *s,
 			d->host ? d->host : "(none)");
 		ds = NULL;
 	}
-	if (rt->n_dst == IM_ROUTE_DSTS) {
-		snprintf(c->t->error, sizeof(c->t->error),
-			 "a route of %s has more than %u weighted "
-			 "destinations, the most the kernel tables hold: "
-			 "nothing applied, the previous tables stay",
-			 s->host, IM_ROUTE_DSTS);
-		return -E2BIG;
-	}
+	if (rt->n_dst == IM_ROUTE_DSTS)
+		return -E2BIG;	/* compile_route counted them first */
 	if (ds) {
 		err = subset_index(c, ds, d->subset, dest_port(d, ds, port),
 				   &sub);
@@ -470,11 +512,13 @@ static int compile_route(struct svc_ctx *c, const struct model_service *s,
 		snprintf(ch.name, sizeof(ch.name), "%s port %u: no "
 			 "unconditional route, the service itself", s->host,
 			 pi->port);
-	for (i = 0; i < ch.n; i++) {
-		err = add_dest(c, s, &ch.d[i], pi->port, &rt);
-		if (err)
-			return err;
-	}
+	if (n_dests(&ch) > IM_ROUTE_DSTS)
+		err = too_many_dests(c, s, n_dests(&ch));	/* no dests */
+	else
+		for (i = 0, err = 0; !err && i < ch.n; i++)
+			err = add_dest(c, s, &ch.d[i], pi->port, &rt);
+	if (err)
+		return err;
 	*idx = (uint32_t)c->t->n_routes;
 	slot = CT_PUSH(c->t, routes);
 	if (!slot)

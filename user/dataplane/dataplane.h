@@ -11,6 +11,7 @@
 #define IM_USER_DATAPLANE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "infermesh/dataplane.h"
@@ -34,7 +35,7 @@ struct dp_opts {
 	const char *pin_root;
 };
 
-#define DP_MAX_LINKS 4
+#define DP_MAX_LINKS 6
 
 struct dp {
 	struct connect_bpf *connect;
@@ -51,7 +52,8 @@ struct dp {
 int dp_load(struct dp *dp, const struct dp_opts *o);
 /* Detaches and unloads everything dp_load and dp_attach_cgroup made. */
 void dp_destroy(struct dp *dp);
-/* Attaches connect4, getpeername4 and sockops to the cgroup <cgroup_fd>. */
+/* Attaches connect4, getpeername4, sockops, connect6 and getpeername6 to
+ * the cgroup <cgroup_fd>. */
 int dp_attach_cgroup(struct dp *dp, int cgroup_fd);
 /* The fd of map <name> (e.g. "im_drops_v2"), or -ENOENT. */
 int dp_map_fd(const struct dp *dp, const char *name);
@@ -69,9 +71,17 @@ int dp_put_service(const struct dp *dp, unsigned int gen, uint32_t vip,
 		   uint16_t port, const struct im_svc *svc);
 int dp_put_route(const struct dp *dp, unsigned int gen, uint32_t route,
 		 const struct im_route *rt);
-/* Writes the subset and its sub->n_ep endpoints <eps> at sub->first_ep. */
+/* Writes the subset and its sub->n_ep endpoints <eps> at sub->first_ep,
+ * with the search index dp_lb_index() derives (so <eps> must be sorted by
+ * priority, then locality), and each endpoint's slot's cluster and outlier
+ * settings (im_host). A subset with outlier detection gets its cluster's
+ * ejection list (im_cl_ej) if it has none. */
 int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
 		  const struct im_subset *sub, const struct im_ep *eps);
+/* Pure: fills sub->prio_end and each endpoint's cum, loc_lo and loc_hi
+ * (see struct im_ep) from their order and weights. -EINVAL when <eps> are
+ * not sorted by (prio, loc), -ERANGE for a priority or size out of range. */
+int dp_lb_index(struct im_subset *sub, struct im_ep *eps);
 int dp_put_ident(const struct dp *dp, unsigned int gen, uint64_t cgroup,
 		 const struct im_ident *id);
 /* The cgroup levels of the workloads of <gen>, deepest first (connect4

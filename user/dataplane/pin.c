@@ -16,10 +16,11 @@
 #include "pin.h"
 #include "sockops.skel.h"
 
-#define DP_N_CGROUP_LINKS 3
+#define DP_N_CGROUP_LINKS 5
 
+/* In link_prog()'s order. */
 static const char *const link_names[DP_N_CGROUP_LINKS] = {
-	"connect4", "getpeername4", "sockops",
+	"connect4", "getpeername4", "sockops", "connect6", "getpeername6",
 };
 
 static int ensure_bpffs(const char *root)
@@ -39,7 +40,7 @@ static int ensure_bpffs(const char *root)
  * they are replaced. */
 static const char *const retired_pins[] = {
 	"im_ep", "im_ep_st", "im_sock", "im_clause", "im_member", "im_cidr",
-	"im_sock_ck", "im_drops",
+	"im_sock_ck", "im_drops", "im_route", "im_subset", "im_ep_v2",
 };
 
 _Static_assert(sizeof(retired_pins) / sizeof(retired_pins[0]) <=
@@ -90,6 +91,10 @@ static struct bpf_program *link_prog(const struct dp *dp, int i)
 		return dp->connect->progs.im_connect4;
 	case 1:
 		return dp->connect->progs.im_getpeername4;
+	case 3:
+		return dp->connect->progs.im_connect6;
+	case 4:
+		return dp->connect->progs.im_getpeername6;
 	default:
 		return dp->sockops->progs.im_sockops;
 	}

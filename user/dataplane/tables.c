@@ -57,28 +57,70 @@ int dp_put_route(const struct dp *dp, unsigned int gen, uint32_t route,
 {
 	if (rt->n_dst > IM_ROUTE_DSTS)
 		return -ERANGE;
-	return dp_put_slot(dp, "im_route", gen, route, IM_MAX_ROUTES, rt);
+	return dp_put_slot(dp, "im_route_v2", gen, route, IM_MAX_ROUTES, rt);
+}
+
+/* The host in slot eps->slot is of <sub>'s cluster: what sockops needs
+ * when it connects and when that fails (struct im_host). */
+static int put_host(const struct dp *dp, const struct im_subset *sub,
+		    const struct im_ep *ep)
+{
+	struct im_host h = {
+		.cluster = sub->cluster, .consec_fail = sub->consec_fail,
+		.base_eject_ms = sub->base_eject_ms,
+		.interval_ms = sub->interval_ms, .n_ep = sub->n_ep,
+		.prio = ep->prio, .max_eject_pct = sub->max_eject_pct,
+		.flags = sub->flags, .connect_ms = sub->connect_ms,
+	};
+
+	return dp_update(dp, "im_host", &ep->slot, &h);
+}
+
+/* The cluster's ejection list, made empty if new; one that exists holds
+ * live ejections and stays as it is. */
+static int put_cluster(const struct dp *dp, const struct im_subset *sub)
+{
+	static const struct im_cl_ej empty;
+	int fd = dp_map_fd(dp, "im_cl_ej");
+
+	if (fd < 0)
+		return fd;
+	if (!(sub->flags & IM_SUB_OUTLIER))
+		return 0;
+	if (bpf_map_update_elem(fd, &sub->cluster, &empty, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
-		  const struct im_subset *sub, const struct im_ep *eps)
+		  const struct im_subset *in, const struct im_ep *in_eps)
 {
+	struct im_subset sub = *in;
+	struct im_ep *eps;
 	uint32_t i;
 	int err;
 
-	if (sub->n_ep > IM_SUBSET_EPS ||
-	    sub->first_ep > IM_MAX_ENDPOINTS - sub->n_ep)
+	if (sub.n_ep > IM_SUBSET_EPS ||
+	    sub.first_ep > IM_MAX_ENDPOINTS - sub.n_ep)
 		return -ERANGE;
-	for (i = 0; i < sub->n_ep; i++) {
-		if (eps[i].prio >= IM_MAX_PRIO ||
-		    eps[i].slot >= IM_MAX_EP_STATE)
-			return -ERANGE;
-		err = dp_put_slot(dp, "im_ep_v2", gen, sub->first_ep + i,
-				  IM_MAX_ENDPOINTS, &eps[i]);
-		if (err)
-			return err;
+	eps = malloc((sub.n_ep + 1) * sizeof(*eps));
+	if (!eps)
+		return -ENOMEM;
+	if (sub.n_ep)
+		memcpy(eps, in_eps, sub.n_ep * sizeof(*eps));
+	err = dp_lb_index(&sub, eps);
+	for (i = 0; !err && i < sub.n_ep; i++) {
+		if (eps[i].slot >= IM_MAX_EP_STATE)
+			err = -ERANGE;
+		err = err ?: put_host(dp, &sub, &eps[i]);
+		err = err ?: dp_put_slot(dp, "im_ep_v3", gen, sub.first_ep + i,
+					 IM_MAX_ENDPOINTS, &eps[i]);
 	}
-	return dp_put_slot(dp, "im_subset", gen, subset, IM_MAX_SUBSETS, sub);
+	free(eps);
+	err = err ?: put_cluster(dp, &sub);
+	return err ?: dp_put_slot(dp, "im_subset_v2", gen, subset,
+				  IM_MAX_SUBSETS, &sub);
 }
 
 int dp_put_ident(const struct dp *dp, unsigned int gen, uint64_t cgroup,
@@ -169,13 +211,7 @@ int dp_put_xdeny(const struct dp *dp, unsigned int gen, uint32_t ip,
 
 uint64_t dp_cluster_id(const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *name; name++) {
-		h ^= (unsigned char)*name;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return im_cluster_id(name);
 }
 
 int dp_get_ep_state(const struct dp *dp, uint32_t slot,

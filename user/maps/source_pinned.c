@@ -88,7 +88,7 @@ static size_t value_bytes(const struct map_info *mi)
 
 #define BATCH 4096
 
-/* Arrays in batches of BATCH slots: im_ep_v2 alone has 131072, and one
+/* Arrays in batches of BATCH slots: im_ep_v3 alone has 131072, and one
  * syscall per slot made `maps list` take seconds. -ENOTSUP when the
  * kernel has no batch operations for the map (the caller walks keys). */
 static int each_batch(int fd, const struct map_info *mi, map_each_fn fn,

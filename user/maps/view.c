@@ -65,7 +65,7 @@ static json_t *svc_dsts(const struct view_ctx *c, uint32_t route)
 	json_t *r, *d;
 
 	if (route >= IM_MAX_ROUTES ||
-	    src_lookup(c->src, "im_route", &idx, &rt))
+	    src_lookup(c->src, "im_route_v2", &idx, &rt))
 		return json_array();
 	r = dec_route(&c->dec, idx, &rt);
 	d = r ? json_incref(json_object_get(r, "destinations")) : NULL;
@@ -99,7 +99,7 @@ static json_t *row_route(const struct view_ctx *c, const void *k,
 
 static int build_routes(const struct view_ctx *c, json_t *rows)
 {
-	return walk(c, "im_route", rows, row_route);
+	return walk(c, "im_route_v2", rows, row_route);
 }
 
 static json_t *row_subset(const struct view_ctx *c, const void *k,
@@ -110,7 +110,7 @@ static json_t *row_subset(const struct view_ctx *c, const void *k,
 
 static int build_subsets(const struct view_ctx *c, json_t *rows)
 {
-	return walk(c, "im_subset", rows, row_subset);
+	return walk(c, "im_subset_v2", rows, row_subset);
 }
 
 /* The endpoints of one subset, each with its runtime state. */
@@ -130,7 +130,7 @@ static json_t *row_subset_eps(const struct view_ctx *c, const void *k,
 		struct im_ep ep;
 
 		if (sub->first_ep + i >= IM_MAX_ENDPOINTS ||
-		    src_lookup(c->src, "im_ep_v2", &idx, &ep))
+		    src_lookup(c->src, "im_ep_v3", &idx, &ep))
 			break;
 		json_array_append_new(eps, dec_ep(
 			&c->dec, idx, s % IM_MAX_SUBSETS, &ep,
@@ -154,7 +154,7 @@ static int build_endpoints(const struct view_ctx *c, json_t *rows)
 {
 	struct walk w = { c, rows, NULL };
 
-	return src_each(c->src, "im_subset", eps_cb, &w);
+	return src_each(c->src, "im_subset_v2", eps_cb, &w);
 }
 
 /* One allocated slot (im_ep_slot) with its host and state. */
@@ -387,11 +387,11 @@ static const struct column cols_drops[] = {
 static const struct view views[] = {
 	{ "services", "im_svc", "service VIP:port -> name and weighted subsets",
 	  build_services, cols_svc, NULL },
-	{ "routes", "im_route", "weighted destinations of each route",
+	{ "routes", "im_route_v2", "weighted destinations of each route",
 	  build_routes, cols_route, NULL },
-	{ "subsets", "im_subset", "subsets: load balancer, outlier detection",
+	{ "subsets", "im_subset_v2", "subsets: load balancer, outlier detection",
 	  build_subsets, cols_subset, NULL },
-	{ "endpoints", "im_ep_v2", "endpoints: labels, locality, active, ejection",
+	{ "endpoints", "im_ep_v3", "endpoints: labels, locality, active, ejection",
 	  build_endpoints, cols_ep, NULL },
 	{ "epstate", "im_ep_slot", "runtime state per host (cluster, address)",
 	  build_epstate, cols_epst, NULL },

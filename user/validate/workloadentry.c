@@ -91,6 +91,21 @@ static void ports(struct config *c, const struct object *o,
 	}
 }
 
+/* weight is a uint32 in Istio's API: the CRD schema bounds it (the kernel
+ * sums weights in 64 bits, so any uint32 is safe there). */
+static void weight(struct config *c, const struct object *o,
+		   const struct we_spec *we, const char *path)
+{
+	char sub[160];
+
+	if (!we->weight.set || we->weight.v <= 4294967295LL)
+		return;
+	snprintf(sub, sizeof(sub), "%s.weight", path);
+	v_error(c, o, ynode_get(we->at, "weight"), sub,
+		"use a weight from 0 to 4294967295; weights are relative",
+		"%s in body should be less than or equal to 4294967295", sub);
+}
+
 void v_workload_entry(struct config *c, const struct object *o,
 		      const struct we_spec *we, const char *path,
 		      const struct se_spec *se, bool allow_fqdn)
@@ -120,6 +135,7 @@ void v_workload_entry(struct config *c, const struct object *o,
 	}
 	snprintf(sub, sizeof(sub), "%s.ports", path);
 	ports(c, o, we, sub, se);
+	weight(c, o, we, path);
 	snprintf(sub, sizeof(sub), "%s.labels", path);
 	v_label_map(c, o, &we->labels, sub);
 	if (uds && se && se->ports.n != 1)
