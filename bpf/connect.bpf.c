@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * cgroup/connect4 and cgroup/getpeername4, and their AF_INET6 twins for
- * v4-mapped addresses (connect6, getpeername6): a TCP connect() to a service
+ * cgroup/connect4 and cgroup/getpeername4: a TCP connect() to a service
  * address goes straight to the endpoint chosen here (route -> subset ->
  * endpoint), or fails at once: EPERM when the destination's L4 policy would
  * refuse the caller, ECONNREFUSED when no endpoint may be chosen.
@@ -109,7 +108,6 @@ static __always_inline __u32 im_source_verdict(__u32 gen,
  * connect is refused: a balanced socket that could not be counted would
  * make least-request and ejection blind to it. Returns 0 or a reason. */
 static __always_inline __u32 im_remember(struct bpf_sock_addr *ctx,
-					 const struct im_svc_key *k,
 					 const struct im_svc *svc,
 					 const struct im_dest *d)
 {
@@ -123,7 +121,7 @@ static __always_inline __u32 im_remember(struct bpf_sock_addr *ctx,
 	if (!si)
 		return IM_DROP_NO_RECORD;
 	*si = (struct im_sock_info){
-		.vip = k->vip, .vport = k->port,
+		.vip = ctx->user_ip4, .vport = ctx->user_port,
 		.ep_ip = d->ip, .ep_port = d->port, .subset = d->subset,
 		.svc_id = svc->svc_id, .slot = d->slot, .epoch = d->epoch,
 	};
@@ -140,72 +138,34 @@ static __always_inline int im_refuse(__u32 reason)
 	return 0;	/* EPERM unless set otherwise above */
 }
 
-/*
- * The decision for a TCP connect() to <vip>:<port> (AF_INET, or AF_INET6
- * to ::ffff:<vip>): 1 to let it go to <d> (which the caller writes back),
- * or 0 refused with the reason counted.
- */
-static __always_inline int im_connect(struct bpf_sock_addr *ctx, __be32 vip,
-				      __be16 port, struct im_dest *d)
+SEC("cgroup/connect4")
+int im_connect4(struct bpf_sock_addr *ctx)
 {
-	struct im_svc_key k = { .vip = vip, .port = port };
+	struct im_svc_key k = {
+		.vip = ctx->user_ip4, .port = ctx->user_port,
+	};
+	struct im_dest d = { .ip = ctx->user_ip4, .port = ctx->user_port };
 	struct im_svc *svc;
 	__u32 reason;
 
-	d->ip = vip;
-	d->port = port;
+	if (ctx->type != IM_SOCK_STREAM)
+		return 1;
 	k.gen = im_live_gen();
 	svc = bpf_map_lookup_elem(&im_svc, &k);
 	if (svc) {
-		reason = im_balance(k.gen, svc, d);
+		reason = im_balance(k.gen, svc, &d);
 		if (reason)
 			return im_refuse(reason);
 	}
-	reason = im_source_verdict(k.gen, d);
+	reason = im_source_verdict(k.gen, &d);
 	if (reason)
 		return im_refuse(reason);
 	if (!svc)
 		return 1;
-	reason = im_remember(ctx, &k, svc, d);
-	return reason ? im_refuse(reason) : 1;
-}
-
-SEC("cgroup/connect4")
-int im_connect4(struct bpf_sock_addr *ctx)
-{
-	struct im_dest d = {};
-
-	if (ctx->type != IM_SOCK_STREAM)
-		return 1;
-	if (!im_connect(ctx, ctx->user_ip4, ctx->user_port, &d))
-		return 0;
+	reason = im_remember(ctx, svc, &d);
+	if (reason)
+		return im_refuse(reason);
 	ctx->user_ip4 = d.ip;
-	ctx->user_port = d.port;
-	return 1;
-}
-
-/* ::ffff:a.b.c.d, in network order word by word. */
-static __always_inline bool im_v4_mapped(const struct bpf_sock_addr *ctx)
-{
-	return !ctx->user_ip6[0] && !ctx->user_ip6[1] &&
-	       ctx->user_ip6[2] == bpf_htonl(0xffff);
-}
-
-/*
- * An AF_INET6 socket dialling a v4-mapped address (Java's default) fires
- * connect6, never connect4: the same decision, and the endpoint written
- * back v4-mapped. Native IPv6 is not balanced or judged (README, Limits).
- */
-SEC("cgroup/connect6")
-int im_connect6(struct bpf_sock_addr *ctx)
-{
-	struct im_dest d = {};
-
-	if (ctx->type != IM_SOCK_STREAM || !im_v4_mapped(ctx))
-		return 1;
-	if (!im_connect(ctx, ctx->user_ip6[3], ctx->user_port, &d))
-		return 0;
-	ctx->user_ip6[3] = d.ip;
 	ctx->user_port = d.port;
 	return 1;
 }
@@ -219,20 +179,6 @@ int im_getpeername4(struct bpf_sock_addr *ctx)
 		si = bpf_sk_storage_get(&im_sock_st, ctx->sk, 0, 0);
 	if (si && si->vip) {
 		ctx->user_ip4 = si->vip;
-		ctx->user_port = si->vport;
-	}
-	return 1;
-}
-
-SEC("cgroup/getpeername6")
-int im_getpeername6(struct bpf_sock_addr *ctx)
-{
-	struct im_sock_info *si = NULL;
-
-	if (ctx->sk)
-		si = bpf_sk_storage_get(&im_sock_st, ctx->sk, 0, 0);
-	if (si && si->vip && im_v4_mapped(ctx)) {
-		ctx->user_ip6[3] = si->vip;
 		ctx->user_port = si->vport;
 	}
 	return 1;

@@ -17,50 +17,29 @@
 #define REPORT_WAIT_MS 30000
 #define REAP_WAIT_MS 5000
 
-/* <d>'s address as <sa>: AF_INET, or AF_INET6 ::ffff:<ip>. */
-static socklen_t dial_addr(const struct dp_dial *d,
-			   struct sockaddr_storage *sa)
-{
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
-
-	memset(sa, 0, sizeof(*sa));
-	if (!d->v4mapped) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = d->port;
-		s4->sin_addr.s_addr = d->ip;
-		return sizeof(*s4);
-	}
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = d->port;
-	s6->sin6_addr.s6_addr[10] = 0xff;
-	s6->sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&s6->sin6_addr.s6_addr[12], &d->ip, 4);
-	return sizeof(*s6);
-}
-
 /* One connect; returns 0 or errno, and checks getpeername(). */
 static int dial_one(const struct dp_dial *d, struct dp_dial_result *r,
 		    int *fd_out)
 {
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = d->port,
+				  .sin_addr.s_addr = d->ip };
 	struct timeval tv = { .tv_sec = DIAL_TIMEOUT_S };
-	struct sockaddr_storage sa, peer;
-	socklen_t len = sizeof(peer), salen = dial_addr(d, &sa);
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
 	int fd, err = 0;
 
 	*fd_out = -1;
-	fd = socket(sa.ss_family, SOCK_STREAM, 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return errno;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, salen)) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		err = errno;
 		close(fd);
 		return err;
 	}
-	memset(&peer, 0, sizeof(peer));
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) || len != salen ||
-	    memcmp(&peer, &sa, salen))
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) ||
+	    peer.sin_addr.s_addr != d->ip || peer.sin_port != d->port)
 		r->peer_bad++;
 	*fd_out = fd;
 	return 0;

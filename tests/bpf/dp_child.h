@@ -18,7 +18,6 @@ struct dp_dial {
 	__u16 port;		/* network order */
 	int n;			/* connects, at most DP_DIAL_MAX */
 	bool hold;		/* keep them open until dp_child_finish() */
-	bool v4mapped;		/* from an AF_INET6 socket to ::ffff:<ip> */
 };
 
 #define DP_DIAL_MAX 1000

@@ -717,35 +717,6 @@ out:
 	fix_down(&f);
 }
 
-/* An AF_INET6 socket dialling the service at ::ffff:VIP (Java's default)
- * is balanced like an AF_INET one (getpeername6 still says ::ffff:VIP)
- * and refused by the same DENY. */
-static void connect6_v4_mapped(void)
-{
-	struct dp_dial d = to_vip(4);
-	struct dp_dial_result r;
-	struct cfix f;
-
-	NEED_ROOT();
-	if (!fix_up(&f, NULL))
-		return;
-	d.v4mapped = true;
-	put_policy_target(&f, IM_MODE_PERMISSIVE);
-	if (dial(&f, d, &r)) {
-		CHECK_EQ(r.ok, 4, "v4-mapped: connected");
-		CHECK_EQ(r.peer_bad, 0, "v4-mapped: getpeername is ::ffff:VIP");
-		CHECK_EQ(accepted(&f, 0, 4), 4, "v4-mapped: reached the endpoint");
-	}
-	put_rule(&f, 0, IM_ACT_DENY, IM_F_PORTS, ntohs(f.port[0]));
-	put_set(&f, 1, 0);
-	if (dial(&f, d, &r)) {
-		CHECK_EQ(r.eperm, 4, "v4-mapped, DENY ports [its port]: EPERM");
-		CHECK_EQ(accepted(&f, 0, 0), 0, "v4-mapped, DENY: nothing "
-			 "reached the endpoint");
-	}
-	fix_down(&f);
-}
-
 UNIT_SUITE(dp_connect)
 {
 	UNIT_TEST(s, connect_rewrite_peername);
@@ -760,5 +731,4 @@ UNIT_SUITE(dp_connect)
 	UNIT_TEST(s, connect_policy_mtls);
 	UNIT_TEST(s, connect_policy_plaintext);
 	UNIT_TEST(s, connect_policy_child_cgroup);
-	UNIT_TEST(s, connect6_v4_mapped);
 }

@@ -35,7 +35,7 @@ struct dp_opts {
 	const char *pin_root;
 };
 
-#define DP_MAX_LINKS 6
+#define DP_MAX_LINKS 4
 
 struct dp {
 	struct connect_bpf *connect;
@@ -52,8 +52,7 @@ struct dp {
 int dp_load(struct dp *dp, const struct dp_opts *o);
 /* Detaches and unloads everything dp_load and dp_attach_cgroup made. */
 void dp_destroy(struct dp *dp);
-/* Attaches connect4, getpeername4, sockops, connect6 and getpeername6 to
- * the cgroup <cgroup_fd>. */
+/* Attaches connect4, getpeername4 and sockops to the cgroup <cgroup_fd>. */
 int dp_attach_cgroup(struct dp *dp, int cgroup_fd);
 /* The fd of map <name> (e.g. "im_drops_v2"), or -ENOENT. */
 int dp_map_fd(const struct dp *dp, const char *name);

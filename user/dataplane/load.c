@@ -148,10 +148,6 @@ int dp_attach_cgroup(struct dp *dp, int cgroup_fd)
 		err = dp_link(dp, dp->connect->progs.im_getpeername4, cgroup_fd);
 	if (!err)
 		err = dp_link(dp, dp->sockops->progs.im_sockops, cgroup_fd);
-	if (!err)	/* AF_INET6 sockets dialling v4-mapped addresses */
-		err = dp_link(dp, dp->connect->progs.im_connect6, cgroup_fd);
-	if (!err)
-		err = dp_link(dp, dp->connect->progs.im_getpeername6, cgroup_fd);
 	return err;
 }
 

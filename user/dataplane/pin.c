@@ -16,11 +16,10 @@
 #include "pin.h"
 #include "sockops.skel.h"
 
-#define DP_N_CGROUP_LINKS 5
+#define DP_N_CGROUP_LINKS 3
 
-/* In link_prog()'s order. */
 static const char *const link_names[DP_N_CGROUP_LINKS] = {
-	"connect4", "getpeername4", "sockops", "connect6", "getpeername6",
+	"connect4", "getpeername4", "sockops",
 };
 
 static int ensure_bpffs(const char *root)
@@ -91,10 +90,6 @@ static struct bpf_program *link_prog(const struct dp *dp, int i)
 		return dp->connect->progs.im_connect4;
 	case 1:
 		return dp->connect->progs.im_getpeername4;
-	case 3:
-		return dp->connect->progs.im_connect6;
-	case 4:
-		return dp->connect->progs.im_getpeername6;
 	default:
 		return dp->sockops->progs.im_sockops;
 	}

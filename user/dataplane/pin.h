@@ -44,7 +44,7 @@ int dp_pin_root_open(const char *pin_root, char *why, size_t n);
 int dp_pins_prepare(const char *pin_root, struct dp_pin_report *r);
 
 /*
- * Attaches connect4/6, getpeername4/6 and sockops of <dp> to the cgroup
+ * Attaches connect4, getpeername4 and sockops of <dp> to the cgroup
  * <cgroup_fd> through links pinned under <pin_root>/links: a link an
  * earlier agent pinned there for the same cgroup gets the new program
  * atomically; one for another cgroup is detached and replaced. The links
