@@ -3,12 +3,14 @@
  * The guard follower (user/dataplane/links.c) against real rtnetlink, as
  * root: each test moves this process into a network namespace of its own
  * (unshare), builds interfaces and routes there with `ip`, and watches
- * what the follower attaches. The hooks are fakes that record calls, so
- * what is tested is the rule and its timing against the kernel's events;
- * the real tc guard is the agent's (tests/e2e/mesh_newpod.sh). Leaving the
- * namespace drops it, with everything built in it.
+ * what the follower attaches. Most hooks are fakes that record calls (the
+ * rule and its timing against the kernel's events); the last test uses
+ * the dataplane's tc guard itself, across a killed and a new follower.
+ * Leaving the namespace drops it, with everything built in it.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -80,7 +82,7 @@ static struct links_opts opts(struct fake *f, const struct links_want *w,
 	struct links_opts o = {
 		.wants = w, .n_wants = n, .routes = routes,
 		.ops = { .attach = fake_attach, .detach = fake_detach,
-			 .owned = fake_owned, .log = fake_log, .ctx = f },
+			 .owned = fake_owned, .ctx = f, .log = fake_log },
 	};
 
 	return o;
@@ -295,6 +297,8 @@ static void test_links_route_rule(void)
 	CHECK_EQ(f.on[idx("pod2")], EG, "pod2: egress at once");
 
 	wl[0] = ipv4("10.77.0.99");
+	CHECK_EQ(links_add_workloads(l, wl, 1), 0, "a partial config adds .99");
+	CHECK_EQ(f.on[p0], EG, "pod0 (.5, not in it): kept");
 	CHECK_EQ(links_set_workloads(l, wl, 4), 0, "config drops .5");
 	CHECK_EQ(f.on[p0], 0, "pod0, still there: detached");
 out:
@@ -460,6 +464,81 @@ out:
 	leave(ns);
 }
 
+/* ---- the dataplane's own guards: an agent killed, the next one ---- */
+
+/* Whether our tc guard of <dp> sits at egress of <name>. */
+static bool tc_guarded(const struct dp *dp, const char *name)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = idx(name),
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = 0x1a6, .priority = 0x1a6);
+
+	if (!h.ifindex || bpf_tc_query(&h, &o) ||
+	    bpf_obj_get_info_by_fd(dp_tc_prog_fd(dp), &info, &len))
+		return false;
+	return o.prog_id == info.id;
+}
+
+/* Follows with the dataplane's hooks; the workloads, when given. */
+static struct links *follow(const struct dp *dp, const uint32_t *wl,
+			    size_t n)
+{
+	struct links_opts o = { .routes = true,
+				.ops = { .log = fake_log } };
+	struct links *l = NULL;
+
+	links_dp_ops(&o.ops, dp);
+	CHECK_EQ(links_open(&l, &o), 0, "follow with the dataplane's guards");
+	if (l && wl)
+		CHECK_EQ(links_set_workloads(l, wl, n), 0, "%zu workloads", n);
+	return l;
+}
+
+static void test_links_real_guard(void)
+{
+	uint32_t wl[] = { ipv4("10.77.3.5"), ipv4("10.77.3.6") };
+	struct links *l;
+	struct dp dp;
+	int ns;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, NULL))
+		return;
+	ns = enter();
+	if (ns < 0)
+		goto out_dp;
+	CHECK_EQ(veth("g0") | ip("link set g0 up") |
+		 ip("route add 10.77.3.5/32 dev g0") |
+		 veth("g1") | ip("link set g1 up") |
+		 ip("route add 10.77.3.6/32 dev g1"), 0, "g0 and g1 routed");
+	l = follow(&dp, wl, 2);
+	CHECK_EQ(tc_guarded(&dp, "g0") && tc_guarded(&dp, "g1"), 1,
+		 "the tc guard at egress of both");
+	links_close(l);		/* the agent is killed: nothing detached */
+	CHECK_EQ(tc_guarded(&dp, "g0") && tc_guarded(&dp, "g1"), 1,
+		 "both stay guarded while no agent runs");
+
+	l = follow(&dp, NULL, 0);	/* the next agent, config not read yet */
+	CHECK_EQ(tc_guarded(&dp, "g0") && tc_guarded(&dp, "g1"), 1,
+		 "the next agent, before its config: no gap");
+	if (l)
+		CHECK_EQ(links_set_workloads(l, wl, 1), 0,
+			 "its config has only .5 (.6 left meanwhile)");
+	CHECK_EQ(tc_guarded(&dp, "g0"), 1, "g0: kept");
+	CHECK_EQ(tc_guarded(&dp, "g1"), 0, "g1: the earlier agent's guard removed");
+	CHECK_EQ(has_clsact("g1"), 0, "g1: no clsact qdisc left");
+	if (l)
+		links_detach_all(l);	/* a clean stop */
+	CHECK_EQ(tc_guarded(&dp, "g0") || has_clsact("g0"), 0,
+		 "g0 after a clean stop: no filter, no qdisc");
+	links_close(l);
+	leave(ns);
+out_dp:
+	dp_destroy(&dp);
+}
+
 UNIT_SUITE(dp_links)
 {
 	UNIT_TEST(s, test_links_names_patterns);
@@ -467,4 +546,5 @@ UNIT_SUITE(dp_links)
 	UNIT_TEST(s, test_links_adopt);
 	UNIT_TEST(s, test_links_attach_fails);
 	UNIT_TEST(s, test_links_clsact);
+	UNIT_TEST(s, test_links_real_guard);
 }

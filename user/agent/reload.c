@@ -209,6 +209,8 @@ static void sync_locals(struct agent *a, struct config *c, bool prune)
 		agent_log(a, "writing this node's workload addresses failed "
 			  "(%s): a new workload may meet no guard default",
 			  strerror(-err));
+	/* the same addresses place the guards on the pods' interfaces */
+	guards_workloads(a, l.ips, l.n, prune);
 	ct_locals_free(&l);
 }
 
@@ -259,9 +261,6 @@ static int merge_apply(struct agent *a, struct config *c,
 		sync_locals(a, c, true);
 		model_build(&mo, c);
 		err = compile_apply(a, &mo, &m, ovs);
-		/* the pods the config places here are guarded even when
-		 * their tables could not be applied */
-		guards_workloads(a, &mo);
 		model_free(&mo);
 		if (!err)
 			store(a, dir, &m, &prev);

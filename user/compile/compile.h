@@ -160,12 +160,6 @@ struct compile_in {
 int compile_tables(const struct compile_in *in, struct tables *t);
 void tables_free(struct tables *t);
 
-/* The IPv4 addresses (network order, sorted, each once) of the workloads
- * <m> places on <node>, whether or not their cgroups exist: the guard
- * follower's route rule. Free *out with free(). 0 or -ENOMEM. */
-int ct_local_addrs(const struct model *m, const char *node, uint32_t **out,
-		   size_t *n);
-
 /* This node's mesh workloads for im_local (dp_sync_local): <n> addresses
  * (network order) and their namespace/mesh defaults. */
 struct ct_locals {

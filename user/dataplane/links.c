@@ -37,8 +37,8 @@ struct links {
 	struct rtnl *nl;
 	struct link_ent *v;
 	size_t n, cap;
-	uint32_t *ips;
-	size_t n_ips;
+	uint32_t *ips;		/* rule (c): the local workloads */
+	size_t n_ips, cap_ips;
 	bool settled;		/* a workload set is known: may detach */
 	bool reconciled;	/* an earlier agent's leftovers looked at */
 	struct links_stats st;
@@ -68,7 +68,7 @@ static void logf_(const struct links *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	l->o.ops.log(l->o.ops.ctx, line);
+	l->o.ops.log(l->o.ops.log_ctx, line);
 }
 
 /* ---- the table ---- */
@@ -387,8 +387,34 @@ int links_set_workloads(struct links *l, const uint32_t *ips, size_t n)
 	}
 	free(l->ips);
 	l->ips = v;
-	l->n_ips = n;
+	l->n_ips = l->cap_ips = n;
 	l->settled = true;
+	sync_hooks(l);
+	return 0;
+}
+
+static bool known(const struct links *l, uint32_t ip)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_ips; i++)
+		if (l->ips[i] == ip)
+			return true;
+	return false;
+}
+
+int links_add_workloads(struct links *l, const uint32_t *ips, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (known(l, ips[i]))
+			continue;
+		if (l->n_ips == l->cap_ips &&
+		    grow((void **)&l->ips, &l->cap_ips, sizeof(*l->ips)))
+			return -ENOMEM;
+		l->ips[l->n_ips++] = ips[i];
+	}
 	sync_hooks(l);
 	return 0;
 }

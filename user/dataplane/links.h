@@ -43,10 +43,15 @@ struct links_ops {
 	/* Whether our hook <h> is on <ifindex> (left by an earlier agent).
 	 * NULL: never asked. */
 	bool (*owned)(void *ctx, int ifindex, enum dp_guard_kind h);
-	/* One line per decision (attach, detach, failure). NULL: silent. */
-	void (*log)(void *ctx, const char *line);
 	void *ctx;
+	/* One line per decision (attach, detach, failure). NULL: silent. */
+	void (*log)(void *log_ctx, const char *line);
+	void *log_ctx;
 };
+
+/* The dataplane's guards as hooks (links_dp.c): the tc guard of <dp> at
+ * our handle and priority, its XDP guard. <log> is left unset. */
+void links_dp_ops(struct links_ops *ops, const struct dp *dp);
 
 /* Rule (a) when <pattern> is false, (b) when it is true. */
 struct links_want {
@@ -79,7 +84,12 @@ int links_on_events(struct links *l);
 /* The local workloads' addresses (network order, copied) for rule (c);
  * brings the hooks in line. */
 int links_set_workloads(struct links *l, const uint32_t *ips, size_t n);
-/* Detaches every hook it attached (a clean stop). */
+/* Adds addresses to rule (c)'s set (a partial config: what it lacks may
+ * still be in force) and attaches what they ask; detaches nothing, and
+ * does not count as knowing the workloads. */
+int links_add_workloads(struct links *l, const uint32_t *ips, size_t n);
+/* Detaches every hook it attached (a start that failed half way; an
+ * agent that stops leaves them for the next one). */
 void links_detach_all(struct links *l);
 
 /* For tests and logs. */
