@@ -35,7 +35,7 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out user/cli/main.c,$(shell find user -name '*.c' | sort))
 LIB_OBJS  := $(patsubst %.c,$(OUT)/rel/%.o,$(LIB_SRCS))
 SAN_OBJS  := $(patsubst %.c,$(OUT)/san/%.o,$(LIB_SRCS))
-HDRS      := $(shell find user include -name '*.h')
+HDRS      := $(shell find user include -name '*.h') bpf/lib/policy.h
 
 HARNESS   := $(wildcard tests/lib/*.c)
 # CUnit programs: unit (no privileges), proxy (HBONE over loopback TLS),

@@ -9,10 +9,15 @@
 #ifndef IM_BPF_POLICY_H
 #define IM_BPF_POLICY_H
 
+/* The agent compiles this same code for its inbound (HBONE) path with
+ * user/authz/policy_user.h, which supplies the maps and helpers below
+ * from the tables it keeps: one evaluation, two callers. */
+#ifndef IM_POLICY_USER
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "lib/maps.h"
+#endif
 
 /* Who is calling, as the destination would see it. */
 struct im_peer {

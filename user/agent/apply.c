@@ -4,7 +4,8 @@
  * state slot, the idle generation is written (user/dataplane/gen.c), the
  * names for `infermesh maps` are saved, and one update of im_cfg makes it
  * live. Slots only the old tables used are freed once no connection
- * counts on them: now, or on a timer while some still do.
+ * counts on them: now, or on a timer while some still do. The policy
+ * tables switch for the agent's own inbound path at the same moment.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -55,6 +56,7 @@ static void on_gc_timer(void *ctx, int fd)
 
 int apply_init(struct agent *a)
 {
+	authz_live_init(&a->authz);
 	a->epslot = epslot_new();
 	if (!a->epslot)
 		return -ENOMEM;
@@ -73,6 +75,7 @@ void apply_close(struct agent *a)
 	a->gc_fd = -1;
 	epslot_free(a->epslot);
 	a->epslot = NULL;
+	authz_live_free(&a->authz);
 }
 
 /* t->eps with every host's state slot, allocated where new. */
@@ -117,6 +120,20 @@ static void sync_ejection_lists(struct agent *a, const struct tables *t)
 	}
 }
 
+/* The generation the kernel just made live, for authz_check. Without
+ * memory for it, connections the agent terminates are refused (no_tables)
+ * rather than judged by the tables before. */
+static void switch_authz(struct agent *a, const struct tables *t)
+{
+	struct authz_gen *g = authz_gen_new(t, &a->principals, &a->namespaces);
+
+	if (!g)
+		agent_log(a, "inbound authorization: no memory for the new "
+			  "tables: tunnelled connections are refused until the "
+			  "next reload");
+	authz_live_swap(&a->authz, g);
+}
+
 int apply_tables(struct agent *a, const struct tables *t)
 {
 	unsigned int live, idle;
@@ -139,6 +156,7 @@ int apply_tables(struct agent *a, const struct tables *t)
 	}
 	a->live_gen = idle;
 	a->applies++;
+	switch_authz(a, t);
 	epslot_commit(a->epslot, eps, t->n_eps);
 	collect(a);
 	sync_ejection_lists(a, t);

@@ -4,6 +4,7 @@
 #ifndef IM_AGENT_CONTEXT_H
 #define IM_AGENT_CONTEXT_H
 
+#include "../authz/authz.h"
 #include "../compile/compile.h"
 #include "../dataplane/dataplane.h"
 #include "../dataplane/epslot.h"
@@ -32,6 +33,8 @@ struct agent {
 	unsigned long cl_ej_full;	/* clusters left without an ejection
 				   list: im_cl_ej was full */
 	struct epslot *epslot;	/* slots the live tables use */
+	struct authz_live authz;	/* apply.c: the live policy tables, for
+					   connections the agent terminates */
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)
