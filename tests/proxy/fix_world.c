@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -214,10 +215,8 @@ static int listen_lo(struct world *w)
 	return 0;
 }
 
-int world_init(struct world *w)
+static int make_pki(struct world *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->lfd = -1;
 	if (fix_ca_new(&w->ca) ||
 	    fix_leaf_new(&w->ca, WORLD_SERVER_ID, &w->srv_leaf) ||
 	    fix_leaf_new(&w->ca, WORLD_CLIENT_ID, &w->cli_leaf) ||
@@ -226,6 +225,20 @@ int world_init(struct world *w)
 	w->sctx = fix_ctx(&w->ca, &w->srv_leaf, true);
 	w->cctx = fix_ctx(&w->ca, &w->cli_leaf, false);
 	w->denied_ctx = fix_ctx(&w->ca, &w->denied_leaf, false);
+	return 0;
+}
+
+int world_init(struct world *w, const char *pki_dir)
+{
+	memset(w, 0, sizeof(*w));
+	w->lfd = -1;
+	if (!pki_dir && make_pki(w))
+		return -EINVAL;
+	if (pki_dir) {
+		w->sctx = fix_ctx_files(pki_dir, "server", true);
+		w->cctx = fix_ctx_files(pki_dir, "client", false);
+		w->denied_ctx = fix_ctx_files(pki_dir, "denied", false);
+	}
 	if (!w->sctx || !w->cctx || !w->denied_ctx)
 		return -EINVAL;
 	w->dial_ctx = w->cctx;
@@ -378,4 +391,21 @@ int world_fd_count(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n - 1;	/* the directory's own fd */
+}
+
+int world_write_pki(const struct world *w, const char *dir)
+{
+	static const char *const names[] = { "server", "client", "denied" };
+	const struct fix_leaf *leaves[] = { &w->srv_leaf, &w->cli_leaf, &w->denied_leaf };
+	char ca[512], cert[512], key[512];
+	int i;
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	for (i = 0; i < 3; i++) {
+		snprintf(cert, sizeof(cert), "%s/%s.pem", dir, names[i]);
+		snprintf(key, sizeof(key), "%s/%s.key", dir, names[i]);
+		if (fix_write_pem(&w->ca, leaves[i], i ? NULL : ca, cert, key))
+			return -EIO;
+	}
+	return 0;
 }

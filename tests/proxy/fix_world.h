@@ -49,7 +49,11 @@ struct cstream {
 	struct bytebuf got;
 };
 
-int world_init(struct world *w);
+/* Makes a fresh test CA and leaves, or (<pki_dir> not NULL) loads them
+ * from the files world_write_pki() wrote. */
+int world_init(struct world *w, const char *pki_dir);
+/* Writes ca.pem and {server,client,denied}.{pem,key} into <dir>. */
+int world_write_pki(const struct world *w, const char *dir);
 void world_free(struct world *w);
 uint64_t world_now(const struct world *w);
 /* One round: accept, poll (up to <wait_ms>), dispatch, tick. */

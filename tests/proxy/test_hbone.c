@@ -16,7 +16,7 @@ static int fds_before;
 static void setup(void)
 {
 	fds_before = world_fd_count();
-	CU_ASSERT_EQUAL_FATAL(world_init(&w), 0);
+	CU_ASSERT_EQUAL_FATAL(world_init(&w, NULL), 0);
 }
 
 static void teardown(void)
