@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +48,8 @@ static int dial_one(const struct dp_dial *d, struct dp_dial_result *r,
 	struct timeval tv = { .tv_sec = DIAL_TIMEOUT_S };
 	struct sockaddr_storage sa, peer;
 	socklen_t len = sizeof(peer), salen = dial_addr(d, &sa);
-	int fd, err = 0;
+	socklen_t ulen = sizeof(int);
+	int fd, err = 0, uto = -1;
 
 	*fd_out = -1;
 	fd = socket(sa.ss_family, SOCK_STREAM, 0);
@@ -58,6 +61,8 @@ static int dial_one(const struct dp_dial *d, struct dp_dial_result *r,
 		close(fd);
 		return err;
 	}
+	if (getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, &ulen) || uto)
+		r->user_timeout++;
 	memset(&peer, 0, sizeof(peer));
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) || len != salen ||
 	    memcmp(&peer, &sa, salen))
@@ -92,6 +97,8 @@ static void child_main(const struct cgroup_tmp *cg, const struct dp_dial *d,
 
 	if (cgroup_tmp_enter(cg, 0))
 		_exit(10);
+	if (d->netns_fd > 0 && setns(d->netns_fd, CLONE_NEWNET))
+		_exit(12);
 	for (i = 0; i < n; i++) {
 		tally(&r, dial_one(d, &r, &fd));
 		held[i] = fd;

@@ -19,6 +19,8 @@ struct dp_dial {
 	int n;			/* connects, at most DP_DIAL_MAX */
 	bool hold;		/* keep them open until dp_child_finish() */
 	bool v4mapped;		/* from an AF_INET6 socket to ::ffff:<ip> */
+	int netns_fd;		/* > 0: dial from inside that network
+				   namespace (a pod's); 0: the caller's */
 };
 
 #define DP_DIAL_MAX 1000
@@ -30,6 +32,8 @@ struct dp_dial_result {
 	int other;		/* any other error */
 	int last_errno;		/* of the last "other" */
 	int peer_bad;		/* getpeername() was not the dialled address */
+	int user_timeout;	/* connected, TCP_USER_TIMEOUT not 0 (or not
+				   readable) right after connect() */
 	long elapsed_ms;	/* wall time of the <n> connects */
 };
 
