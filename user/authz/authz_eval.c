@@ -12,7 +12,6 @@
  * test principals or namespaces, such a peer is refused, since patterns
  * like "*" or notPrincipals could not be judged for it.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "authz_int.h"
@@ -49,21 +48,35 @@ static uint32_t id_of(const struct hmap *m, const char *s, size_t n)
 	return (uint32_t)(uintptr_t)hmap_getn(m, s, n);
 }
 
-/* The peer's ids; false when it cannot be judged at all. */
+/* Appends <s> to <buf> (<n> bytes used of <cap>); false when full. */
+static bool put(char *buf, size_t cap, size_t *n, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (l >= cap - *n)
+		return false;
+	memcpy(buf + *n, s, l);
+	*n += l;
+	return true;
+}
+
+/* The peer's ids; false when it cannot be judged at all. Principals are
+ * "td/ns/NS/sa/SA", as compile_authz.c interns them. */
 static bool peer_ids(const struct authz_gen *g, const struct authz_peer *p,
 		     struct im_peer *out)
 {
 	char id[512];
-	int n;
+	size_t n = 0;
 
 	if (!p->authenticated)
 		return true;
 	if (!p->td || !p->ns || !p->sa || !*p->td || !*p->ns || !*p->sa)
 		return false;
-	n = snprintf(id, sizeof(id), "%s/ns/%s/sa/%s", p->td, p->ns, p->sa);
-	if (n < 0 || (size_t)n >= sizeof(id))
+	if (!put(id, sizeof(id), &n, p->td) || !put(id, sizeof(id), &n, "/ns/") ||
+	    !put(id, sizeof(id), &n, p->ns) || !put(id, sizeof(id), &n, "/sa/") ||
+	    !put(id, sizeof(id), &n, p->sa))
 		return false;
-	out->principal = id_of(&g->principals, id, (size_t)n);
+	out->principal = id_of(&g->principals, id, n);
 	out->ns = id_of(&g->namespaces, p->ns, strlen(p->ns));
 	return true;
 }
