@@ -12,7 +12,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   := -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(OUT) $(EXTRA_CFLAGS)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl -lssl -lcrypto
+LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl -lnghttp2 -lssl -lcrypto
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
 
 ifeq ($(V),1)
@@ -38,9 +38,10 @@ SAN_OBJS  := $(patsubst %.c,$(OUT)/san/%.o,$(LIB_SRCS))
 HDRS      := $(shell find user include -name '*.h')
 
 HARNESS   := $(wildcard tests/lib/*.c)
-# CUnit programs: unit (no privileges), conformance (Istio's corpus),
+# CUnit programs: unit (no privileges), proxy (HBONE over loopback TLS),
+# conformance (Istio's corpus),
 # badinput (hostile files), bpf (root: loads programs into this kernel)
-CUNIT_DIRS := unit conformance badinput bpf
+CUNIT_DIRS := unit proxy conformance badinput bpf
 TEST_BINS := $(foreach d,$(CUNIT_DIRS),$(if $(wildcard tests/$(d)/*.c),$(OUT)/tests/$(d)))
 
 all: $(OUT)/infermesh
