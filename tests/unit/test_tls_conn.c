@@ -344,19 +344,28 @@ static void test_resumption(void)
 	CU_ASSERT(tls_conn_peer(h.s.t) &&
 		  !strcmp(tls_conn_peer(h.s.t)->sa, "gateway"));
 	CU_ASSERT(tls_conn_peer(h.c.t) && spiffe_eq(tls_conn_peer(h.c.t), &want));
+	/* stateful tickets are single-use: the next resumption takes the
+	 * ticket this connection got */
+	SSL_SESSION_free(sess);
+	CU_ASSERT_TRUE(fix_echo(tls_conn_ssl(h.s.t), tls_conn_ssl(h.c.t), "y"));
+	sess = tls_conn_session(h.c.t);
+	CU_ASSERT_FATAL(sess != NULL);
 	fix_end_free(&h.c);
 	fix_end_free(&h.s);
 	fix_close(h.fd);
 
 	/* a session offered where another identity is expected is refused:
-	 * resumption must not skip the SAN check */
+	 * the handshake resumes (no verify callback runs), and the SAN
+	 * check after it still refuses */
 	fix_pair(h.fd);
 	struct spiffe_id other = fix_id(FIX_TD, "ns1", "other-sa");
 	h.c.t = tls_conn_client(h.cli, h.fd[0], &other, sess);
 	h.s.t = tls_conn_server(h.srv, h.fd[1]);
 	fix_pump(&h.c, &h.s);
+	CU_ASSERT_EQUAL(SSL_session_reused(tls_conn_ssl(h.c.t)), 1);
 	CU_ASSERT_EQUAL(h.c.state, -1);
 	CU_ASSERT_EQUAL(tls_conn_reason(h.c.t), TLS_R_SAN_MISMATCH);
+	CU_ASSERT_PTR_NULL(tls_conn_peer(h.c.t));
 	SSL_SESSION_free(sess);
 	hs_close(&h);
 }

@@ -49,7 +49,9 @@ const struct spiffe_id *tls_conn_peer(const struct tls_conn *t);
 bool tls_conn_resumed(const struct tls_conn *t);
 /* A session to resume later (the caller frees it with
  * SSL_SESSION_free()), or NULL when the server gave none. Call after
- * some application data was read: TLS 1.3 tickets follow the handshake. */
+ * some application data was read: TLS 1.3 tickets follow the handshake.
+ * The server's tickets are stateful and single-use: take a new session
+ * from every connection, the one offered is spent. */
 SSL_SESSION *tls_conn_session(const struct tls_conn *t);
 /* For reading and writing, and for kTLS to take the secrets from. */
 SSL *tls_conn_ssl(const struct tls_conn *t);
