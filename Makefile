@@ -88,6 +88,14 @@ $(OUT)/tests/%: $$(wildcard tests/%/*.c) $(HARNESS) tests/lib/harness.h $(OUT)/l
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/lib $(wildcard tests/$*/*.c) $(HARNESS) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
 
+# The C side of the HBONE interop test (tests/cli/hbone_interop.sh): the
+# proxy objects in tests/proxy/'s loopback world, driven from the command line.
+HBONE_PEER_SRCS := tests/interop/hbone_peer.c $(wildcard tests/proxy/fix_*.c)
+$(OUT)/tests/hbone-peer: $(HBONE_PEER_SRCS) $(wildcard tests/proxy/fix_*.h) $(OUT)/libinfermesh-san.a
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/proxy $(HBONE_PEER_SRCS) $(OUT)/libinfermesh-san.a $(LDLIBS) -o $@
+
 # Fuzzing (clang + libFuzzer): the whole loader, validation and analyzers
 # built with clang's coverage instrumentation and ASan+UBSan. `make fuzz`
 # runs until stopped (FUZZ_ARGS adds libFuzzer options, e.g. -jobs=4);
@@ -121,7 +129,7 @@ fuzz-smoke: $(OUT)/fuzz_config
 	$(OUT)/fuzz_config $(FUZZ_RUN) -runs=20000 -max_total_time=30 \
 		$(OUT)/fuzz-corpus tests/fuzz/corpus
 
-test: all $(OUT)/infermesh-san $(TEST_BINS)
+test: all $(OUT)/infermesh-san $(TEST_BINS) $(OUT)/tests/hbone-peer
 	@OUT=$(OUT) tests/run-all.sh
 
 unit: $(OUT)/tests/unit

@@ -93,7 +93,9 @@ void fix_leaf_free(struct fix_leaf *l)
 	l->key = NULL;
 }
 
-SSL_CTX *fix_ctx(const struct fix_ca *ca, const struct fix_leaf *l, bool server)
+/* TLS 1.3, AES-GCM, P-256/X25519, ALPN h2, a mandatory peer certificate,
+ * no resumption: what ztunnel does (hbone-facts section 2). */
+static SSL_CTX *base_ctx(bool server)
 {
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 
@@ -102,9 +104,6 @@ SSL_CTX *fix_ctx(const struct fix_ca *ca, const struct fix_leaf *l, bool server)
 	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
 	    !SSL_CTX_set_ciphersuites(ctx, "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256") ||
 	    !SSL_CTX_set1_groups_list(ctx, "P-256:X25519") ||
-	    SSL_CTX_use_certificate(ctx, l->cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, l->key) != 1 ||
-	    !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca->cert) ||
 	    hbone_tls_alpn(ctx, server)) {
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -113,6 +112,36 @@ SSL_CTX *fix_ctx(const struct fix_ca *ca, const struct fix_leaf *l, bool server)
 	/* ztunnel's client resumes nothing; neither do these */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
+	return ctx;
+}
+
+SSL_CTX *fix_ctx(const struct fix_ca *ca, const struct fix_leaf *l, bool server)
+{
+	SSL_CTX *ctx = base_ctx(server);
+
+	if (ctx && (SSL_CTX_use_certificate(ctx, l->cert) != 1 ||
+		    SSL_CTX_use_PrivateKey(ctx, l->key) != 1 ||
+		    !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca->cert))) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+SSL_CTX *fix_ctx_files(const char *dir, const char *name, bool server)
+{
+	char ca[512], cert[512], key[512];
+	SSL_CTX *ctx = base_ctx(server);
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/%s.pem", dir, name);
+	snprintf(key, sizeof(key), "%s/%s.key", dir, name);
+	if (ctx && (SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 

@@ -25,6 +25,9 @@ int fix_leaf_new(const struct fix_ca *ca, const char *uri, struct fix_leaf *l);
 void fix_leaf_free(struct fix_leaf *l);
 /* An HBONE TLS context presenting <l> and trusting <ca>. */
 SSL_CTX *fix_ctx(const struct fix_ca *ca, const struct fix_leaf *l, bool server);
+/* The same context from PEM files: <dir>/<name>.pem and <name>.key,
+ * trusting <dir>/ca.pem. */
+SSL_CTX *fix_ctx_files(const char *dir, const char *name, bool server);
 /* Writes <l>'s certificate and PKCS#8 key as PEM to <cert_path> and
  * <key_path> (and the CA certificate to <ca_path> when not NULL). */
 int fix_write_pem(const struct fix_ca *ca, const struct fix_leaf *l,

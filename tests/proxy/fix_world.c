@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fix_world.h"
+#include "proxy/hbone_int.h"
 
 #define ECHO_CHUNK 16384
 #define UNTIL_MS 5000
@@ -17,6 +19,7 @@
 /* ---- the server's owner: an in-memory upstream that echoes ---- */
 
 struct echo {
+	struct world *w;
 	struct hbone_stream *s;
 	uint8_t buf[ECHO_CHUNK];
 	size_t off, len;	/* read, not yet written back */
@@ -27,6 +30,8 @@ static void echo_pump(struct echo *e)
 {
 	int i;
 
+	if (e->w->hold)
+		return;	/* an upstream that reads nothing for now */
 	for (i = 0; i < 64; i++) {
 		ssize_t n;
 
@@ -73,7 +78,9 @@ static void srv_request(void *owner, struct hbone_stream *s,
 		hbone_stream_release(s);
 		return;
 	}
+	e->w = w;
 	e->s = s;
+	w->last_srv_stream = s;
 	hbone_stream_set_ctx(s, e);
 	hbone_stream_respond(s, 200);
 }
@@ -86,6 +93,12 @@ static void srv_io(void *ctx, struct hbone_stream *s)
 
 static void srv_closed(void *ctx, struct hbone_stream *s, uint32_t err)
 {
+	struct echo *e = ctx;
+
+	if (e && e->w->last_srv_stream == s) {
+		e->w->last_srv_stream = NULL;
+		e->w->last_srv_error = err;
+	}
 	free(ctx);
 	hbone_stream_release(s);
 }
@@ -214,10 +227,8 @@ static int listen_lo(struct world *w)
 	return 0;
 }
 
-int world_init(struct world *w)
+static int make_pki(struct world *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->lfd = -1;
 	if (fix_ca_new(&w->ca) ||
 	    fix_leaf_new(&w->ca, WORLD_SERVER_ID, &w->srv_leaf) ||
 	    fix_leaf_new(&w->ca, WORLD_CLIENT_ID, &w->cli_leaf) ||
@@ -226,6 +237,20 @@ int world_init(struct world *w)
 	w->sctx = fix_ctx(&w->ca, &w->srv_leaf, true);
 	w->cctx = fix_ctx(&w->ca, &w->cli_leaf, false);
 	w->denied_ctx = fix_ctx(&w->ca, &w->denied_leaf, false);
+	return 0;
+}
+
+int world_init(struct world *w, const char *pki_dir)
+{
+	memset(w, 0, sizeof(*w));
+	w->lfd = -1;
+	if (!pki_dir && make_pki(w))
+		return -EINVAL;
+	if (pki_dir) {
+		w->sctx = fix_ctx_files(pki_dir, "server", true);
+		w->cctx = fix_ctx_files(pki_dir, "client", false);
+		w->denied_ctx = fix_ctx_files(pki_dir, "denied", false);
+	}
 	if (!w->sctx || !w->cctx || !w->denied_ctx)
 		return -EINVAL;
 	w->dial_ctx = w->cctx;
@@ -285,6 +310,18 @@ static void tick_servers(struct world *w, uint64_t now)
 		}
 		i++;
 	}
+}
+
+void world_resume(struct world *w)
+{
+	unsigned i;
+	struct hbone_stream *s;
+
+	w->hold = false;
+	for (i = 0; i < w->n_srv; i++)
+		for (s = w->srv[i]->streams; s; s = s->next)
+			if (!s->released && s->ctx)
+				echo_pump(s->ctx);
 }
 
 void world_pump(struct world *w, int wait_ms)
@@ -378,4 +415,21 @@ int world_fd_count(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n - 1;	/* the directory's own fd */
+}
+
+int world_write_pki(const struct world *w, const char *dir)
+{
+	static const char *const names[] = { "server", "client", "denied" };
+	const struct fix_leaf *leaves[] = { &w->srv_leaf, &w->cli_leaf, &w->denied_leaf };
+	char ca[512], cert[512], key[512];
+	int i;
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	for (i = 0; i < 3; i++) {
+		snprintf(cert, sizeof(cert), "%s/%s.pem", dir, names[i]);
+		snprintf(key, sizeof(key), "%s/%s.key", dir, names[i]);
+		if (fix_write_pem(&w->ca, leaves[i], i ? NULL : ca, cert, key))
+			return -EIO;
+	}
+	return 0;
 }

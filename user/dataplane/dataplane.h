@@ -29,6 +29,11 @@ struct dp_opts {
 	uint64_t max_eject_ns;	/* Envoy's max_ejection_time; 0 = 300 s */
 	bool mtls;		/* mesh calls are tunnelled through mTLS */
 	uint32_t agent_mark;	/* skb mark of the agent's own leg; 0 = none */
+	/* The agent proxies mesh calls (bpf/lib/config.h, im_capture):
+	 * mTLS-bound connects go to its in-pod 127.0.0.1:15001 and the
+	 * guard lets :15008 in. Off: nothing is captured. On implies
+	 * <mtls>: the calls captured are the mTLS ones. */
+	bool capture;
 	/* Pin every map as <pin_root>/<map name>: maps already pinned there
 	 * are adopted with their contents, the others are created and
 	 * pinned. NULL = nothing pinned. The directory must exist. */
