@@ -10,8 +10,9 @@
 #     201 streams -> one REFUSED_STREAM; PING ACKed; oversize headers and
 #     garbage end the connection. The server counts each refusal by reason
 #     and exits clean (no leak under ASan).
-#  2. infermesh client -> Python server: 200 with the echo, 503, 400, and
-#     401 for the denied identity.
+#  2. infermesh client -> Python server: 200 with the echo, 503, 400, 401
+#     for the denied identity; a server that breaks HTTP/2 after its 200
+#     resets the connection's streams and is counted.
 set -u
 OUT=${OUT:-.output}
 PEER=$OUT/tests/hbone-peer
@@ -99,12 +100,19 @@ timeout 60 "$PEER" client "$tmp" "$port" 127.0.0.1:7 127.0.0.1:9 10.255.0.1:7 \
 	>"$tmp/c.out" 2>&1 || fail "infermesh client exit $?"
 timeout 60 "$PEER" client "$tmp" "$port" --as denied 127.0.0.1:7 \
 	>>"$tmp/c.out" 2>&1 || fail "infermesh client (denied) exit $?"
+# the server answers 200, then breaks HTTP/2: both streams of that
+# connection end reset (not EOF) and the client counts it
+timeout 60 "$PEER" client "$tmp" "$port" 127.0.0.1:666 127.0.0.1:7 \
+	>>"$tmp/c.out" 2>&1 || fail "infermesh client (broken server) exit $?"
 cat "$tmp/c.out"
 cat >"$tmp/c.want" <<'W'
 127.0.0.1:7 status=200 echo=ok end=eof
 127.0.0.1:9 status=503 echo=none end=eof
 10.255.0.1:7 status=400 echo=none end=eof
 127.0.0.1:7 status=401 echo=none end=eof
+127.0.0.1:666 status=200 echo=none end=reset
+127.0.0.1:7 status=0 echo=none end=reset
+client refused h2_protocol 1
 W
 diff -u "$tmp/c.want" "$tmp/c.out" || fail "infermesh client saw other answers"
 stop_server || true

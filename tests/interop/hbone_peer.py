@@ -30,6 +30,7 @@ TD = 'spiffe://cluster.local'
 SERVER_ID = TD + '/ns/ml/sa/model-server'
 DENIED_ID = TD + '/ns/ext/sa/intruder'
 ECHO_PORT = 7
+GARBAGE_PORT = 666  # the server answers 200, then breaks HTTP/2
 DEADLINE = 10.0  # seconds any case may take
 
 MiB = 1 << 20
@@ -297,7 +298,8 @@ def run_client(d, port):
 
 class ServerConn:
     """One accepted HBONE connection: CONNECT to 127.0.0.1:7 echoes, another
-    IP is 400, the denied identity 401, any other port 503."""
+    IP is 400, the denied identity 401, port 666 gets 200 and then bytes
+    that break HTTP/2, any other port 503."""
 
     def __init__(self, sock):
         self.sock = sock
@@ -327,7 +329,7 @@ class ServerConn:
             status = 400
         elif self.peer == DENIED_ID:
             status = 401
-        elif int(port) != ECHO_PORT:
+        elif int(port) not in (ECHO_PORT, GARBAGE_PORT):
             status = 503
         else:
             status = 200
@@ -335,6 +337,12 @@ class ServerConn:
                                end_stream=status != 200)
         if status != 200:
             self.conn.reset_stream(ev.stream_id, 0)  # NO_ERROR, as h2 does
+        elif int(port) == GARBAGE_PORT:
+            # a DATA frame header announcing 16 MiB - 1, over any
+            # MAX_FRAME_SIZE, then junk
+            self.sock.sendall(self.conn.data_to_send() +
+                              b'\xff\xff\xff\x00\x00\x00\x00\x00\x01' +
+                              bytes(range(256)))
         else:
             self.pending[ev.stream_id] = b''
 

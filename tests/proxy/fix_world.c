@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fix_world.h"
+#include "proxy/hbone_int.h"
 
 #define ECHO_CHUNK 16384
 #define UNTIL_MS 5000
@@ -18,6 +19,7 @@
 /* ---- the server's owner: an in-memory upstream that echoes ---- */
 
 struct echo {
+	struct world *w;
 	struct hbone_stream *s;
 	uint8_t buf[ECHO_CHUNK];
 	size_t off, len;	/* read, not yet written back */
@@ -28,6 +30,8 @@ static void echo_pump(struct echo *e)
 {
 	int i;
 
+	if (e->w->hold)
+		return;	/* an upstream that reads nothing for now */
 	for (i = 0; i < 64; i++) {
 		ssize_t n;
 
@@ -74,7 +78,9 @@ static void srv_request(void *owner, struct hbone_stream *s,
 		hbone_stream_release(s);
 		return;
 	}
+	e->w = w;
 	e->s = s;
+	w->last_srv_stream = s;
 	hbone_stream_set_ctx(s, e);
 	hbone_stream_respond(s, 200);
 }
@@ -87,6 +93,12 @@ static void srv_io(void *ctx, struct hbone_stream *s)
 
 static void srv_closed(void *ctx, struct hbone_stream *s, uint32_t err)
 {
+	struct echo *e = ctx;
+
+	if (e && e->w->last_srv_stream == s) {
+		e->w->last_srv_stream = NULL;
+		e->w->last_srv_error = err;
+	}
 	free(ctx);
 	hbone_stream_release(s);
 }
@@ -298,6 +310,18 @@ static void tick_servers(struct world *w, uint64_t now)
 		}
 		i++;
 	}
+}
+
+void world_resume(struct world *w)
+{
+	unsigned i;
+	struct hbone_stream *s;
+
+	w->hold = false;
+	for (i = 0; i < w->n_srv; i++)
+		for (s = w->srv[i]->streams; s; s = s->next)
+			if (!s->released && s->ctx)
+				echo_pump(s->ctx);
 }
 
 void world_pump(struct world *w, int wait_ms)

@@ -38,6 +38,9 @@ struct world {
 	struct hbone_pool pool;
 	uint64_t skew_ms;	/* added to the monotonic clock */
 	const char *deny_id;	/* the identity the server answers 401 */
+	bool hold;		/* the upstream reads nothing (world_resume) */
+	struct hbone_stream *last_srv_stream;	/* the latest 200, while open */
+	uint32_t last_srv_error;		/* how it closed */
 };
 
 /* What a client-side test stream saw. */
@@ -58,6 +61,8 @@ void world_free(struct world *w);
 uint64_t world_now(const struct world *w);
 /* One round: accept, poll (up to <wait_ms>), dispatch, tick. */
 void world_pump(struct world *w, int wait_ms);
+/* Lets a held upstream read again. */
+void world_resume(struct world *w);
 /* Pumps until <pred>(<arg>) or 5 s; returns the predicate's last value. */
 bool world_until(struct world *w, bool (*pred)(void *), void *arg);
 /* The pool key for the world's server. */

@@ -58,14 +58,15 @@ static void assert_no_refusals(void)
 	}
 }
 
-/* Writes <n> bytes of a pattern, pumping whenever the stream is full. */
-static size_t write_all(struct cstream *cs, size_t n)
+/* Writes bytes <from>..<n> of a pattern, pumping whenever the stream is
+ * full; returns how many it wrote (fewer when the stream stays full). */
+static size_t write_all_from(struct cstream *cs, size_t from, size_t n)
 {
 	uint8_t chunk[4096];
-	size_t off = 0, i;
-	int rounds;
+	size_t off = from, i;
+	int rounds, stuck = 0;
 
-	for (rounds = 0; off < n && rounds < 20000 && cs->s; rounds++) {
+	for (rounds = 0; off < n && rounds < 20000 && cs->s && stuck < 50; rounds++) {
 		size_t len = n - off < sizeof(chunk) ? n - off : sizeof(chunk);
 		ssize_t put;
 
@@ -75,10 +76,16 @@ static size_t write_all(struct cstream *cs, size_t n)
 		if (put < 0)
 			break;
 		off += (size_t)put;
+		stuck = put ? 0 : stuck + 1;
 		if ((size_t)put < len)
 			world_pump(&w, 10);
 	}
-	return off;
+	return off - from;
+}
+
+static size_t write_all(struct cstream *cs, size_t n)
+{
+	return write_all_from(cs, 0, n);
 }
 
 static bool pattern_ok(const struct cstream *cs, size_t n)
@@ -294,6 +301,111 @@ static void ping_acked(void)
 	cs_free(&cs);
 }
 
+/* An upstream that reads nothing: the client can queue at most the
+ * stream window plus its own send buffer, the server holds at most the
+ * window, and everything flows once the upstream reads again. */
+static void flow_control_bounds_buffers(void)
+{
+	const size_t n = 8u << 20;
+	struct cstream cs;
+	size_t put;
+	struct hbone_stream *ss;
+
+	w.hold = true;
+	CU_ASSERT_EQUAL_FATAL(world_open(&w, &cs, NULL, WORLD_ECHO_PORT), 0);
+	CU_ASSERT_FATAL(world_until(&w, has_status, &cs));
+	put = write_all(&cs, n);
+	ss = w.last_srv_stream;
+	CU_ASSERT_FATAL(ss != NULL);
+	CU_ASSERT(put < n);
+	CU_ASSERT(put <= HBONE_STREAM_WINDOW + HBONE_STREAM_TX_MAX);
+	CU_ASSERT(ss->rx.len <= HBONE_STREAM_WINDOW);
+	CU_ASSERT(ss->rx.len >= HBONE_STREAM_WINDOW / 2);	/* it did fill */
+	world_resume(&w);
+	put += write_all_from(&cs, put, n);
+	CU_ASSERT_EQUAL(put, n);
+	CU_ASSERT_EQUAL(hbone_stream_shutdown(cs.s), 0);
+	CU_ASSERT(world_until(&w, is_closed, &cs));
+	CU_ASSERT(pattern_ok(&cs, n));
+	assert_no_refusals();
+	cs_free(&cs);
+}
+
+static bool server_stream_gone(void *arg)
+{
+	return !w.last_srv_stream;
+}
+
+/* The client drops a stream that is still open: RST_STREAM(CANCEL), which
+ * the server reads as EOF (not an error). */
+static void release_cancels(void)
+{
+	struct cstream cs;
+
+	CU_ASSERT_EQUAL_FATAL(world_open(&w, &cs, NULL, WORLD_ECHO_PORT), 0);
+	CU_ASSERT_FATAL(world_until(&w, has_status, &cs));
+	CU_ASSERT_FATAL(w.last_srv_stream != NULL);
+	hbone_stream_release(cs.s);
+	cs.s = NULL;
+	CU_ASSERT(world_until(&w, server_stream_gone, NULL));
+	CU_ASSERT_EQUAL(w.last_srv_error, 8);	/* CANCEL */
+	CU_ASSERT_EQUAL(hbone_conn_active_streams(w.pool.v[0].c), 0);
+	assert_no_refusals();
+	cs_free(&cs);
+}
+
+static bool no_ping_outstanding(void *arg)
+{
+	unsigned i;
+
+	for (i = 0; i < w.n_srv; i++)
+		if (w.srv[i]->ping_outstanding)
+			return false;
+	for (i = 0; i < w.pool.n; i++)
+		if (w.pool.v[i].c->ping_outstanding)
+			return false;
+	return true;
+}
+
+/* Moves the clock <ms> on in 5 s steps, letting the keepalive PINGs of
+ * each step be answered, as they would be in real time. */
+static void advance(uint64_t ms)
+{
+	uint64_t step;
+
+	for (; ms; ms -= step) {
+		step = ms < 5000 ? ms : 5000;
+		w.skew_ms += step;
+		world_pump(&w, 0);
+		CU_ASSERT(world_until(&w, no_ping_outstanding, NULL));
+	}
+}
+
+static bool pool_empty(void *arg)
+{
+	return !w.pool.n && !w.n_srv;
+}
+
+/* A pooled connection unused for 5 minutes (a moved clock) is drained and
+ * closed on both sides; one minute short of that it stays. */
+static void idle_connection_released(void)
+{
+	struct cstream cs;
+
+	CU_ASSERT_EQUAL_FATAL(world_open(&w, &cs, NULL, WORLD_ECHO_PORT), 0);
+	CU_ASSERT_FATAL(world_until(&w, has_status, &cs));
+	CU_ASSERT_EQUAL(hbone_stream_shutdown(cs.s), 0);
+	CU_ASSERT_FATAL(world_until(&w, is_closed, &cs));
+	world_pump(&w, 0);	/* the pool notes when it went idle */
+	advance(HBONE_POOL_IDLE_MS - 60000);
+	CU_ASSERT_EQUAL_FATAL(w.pool.n, 1);
+	CU_ASSERT(w.pool.v[0].pooled);
+	advance(60000);
+	CU_ASSERT(world_until(&w, pool_empty, NULL));
+	assert_no_refusals();
+	cs_free(&cs);
+}
+
 UNIT_SUITE(proxy_hbone)
 {
 	/* a fresh world around every test, torn down even when one fails */
@@ -305,4 +417,7 @@ UNIT_SUITE(proxy_hbone)
 	UNIT_TEST(s, pool_hundred_streams);
 	UNIT_TEST(s, goaway_drain);
 	UNIT_TEST(s, ping_acked);
+	UNIT_TEST(s, flow_control_bounds_buffers);
+	UNIT_TEST(s, release_cancels);
+	UNIT_TEST(s, idle_connection_released);
 }

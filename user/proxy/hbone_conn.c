@@ -218,7 +218,7 @@ static void maybe_finish(struct hbone_conn *c)
 	    nghttp2_session_want_write(c->h2))
 		return;
 	SSL_shutdown(c->ssl);
-	hbone_conn_die(c, NGHTTP2_NO_ERROR);
+	hbone_conn_die(c, c->term_error);
 }
 
 static void peer_eof(struct hbone_conn *c)

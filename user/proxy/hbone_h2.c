@@ -179,6 +179,14 @@ static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *f,
 
 	if (c->server && s && f->hd.type == NGHTTP2_HEADERS)
 		hbone_server_on_sent(c, s, f->hd.flags);
+	/* nghttp2 ends a connection the peer broke (a bad frame after the
+	 * preface) itself, with a GOAWAY carrying the error: count it, and
+	 * the streams left end with that error, not as EOF */
+	if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code &&
+	    !c->term_error) {
+		c->term_error = f->goaway.error_code;
+		hbone_count(c, HBONE_R_H2_PROTOCOL);
+	}
 	return 0;
 }
 

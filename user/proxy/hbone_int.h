@@ -51,6 +51,7 @@ struct hbone_conn {
 	bool final_goaway;	/* drain: the last GOAWAY is queued */
 	bool ping_outstanding;
 	int fail;		/* enum hbone_refuse a callback saw, or -1 */
+	uint32_t term_error;	/* the error of a GOAWAY we sent, or 0 */
 	uint64_t now;		/* the clock at the last call in */
 	uint64_t hs_deadline, next_ping, ping_sent;
 	unsigned active, opened;
