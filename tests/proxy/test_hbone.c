@@ -3,6 +3,7 @@
  * 1.3 with certificates from a test CA: bytes both ways with half-close,
  * the 400/401/503 answers, the pool's 100-stream limit, GOAWAY, and PING
  * keepalive. Every test ends with as many open fds as it began with. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 
@@ -232,6 +233,43 @@ static void pool_hundred_streams(void)
 		cs_free(&cs[i]);
 }
 
+/* The pool key is ztunnel's: the source port does not count, the source
+ * IP, the source identity and the expected SAN do. */
+static void pool_key_fields(void)
+{
+	struct cstream cs[4];
+	struct hbone_pool_key k;
+	struct sockaddr_in *src = (struct sockaddr_in *)&k.src;
+	struct all_status all = { cs, 4 };
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		memset(&cs[i], 0, sizeof(cs[i]));
+		bytebuf_init(&cs[i].got, 1024);
+		world_key(&w, &k);
+		if (i == 1)
+			src->sin_port = htons(40000);		/* same connection */
+		if (i == 2)
+			src->sin_addr.s_addr = htonl(0x7f000002); /* another */
+		if (i == 3)
+			strcpy(k.dst_id, WORLD_SERVER_ID "x");	/* another */
+		cs[i].s = hbone_pool_open(&w.pool, &k, "127.0.0.1:7", &cs[i],
+					  world_now(&w));
+		CU_ASSERT_FATAL(cs[i].s != NULL);
+	}
+	CU_ASSERT_EQUAL(w.pool.n, 3);
+	CU_ASSERT(hbone_stream_conn(cs[0].s) == hbone_stream_conn(cs[1].s));
+	all.n = 3;	/* the 4th expects an identity the server lacks */
+	CU_ASSERT(world_until(&w, all_have_status, &all));
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(cs[i].status, 200);
+	CU_ASSERT(world_until(&w, is_closed, &cs[3]));
+	CU_ASSERT_EQUAL(cs[3].status, 0);
+	CU_ASSERT_EQUAL(w.ccnt.refused[HBONE_R_TLS], 1);
+	for (i = 0; i < 4; i++)
+		cs_free(&cs[i]);
+}
+
 static bool client_saw_goaway(void *arg)
 {
 	return w.pool.n && hbone_conn_goaway_seen(w.pool.v[0].c);
@@ -415,6 +453,7 @@ UNIT_SUITE(proxy_hbone)
 	UNIT_TEST(s, half_close_then_read);
 	UNIT_TEST(s, error_statuses);
 	UNIT_TEST(s, pool_hundred_streams);
+	UNIT_TEST(s, pool_key_fields);
 	UNIT_TEST(s, goaway_drain);
 	UNIT_TEST(s, ping_acked);
 	UNIT_TEST(s, flow_control_bounds_buffers);
