@@ -10,6 +10,8 @@
 #include "../dataplane/epslot.h"
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
+#include "../tls/ca.h"
+#include "../tls/idents.h"
 #include "agent.h"
 #include "lock.h"
 #include "loop.h"
@@ -35,6 +37,9 @@ struct agent {
 	struct epslot *epslot;	/* slots the live tables use */
 	struct authz_live authz;	/* apply.c: the live policy tables, for
 					   connections the agent terminates */
+	struct tls_ca ca;		/* identity.c: the mesh CA */
+	struct tls_idents idents;	/* SVIDs of local workloads */
+	bool ca_open, idents_open;
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)
