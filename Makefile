@@ -12,7 +12,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   := -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(OUT) $(EXTRA_CFLAGS)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl
+LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl -lnghttp2 -lssl -lcrypto
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
 
 ifeq ($(V),1)
@@ -38,9 +38,10 @@ SAN_OBJS  := $(patsubst %.c,$(OUT)/san/%.o,$(LIB_SRCS))
 HDRS      := $(shell find user include -name '*.h')
 
 HARNESS   := $(wildcard tests/lib/*.c)
-# CUnit programs: unit (no privileges), conformance (Istio's corpus),
+# CUnit programs: unit (no privileges), proxy (HBONE over loopback TLS),
+# conformance (Istio's corpus),
 # badinput (hostile files), bpf (root: loads programs into this kernel)
-CUNIT_DIRS := unit conformance badinput bpf
+CUNIT_DIRS := unit proxy conformance badinput bpf
 TEST_BINS := $(foreach d,$(CUNIT_DIRS),$(if $(wildcard tests/$(d)/*.c),$(OUT)/tests/$(d)))
 
 all: $(OUT)/infermesh
@@ -87,6 +88,14 @@ $(OUT)/tests/%: $$(wildcard tests/%/*.c) $(HARNESS) tests/lib/harness.h $(OUT)/l
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/lib $(wildcard tests/$*/*.c) $(HARNESS) $(OUT)/libinfermesh-san.a $(LDLIBS) -lcunit -o $@
 
+# The C side of the HBONE interop test (tests/cli/hbone_interop.sh): the
+# proxy objects in tests/proxy/'s loopback world, driven from the command line.
+HBONE_PEER_SRCS := tests/interop/hbone_peer.c $(wildcard tests/proxy/fix_*.c)
+$(OUT)/tests/hbone-peer: $(HBONE_PEER_SRCS) $(wildcard tests/proxy/fix_*.h) $(OUT)/libinfermesh-san.a
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/proxy $(HBONE_PEER_SRCS) $(OUT)/libinfermesh-san.a $(LDLIBS) -o $@
+
 # Fuzzing (clang + libFuzzer): the whole loader, validation and analyzers
 # built with clang's coverage instrumentation and ASan+UBSan. `make fuzz`
 # runs until stopped (FUZZ_ARGS adds libFuzzer options, e.g. -jobs=4);
@@ -120,7 +129,7 @@ fuzz-smoke: $(OUT)/fuzz_config
 	$(OUT)/fuzz_config $(FUZZ_RUN) -runs=20000 -max_total_time=30 \
 		$(OUT)/fuzz-corpus tests/fuzz/corpus
 
-test: all $(OUT)/infermesh-san $(TEST_BINS)
+test: all $(OUT)/infermesh-san $(TEST_BINS) $(OUT)/tests/hbone-peer
 	@OUT=$(OUT) tests/run-all.sh
 
 unit: $(OUT)/tests/unit

@@ -5,7 +5,8 @@
  * address goes straight to the endpoint chosen here (route -> subset ->
  * endpoint), or fails at once: EPERM when the destination's L4 policy would
  * refuse the caller, ECONNREFUSED when no endpoint may be chosen.
- * getpeername() still answers with the service address.
+ * getpeername() still answers with the service address. With capture on
+ * (lib/config.h), calls that must be mTLS go to the agent instead.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -189,6 +190,72 @@ static __always_inline int im_connect(struct bpf_sock_addr *ctx, __be32 vip,
 	return reason ? im_refuse(reason) : 1;
 }
 
+/*
+ * Outbound capture (dataplane.h; the sockops half is lib/capture.h): the
+ * call to <d> must be mTLS when a mesh workload calls a mesh workload's
+ * port whose mode is not DISABLE (auto-mTLS). Then 1, and <c> gets the
+ * endpoint and the caller; else 0. The HBONE port is mTLS already.
+ */
+__noinline int im_capture_want(__u32 gen, const struct im_dest *d,
+			       struct im_capture *c)
+{
+	struct im_ident *id;
+	struct im_wlport *wp;
+	__u64 wl = 0;
+	bool exact;
+
+	if (!d || !c || d->port == bpf_htons(IM_HBONE_PORT))
+		return 0;
+	id = im_ident_walk(gen, &wl);
+	if (!id)
+		return 0;
+	wp = im_wlport_find(gen, d->ip, d->port, &exact);
+	if (!wp || wp->mode == IM_MODE_DISABLE)
+		return 0;
+	c->ep_ip = d->ip;
+	c->ep_port = d->port;
+	c->src_ip = id->ip;
+	c->principal = id->principal;
+	c->ns = id->ns;
+	c->cgroup = bpf_get_current_cgroup_id();
+	c->wl_cgroup = wl;
+	return 1;
+}
+
+/*
+ * With capture on: a call that must be mTLS goes to the agent's listener
+ * in the caller's own network namespace instead of <d>, with connect4's
+ * decision in the socket's storage for sockops to publish. No memory for
+ * that record refuses the connect: it never goes out in plaintext. When
+ * the agent's listener is missing, loopback answers ECONNREFUSED.
+ * Returns 1 (<d> is where the call goes) or 0 (refused, counted).
+ */
+static __always_inline int im_capture_redirect(struct bpf_sock_addr *ctx,
+					       __be32 vip, __be16 vport,
+					       struct im_dest *d)
+{
+	struct im_capture c = { .vip = vip, .vport = vport }, *st;
+	struct bpf_sock *sk = ctx->sk;
+
+	if (!im_capture_want(im_live_gen(), d, &c))
+		return 1;
+	st = sk ? bpf_sk_storage_get(&im_cap_st, sk, 0,
+				     BPF_SK_STORAGE_GET_F_CREATE) : 0;
+	if (!st)
+		return im_refuse(IM_DROP_NO_RECORD);
+	*st = c;
+	d->ip = bpf_htonl(IM_CAPTURE_IP);
+	d->port = bpf_htons(IM_CAPTURE_PORT);
+	return 1;
+}
+
+/* getpeername of a captured socket that connect4 did not balance (a
+ * workload's own address): the address the application dialled. */
+static __always_inline struct im_capture *im_captured(struct bpf_sock *sk)
+{
+	return im_capture && sk ? bpf_sk_storage_get(&im_cap_st, sk, 0, 0) : 0;
+}
+
 SEC("cgroup/connect4")
 int im_connect4(struct bpf_sock_addr *ctx)
 {
@@ -197,6 +264,9 @@ int im_connect4(struct bpf_sock_addr *ctx)
 	if (ctx->type != IM_SOCK_STREAM)
 		return 1;
 	if (!im_connect(ctx, ctx->user_ip4, ctx->user_port, &d))
+		return 0;
+	if (im_capture &&
+	    !im_capture_redirect(ctx, ctx->user_ip4, ctx->user_port, &d))
 		return 0;
 	ctx->user_ip4 = d.ip;
 	ctx->user_port = d.port;
@@ -224,6 +294,9 @@ int im_connect6(struct bpf_sock_addr *ctx)
 		return 1;
 	if (!im_connect(ctx, ctx->user_ip6[3], ctx->user_port, &d))
 		return 0;
+	if (im_capture &&
+	    !im_capture_redirect(ctx, ctx->user_ip6[3], ctx->user_port, &d))
+		return 0;
 	ctx->user_ip6[3] = d.ip;
 	ctx->user_port = d.port;
 	return 1;
@@ -233,12 +306,16 @@ SEC("cgroup/getpeername4")
 int im_getpeername4(struct bpf_sock_addr *ctx)
 {
 	struct im_sock_info *si = NULL;
+	struct im_capture *c;
 
 	if (ctx->sk)
 		si = bpf_sk_storage_get(&im_sock_st, ctx->sk, 0, 0);
 	if (si && si->vip) {
 		ctx->user_ip4 = si->vip;
 		ctx->user_port = si->vport;
+	} else if ((c = im_captured(ctx->sk))) {
+		ctx->user_ip4 = c->vip;
+		ctx->user_port = c->vport;
 	}
 	return 1;
 }
@@ -247,12 +324,18 @@ SEC("cgroup/getpeername6")
 int im_getpeername6(struct bpf_sock_addr *ctx)
 {
 	struct im_sock_info *si = NULL;
+	struct im_capture *c;
 
 	if (ctx->sk)
 		si = bpf_sk_storage_get(&im_sock_st, ctx->sk, 0, 0);
-	if (si && si->vip && im_v4_mapped(ctx)) {
+	if (!im_v4_mapped(ctx))
+		return 1;
+	if (si && si->vip) {
 		ctx->user_ip6[3] = si->vip;
 		ctx->user_port = si->vport;
+	} else if ((c = im_captured(ctx->sk))) {
+		ctx->user_ip6[3] = c->vip;
+		ctx->user_port = c->vport;
 	}
 	return 1;
 }

@@ -14,12 +14,15 @@
  * (the SYN retries would take two minutes), a local-origin failure;
  * SYN_SENT -> ESTABLISHED puts it back to 0, or it would cut live
  * connections.
+ * With capture on, captured sockets also publish connect4's record for
+ * the agent (lib/capture.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 #include "lib/config.h"
 #include "lib/maps.h"
+#include "lib/capture.h"
 #include "lib/count.h"
 #include "lib/outlier.h"
 
@@ -101,7 +104,8 @@ static __always_inline void im_conn_up(struct im_sock_info *si)
 
 static __always_inline void im_state_change(struct bpf_sock_ops *skops,
 					    struct bpf_sock *sk,
-					    struct im_sock_info *si)
+					    struct im_sock_info *si,
+					    bool captured)
 {
 	__u32 from = skops->args[0], to = skops->args[1];
 
@@ -110,8 +114,9 @@ static __always_inline void im_state_change(struct bpf_sock_ops *skops,
 			if (si->flags & IM_SOCK_CONNECT_TO)
 				im_user_timeout(skops, 0);
 			im_conn_up(si);
-		} else if (to == BPF_TCP_CLOSE && im_local_origin(sk))
-			im_outlier_fail(si);
+		} else if (to == BPF_TCP_CLOSE && !captured &&
+			   im_local_origin(sk))
+			im_outlier_fail(si);	/* (captured: the agent's) */
 		return;
 	}
 	if (from != BPF_TCP_ESTABLISHED)
@@ -128,6 +133,7 @@ int im_sockops(struct bpf_sock_ops *skops)
 {
 	__u32 op = skops->op;
 	struct im_sock_info *si;
+	bool captured = false;
 	struct bpf_sock *sk;
 
 	/* every other callback (RTO, window, ECN, ESTABLISHED_CB, passive
@@ -137,12 +143,14 @@ int im_sockops(struct bpf_sock_ops *skops)
 	sk = skops->sk;
 	if (!sk)
 		return 1;
+	if (im_capture)
+		captured = im_capture_sockops(skops, sk, op);
 	si = bpf_sk_storage_get(&im_sock_st, sk, 0, 0);
 	if (!si)
 		return 1;	/* not balanced by connect4 */
 	if (op == BPF_SOCK_OPS_TCP_CONNECT_CB)
 		im_connect(skops, si);
 	else
-		im_state_change(skops, sk, si);
+		im_state_change(skops, sk, si, captured);
 	return 1;
 }

@@ -15,6 +15,9 @@
  * a refused opening leaves the rest of that flow with no socket to reach.
  * A local mesh workload without live entries (im_local) has its openings
  * judged by its namespace's or the mesh's mode: never passed unjudged.
+ * With capture on, a workload's HBONE port (the agent's mTLS listener in
+ * the pod) passes; the agent's plaintext leg to the workload starts
+ * inside the pod's own namespace and never reaches this guard.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -49,6 +52,10 @@ static __always_inline __u32 im_judge(const struct im_pkt *pk)
 	struct im_wlport *wp;
 	bool exact, opening;
 
+	/* with capture on, only the agent listens on a workload's HBONE
+	 * port, and only for mTLS tunnels */
+	if (im_capture && pk->dport == bpf_htons(IM_HBONE_PORT))
+		return IM_DROP_NONE;
 	opening = (pk->tcp_flags & (IM_TCP_SYN | IM_TCP_ACK)) == IM_TCP_SYN;
 	wp = im_wlport_find(gen, pk->daddr, pk->dport, &exact);
 	if (!wp)

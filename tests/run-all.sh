@@ -32,7 +32,7 @@ skip() {
 	skipped=$((skipped + 1))
 }
 
-for s in unit conformance badinput; do
+for s in unit proxy conformance badinput; do
 	[ -x "$OUT/tests/$s" ] && run "$s" "$OUT/tests/$s"
 done
 for t in tests/cli/*.sh; do

@@ -20,6 +20,12 @@ const volatile __u64 im_max_eject_ns = 300ULL * 1000 * 1000 * 1000;
  * connection is plaintext and principals/namespaces never match it. */
 const volatile __u8 im_mtls = 0;
 
+/* Nonzero once the agent proxies mesh calls (lib/capture.h): connect4
+ * sends every call that must be mTLS to the agent's listener in the
+ * caller's network namespace, and the tc guard lets the agent's HBONE
+ * port in. 0 (the default): no call is captured, nothing changes. */
+const volatile __u8 im_capture = 0;
+
 /* skb->mark of the agent's own plaintext leg to a workload: it has been
  * authenticated and authorized by the agent already. 0 = none. */
 const volatile __u32 im_agent_mark = 0;

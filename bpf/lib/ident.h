@@ -18,8 +18,8 @@
 #include "lib/maps.h"
 
 /* The identity of the calling task in generation <gen>, or NULL when no
- * ancestor of its cgroup is a workload. */
-static __always_inline struct im_ident *im_ident_of_caller(__u32 gen)
+ * ancestor of its cgroup is a workload; *<wl> is that workload's cgroup. */
+static __always_inline struct im_ident *im_ident_walk(__u32 gen, __u64 *wl)
 {
 	struct im_ident_key k = { .gen = gen };
 	struct im_ident *id;
@@ -37,10 +37,19 @@ static __always_inline struct im_ident *im_ident_of_caller(__u32 gen)
 		if (!k.cgroup)
 			continue;
 		id = bpf_map_lookup_elem(&im_ident, &k);
-		if (id)
+		if (id) {
+			*wl = k.cgroup;
 			return id;
+		}
 	}
 	return NULL;
+}
+
+static __always_inline struct im_ident *im_ident_of_caller(__u32 gen)
+{
+	__u64 wl;
+
+	return im_ident_walk(gen, &wl);
 }
 
 #endif

@@ -180,6 +180,26 @@ struct {
 	__type(value, __u64);
 } im_drops_v2 SEC(".maps");
 
+/* Outbound capture (lib/capture.h): connect4's record of a captured
+ * socket, in the socket's storage (dies with it) ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct im_capture);
+} im_cap_st SEC(".maps");
+
+/* ... and the copy sockops publishes for the agent by the address its
+ * listener will see (struct im_cap_key); the agent takes it after
+ * accept(), sockops removes what is left when the socket closes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, IM_MAX_CAPTURES);
+	__type(key, struct im_cap_key);
+	__type(value, struct im_capture);
+} im_cap SEC(".maps");
+
 /* The live generation; 0 before the agent wrote anything. */
 static __always_inline __u32 im_live_gen(void)
 {

@@ -487,6 +487,51 @@ struct im_xdeny_key {
 _Static_assert(sizeof(struct im_xdeny_key) == 12, "im_xdeny_key layout");
 
 /*
+ * Outbound capture (bpf/lib/capture.h), live only when the loader sets
+ * the programs' im_capture: a connect() that must be mTLS (a mesh
+ * workload calling a mesh destination whose port is not DISABLE) goes to
+ * the agent's listener on 127.0.0.1:IM_CAPTURE_PORT inside the caller's
+ * own network namespace, after connect4 chose the endpoint as for any
+ * call. The agent finds what connect4 decided by the accepted peer's
+ * address: sockops copies the socket's record into im_cap before the
+ * SYN leaves (TCP_CONNECT_CB), so it is there before accept() can return.
+ * IM_HBONE_PORT is the agent's inbound tunnel port on each local
+ * workload's address, which the tc guard lets in (mTLS by construction).
+ */
+#define IM_CAPTURE_PORT		15001
+#define IM_HBONE_PORT		15008
+#define IM_CAPTURE_IP		0x7f000001U	/* 127.0.0.1, host order */
+#define IM_MAX_CAPTURES		65536U	/* im_cap: captured connects not
+					   yet accepted by the agent */
+
+/* Value of im_cap_st (SK_STORAGE, made by connect4 for a captured socket)
+ * and of im_cap (HASH): what the agent needs to carry the call. */
+struct im_capture {
+	__be32 vip;		/* address the application dialled */
+	__be32 ep_ip;		/* endpoint connect4 chose */
+	__be16 vport;
+	__be16 ep_port;
+	__be32 src_ip;		/* the calling workload's address */
+	__u32 principal;	/* its identity (im_ident), for the SVID */
+	__u32 ns;
+	__u64 cgroup;		/* the caller's own cgroup id */
+	__u64 wl_cgroup;	/* the workload's cgroup (an ancestor) */
+};
+_Static_assert(sizeof(struct im_capture) == 40, "im_capture layout");
+
+/* Key of im_cap: the captured socket as the agent's listener sees it
+ * after accept(): the listener's network namespace (SO_NETNS_COOKIE) and
+ * the peer's address. Unique while the socket lives: every captured
+ * socket of a namespace dials the same 127.0.0.1:IM_CAPTURE_PORT. */
+struct im_cap_key {
+	__u64 netns;		/* network namespace cookie */
+	__be32 ip;		/* the caller's (local) address */
+	__be16 port;		/* the caller's (local) port */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct im_cap_key) == 16, "im_cap_key layout");
+
+/*
  * Why a packet was dropped or a connect() refused: the index into im_drops_v2
  * (PERCPU_ARRAY of __u64, IM_DROP_SLOTS entries: room for reasons to come
  * without another new map name). Stable: never renumber, append before
@@ -503,6 +548,8 @@ enum im_drop_reason {
 	IM_DROP_NO_HEALTHY = 6,		/* connect4: no endpoint to choose */
 	IM_DROP_NO_RECORD = 7,		/* connect4: no memory for the
 					   socket's record (im_sock_st) */
+	IM_DROP_CAPTURE_FULL = 8,	/* sockops: im_cap full; the
+					   agent refuses the connection */
 	IM_DROP_MAX			/* append above this line */
 };
 _Static_assert(IM_DROP_MAX <= IM_DROP_SLOTS, "im_drops_v2 too small");

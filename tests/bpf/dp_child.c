@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +93,8 @@ static void child_main(const struct cgroup_tmp *cg, const struct dp_dial *d,
 
 	if (cgroup_tmp_enter(cg, 0))
 		_exit(10);
+	if (d->netns_fd > 0 && setns(d->netns_fd, CLONE_NEWNET))
+		_exit(12);
 	for (i = 0; i < n; i++) {
 		tally(&r, dial_one(d, &r, &fd));
 		held[i] = fd;

@@ -19,6 +19,8 @@ struct dp_dial {
 	int n;			/* connects, at most DP_DIAL_MAX */
 	bool hold;		/* keep them open until dp_child_finish() */
 	bool v4mapped;		/* from an AF_INET6 socket to ::ffff:<ip> */
+	int netns_fd;		/* > 0: dial from inside that network
+				   namespace (a pod's); 0: the caller's */
 };
 
 #define DP_DIAL_MAX 1000

@@ -121,6 +121,9 @@ static const struct guard_case tc_cases[] = {
 	{ "principals never match plaintext", TCP,
 	  { .daddr = WL, .dport = 7100 }, {}, 0, TC_ACT_SHOT,
 	  IM_DROP_POLICY_NO_ALLOW, 0 },
+	{ "capture off: the HBONE port is judged like any other", TCP,
+	  { .daddr = WL, .dport = IM_HBONE_PORT }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_POLICY_NO_ALLOW, 0 },
 	{ "notPrincipals always match plaintext (ALLOW on 7000)", TCP,
 	  { .daddr = WL, .dport = 7000 }, {}, 0, TC_ACT_OK, IM_DROP_NONE, 0 },
 	{ "notNamespaces always match plaintext (DENY on 7001)", TCP,
@@ -287,6 +290,38 @@ static void tc_guard_table(void)
 	guard_tables(&dp);
 	for (i = 0; i < sizeof(tc_cases) / sizeof(tc_cases[0]); i++)
 		run_case(&dp, dp_tc_prog_fd(&dp), true, &tc_cases[i]);
+	dp_destroy(&dp);
+}
+
+/* With capture on only the agent (mTLS) listens on a workload's HBONE
+ * port: it passes; plaintext to a STRICT port is still dropped. */
+static const struct guard_case capture_cases[] = {
+	{ "capture on: SYN to WL:15008", TCP,
+	  { .daddr = WL, .dport = IM_HBONE_PORT }, {}, 0, TC_ACT_OK,
+	  IM_DROP_NONE, 0 },
+	{ "capture on: data to WL:15008", TCP,
+	  { .daddr = WL, .dport = IM_HBONE_PORT, .tcp_flags = ACK }, {}, 0,
+	  TC_ACT_OK, IM_DROP_NONE, 0 },
+	{ "capture on: SYN to a STRICT port", TCP,
+	  { .daddr = WL, .dport = 8081 }, {}, 0, TC_ACT_SHOT,
+	  IM_DROP_STRICT_PLAINTEXT, 0 },
+	{ "capture on: 15008 is a destination port, not a source one", TCP,
+	  { .daddr = WL, .sport = IM_HBONE_PORT, .dport = 8081 }, {}, 0,
+	  TC_ACT_SHOT, IM_DROP_STRICT_PLAINTEXT, 0 },
+};
+
+static void tc_guard_capture_hbone(void)
+{
+	struct dp_opts o = { .capture = true };
+	struct dp dp;
+	size_t i;
+
+	NEED_ROOT();
+	if (dp_test_load(&dp, &o))
+		return;
+	guard_tables(&dp);
+	for (i = 0; i < sizeof(capture_cases) / sizeof(capture_cases[0]); i++)
+		run_case(&dp, dp_tc_prog_fd(&dp), true, &capture_cases[i]);
 	dp_destroy(&dp);
 }
 
@@ -707,6 +742,7 @@ UNIT_SUITE(dp_guard)
 {
 	UNIT_TEST(s, tc_guard_table);
 	UNIT_TEST(s, tc_guard_runt);
+	UNIT_TEST(s, tc_guard_capture_hbone);
 	UNIT_TEST(s, tc_guard_generation_switch);
 	UNIT_TEST(s, tc_guard_not_live_workload);
 	UNIT_TEST(s, tc_guard_destination_ip);

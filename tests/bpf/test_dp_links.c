@@ -24,6 +24,7 @@
 
 #include "bpf_test.h"
 #include "dataplane/links.h"
+#include "dp_netns.h"
 #include "dp_testlib.h"
 
 #define EVENT_MS 1000		/* the bound the issue sets */
@@ -88,65 +89,6 @@ static struct links_opts opts(struct fake *f, const struct links_want *w,
 	return o;
 }
 
-/* ---- a namespace of the test's own ---- */
-
-/* Moves this process into a new network namespace; returns an fd of the
- * one it left (for leave()), or -1 and the test fails. */
-static int enter(void)
-{
-	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || unshare(CLONE_NEWNET)) {
-		CHECK_EQ(-errno, 0, "a network namespace of our own");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void leave(int fd)
-{
-	CHECK_EQ(setns(fd, CLONE_NEWNET), 0, "back to the first namespace");
-	close(fd);
-}
-
-/* Runs `ip ARGS` in this namespace; its exit status. */
-static int ip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int ip(const char *fmt, ...)
-{
-	char cmd[256];
-	int n;
-	va_list ap;
-
-	n = snprintf(cmd, sizeof(cmd), "ip ");
-	va_start(ap, fmt);
-	vsnprintf(cmd + n, sizeof(cmd) - (size_t)n, fmt, ap);
-	va_end(ap);
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	return system(cmd);
-}
-
-/* A veth pair: <name> and its peer "p-<name>" (no pattern here matches
- * it). Veths, not dummies: a kernel may lack the dummy driver. */
-static int veth(const char *name)
-{
-	return ip("link add %s type veth peer name p-%s", name, name);
-}
-
-static int idx(const char *name)
-{
-	return (int)if_nametoindex(name);
-}
-
-static uint32_t ipv4(const char *s)
-{
-	uint32_t a = 0;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
-
 /* Reads events until <f>->on[ifindex] is <want>, at most EVENT_MS.
  * Returns the milliseconds it took, or -1. */
 static long until_on(struct links *l, struct fake *f, int ifindex,
@@ -201,30 +143,30 @@ static void test_links_names_patterns(void)
 	size_t n;
 
 	NEED_ROOT();
-	ns = enter();
+	ns = dp_ns_enter();
 	if (ns < 0)
 		return;
-	CHECK_EQ(veth("lk0") | veth("other0"),
+	CHECK_EQ(dp_veth("lk0") | dp_veth("other0"),
 		 0, "two interfaces");
 	CHECK_EQ(links_open(&l, &o), 0, "open with gm0 listed and missing");
 	if (!l)
 		goto out;
-	CHECK_EQ(f.on[idx("lk0")], EG, "lk0 (pattern lk*): egress at start");
-	CHECK_EQ(f.on[idx("other0")], 0, "other0: nothing");
+	CHECK_EQ(f.on[dp_ifindex("lk0")], EG, "lk0 (pattern lk*): egress at start");
+	CHECK_EQ(f.on[dp_ifindex("other0")], 0, "other0: nothing");
 
-	CHECK_EQ(veth("gm0"), 0, "gm0 appears");
-	CHECK_EQ(until_on(l, &f, idx("gm0"), IN) >= 0, 1,
+	CHECK_EQ(dp_veth("gm0"), 0, "gm0 appears");
+	CHECK_EQ(until_on(l, &f, dp_ifindex("gm0"), IN) >= 0, 1,
 		 "gm0 (listed): ingress within %d ms", EVENT_MS);
-	CHECK_EQ(veth("lk1"), 0, "lk1 appears");
-	i1 = idx("lk1");
+	CHECK_EQ(dp_veth("lk1"), 0, "lk1 appears");
+	i1 = dp_ifindex("lk1");
 	CHECK_EQ(until_on(l, &f, i1, EG) >= 0, 1,
 		 "lk1 (pattern): egress within %d ms", EVENT_MS);
-	CHECK_EQ(ip("link set other0 name lk9"), 0, "other0 renamed lk9");
-	CHECK_EQ(until_on(l, &f, idx("lk9"), EG) >= 0, 1,
+	CHECK_EQ(dp_ip("link set other0 name lk9"), 0, "other0 renamed lk9");
+	CHECK_EQ(until_on(l, &f, dp_ifindex("lk9"), EG) >= 0, 1,
 		 "lk9 (renamed into the pattern): egress");
 
 	n = links_count(l);
-	CHECK_EQ(ip("link del lk1"), 0, "lk1 vanishes (its peer with it)");
+	CHECK_EQ(dp_ip("link del lk1"), 0, "lk1 vanishes (its peer with it)");
 	CHECK_EQ(until_count(l, n - 2), 1, "lk1 and its peer forgotten");
 	CHECK_EQ(links_hooks(l, i1), 0, "no hook left on lk1's ifindex");
 	links_get_stats(l, &st);
@@ -232,7 +174,7 @@ static void test_links_names_patterns(void)
 	CHECK_EQ(st.failed, 0, "no failure");
 out:
 	links_close(l);
-	leave(ns);
+	dp_ns_leave(ns);
 }
 
 /* ---- (c) the route to a local workload ---- */
@@ -241,69 +183,69 @@ out:
  * 10.77.0.7 is an address of this host (loc0); 10.77.0.8 has no route. */
 static int route_world(void)
 {
-	return veth("pod0") | ip("link set pod0 up") |
-	       ip("route add 10.77.0.5/32 dev pod0") |
-	       veth("gw0") | ip("link set gw0 up") |
-	       ip("addr add 10.78.0.1/24 dev gw0") |
-	       ip("route add 10.77.0.6/32 via 10.78.0.2") |
-	       veth("loc0") | ip("link set loc0 up") |
-	       ip("addr add 10.77.0.7/32 dev loc0");
+	return dp_veth("pod0") | dp_ip("link set pod0 up") |
+	       dp_ip("route add 10.77.0.5/32 dev pod0") |
+	       dp_veth("gw0") | dp_ip("link set gw0 up") |
+	       dp_ip("addr add 10.78.0.1/24 dev gw0") |
+	       dp_ip("route add 10.77.0.6/32 via 10.78.0.2") |
+	       dp_veth("loc0") | dp_ip("link set loc0 up") |
+	       dp_ip("addr add 10.77.0.7/32 dev loc0");
 }
 
 static void test_links_route_rule(void)
 {
 	struct fake f = { 0 };
 	struct links_opts o = opts(&f, NULL, 0, true);
-	uint32_t wl[] = { ipv4("10.77.0.5"), ipv4("10.77.0.6"),
-			  ipv4("10.77.0.7"), ipv4("10.77.0.8") };
+	uint32_t wl[] = { dp_ipv4("10.77.0.5"), dp_ipv4("10.77.0.6"),
+			  dp_ipv4("10.77.0.7"), dp_ipv4("10.77.0.8") };
 	struct links *l = NULL;
 	int ns, p0;
 
 	NEED_ROOT();
-	ns = enter();
+	ns = dp_ns_enter();
 	if (ns < 0)
 		return;
 	CHECK_EQ(route_world(), 0, "interfaces and routes");
 	CHECK_EQ(links_open(&l, &o), 0, "open");
 	if (!l)
 		goto out;
-	p0 = idx("pod0");
+	p0 = dp_ifindex("pod0");
 	CHECK_EQ(f.attaches, 0, "no workload known: nothing attached");
 	CHECK_EQ(links_set_workloads(l, wl, 4), 0, "four local workloads");
 	CHECK_EQ(f.on[p0], EG, "pod0 (direct route to .5): egress");
-	CHECK_EQ(f.on[idx("gw0")], 0, "gw0 (.6 behind a gateway): nothing");
-	CHECK_EQ(f.on[idx("loc0")] | f.on[1], 0,
+	CHECK_EQ(f.on[dp_ifindex("gw0")], 0, "gw0 (.6 behind a gateway): nothing");
+	CHECK_EQ(f.on[dp_ifindex("loc0")] | f.on[1], 0,
 		 "loc0 and lo (.7 is local): nothing");
 	CHECK_EQ(f.attaches, 1, "one attach in all");
 
-	CHECK_EQ(ip("route del 10.77.0.5/32"), 0, "the pod's route goes");
+	CHECK_EQ(dp_ip("route del 10.77.0.5/32"), 0, "the pod's route goes");
 	CHECK_EQ(until_on(l, &f, p0, 0) >= 0, 1, "pod0: detached");
-	CHECK_EQ(ip("route add 10.77.0.5/32 dev pod0"), 0, "and comes back");
+	CHECK_EQ(dp_ip("route add 10.77.0.5/32 dev pod0"), 0, "and comes back");
 	CHECK_EQ(until_on(l, &f, p0, EG) >= 0, 1, "pod0: attached again");
 
 	/* config first, then the interface (a CNI's order) */
-	CHECK_EQ(veth("pod1") | ip("link set pod1 up") |
-		 ip("route add 10.77.0.8/32 dev pod1"), 0,
+	CHECK_EQ(dp_veth("pod1") | dp_ip("link set pod1 up") |
+		 dp_ip("route add 10.77.0.8/32 dev pod1"), 0,
 		 "pod1 appears with the route to .8");
-	CHECK_EQ(until_on(l, &f, idx("pod1"), EG) >= 0, 1,
+	CHECK_EQ(until_on(l, &f, dp_ifindex("pod1"), EG) >= 0, 1,
 		 "pod1 (.8 was configured already): egress within %d ms",
 		 EVENT_MS);
 	/* the interface first, then the config */
-	CHECK_EQ(veth("pod2") | ip("link set pod2 up") |
-		 ip("route add 10.77.0.9/32 dev pod2"), 0, "pod2 and its route");
-	CHECK_EQ(f.on[idx("pod2")], 0, "pod2: not a workload yet");
-	wl[1] = ipv4("10.77.0.9");
+	CHECK_EQ(dp_veth("pod2") | dp_ip("link set pod2 up") |
+		 dp_ip("route add 10.77.0.9/32 dev pod2"), 0, "pod2 and its route");
+	CHECK_EQ(f.on[dp_ifindex("pod2")], 0, "pod2: not a workload yet");
+	wl[1] = dp_ipv4("10.77.0.9");
 	CHECK_EQ(links_set_workloads(l, wl, 4), 0, "config adds .9, drops .6");
-	CHECK_EQ(f.on[idx("pod2")], EG, "pod2: egress at once");
+	CHECK_EQ(f.on[dp_ifindex("pod2")], EG, "pod2: egress at once");
 
-	wl[0] = ipv4("10.77.0.99");
+	wl[0] = dp_ipv4("10.77.0.99");
 	CHECK_EQ(links_add_workloads(l, wl, 1), 0, "a partial config adds .99");
 	CHECK_EQ(f.on[p0], EG, "pod0 (.5, not in it): kept");
 	CHECK_EQ(links_set_workloads(l, wl, 4), 0, "config drops .5");
 	CHECK_EQ(f.on[p0], 0, "pod0, still there: detached");
 out:
 	links_close(l);
-	leave(ns);
+	dp_ns_leave(ns);
 }
 
 /* ---- restarts: no gap, then an earlier agent's leftovers go ---- */
@@ -315,19 +257,19 @@ static void test_links_adopt(void)
 	};
 	struct fake f = { 0 };
 	struct links_opts o = opts(&f, w, 1, true);
-	uint32_t wl = ipv4("10.77.1.5");
+	uint32_t wl = dp_ipv4("10.77.1.5");
 	struct links *l = NULL;
 	int ns, pod, old, keep;
 
 	NEED_ROOT();
-	ns = enter();
+	ns = dp_ns_enter();
 	if (ns < 0)
 		return;
-	CHECK_EQ(veth("pod0") | ip("link set pod0 up") |
-		 ip("route add 10.77.1.5/32 dev pod0") |
-		 veth("old0") | veth("keep0"),
+	CHECK_EQ(dp_veth("pod0") | dp_ip("link set pod0 up") |
+		 dp_ip("route add 10.77.1.5/32 dev pod0") |
+		 dp_veth("old0") | dp_veth("keep0"),
 		 0, "pod0 routed to .5, old0, keep0");
-	pod = idx("pod0"), old = idx("old0"), keep = idx("keep0");
+	pod = dp_ifindex("pod0"), old = dp_ifindex("old0"), keep = dp_ifindex("keep0");
 	/* an earlier agent guarded all three */
 	f.left[pod] = f.left[old] = f.left[keep] = EG;
 	f.on[pod] = f.on[old] = f.on[keep] = EG;
@@ -343,7 +285,7 @@ static void test_links_adopt(void)
 	CHECK_EQ(f.detaches, 1, "one detach");
 out:
 	links_close(l);
-	leave(ns);
+	dp_ns_leave(ns);
 }
 
 /* ---- a failed attach is counted and retried ---- */
@@ -360,11 +302,11 @@ static void test_links_attach_fails(void)
 	int ns;
 
 	NEED_ROOT();
-	ns = enter();
+	ns = dp_ns_enter();
 	if (ns < 0)
 		return;
-	CHECK_EQ(veth("bad0"), 0, "bad0");
-	f.fail_ifindex = idx("bad0");
+	CHECK_EQ(dp_veth("bad0"), 0, "bad0");
+	f.fail_ifindex = dp_ifindex("bad0");
 	CHECK_EQ(links_open(&l, &o), 0, "open: a failing hook does not stop it");
 	if (!l)
 		goto out;
@@ -372,12 +314,12 @@ static void test_links_attach_fails(void)
 	CHECK_EQ(st.failed, 1, "the failure is counted");
 	CHECK_EQ(links_hooks(l, f.fail_ifindex), 0, "not marked attached");
 	f.fail_ifindex = 0;
-	CHECK_EQ(ip("link set bad0 up"), 0, "an event on bad0");
-	CHECK_EQ(until_on(l, &f, idx("bad0"), EG) >= 0, 1,
+	CHECK_EQ(dp_ip("link set bad0 up"), 0, "an event on bad0");
+	CHECK_EQ(until_on(l, &f, dp_ifindex("bad0"), EG) >= 0, 1,
 		 "retried at the next event: attached");
 out:
 	links_close(l);
-	leave(ns);
+	dp_ns_leave(ns);
 }
 
 /* ---- the clsact qdisc goes with the last filter ---- */
@@ -432,7 +374,7 @@ static void test_links_clsact(void)
 {
 	struct fake f = { 0 };
 	struct links_opts o = opts(&f, NULL, 0, true);
-	uint32_t wl[] = { ipv4("10.77.2.5"), ipv4("10.77.2.6") };
+	uint32_t wl[] = { dp_ipv4("10.77.2.5"), dp_ipv4("10.77.2.6") };
 	struct links *l = NULL;
 	int ns;
 
@@ -440,28 +382,28 @@ static void test_links_clsact(void)
 	o.ops.attach = tc_attach;
 	o.ops.detach = tc_detach;
 	o.ops.clsact_remove = tc_clsact_remove;
-	ns = enter();
+	ns = dp_ns_enter();
 	if (ns < 0)
 		return;
-	CHECK_EQ(veth("tc0") | ip("link set tc0 up") |
-		 ip("route add 10.77.2.5/32 dev tc0") |
-		 veth("tc1") | ip("link set tc1 up") |
-		 ip("route add 10.77.2.6/32 dev tc1"), 0, "tc0 and tc1 routed");
+	CHECK_EQ(dp_veth("tc0") | dp_ip("link set tc0 up") |
+		 dp_ip("route add 10.77.2.5/32 dev tc0") |
+		 dp_veth("tc1") | dp_ip("link set tc1 up") |
+		 dp_ip("route add 10.77.2.6/32 dev tc1"), 0, "tc0 and tc1 routed");
 	CHECK_EQ(links_open(&l, &o), 0, "open");
 	if (!l)
 		goto out;
 	CHECK_EQ(links_set_workloads(l, wl, 2), 0, "both are workloads");
-	CHECK_EQ(f.on[idx("tc0")] | f.on[idx("tc1")], EG, "both guarded");
+	CHECK_EQ(f.on[dp_ifindex("tc0")] | f.on[dp_ifindex("tc1")], EG, "both guarded");
 	CHECK_EQ(has_clsact("tc0") && has_clsact("tc1"), 1, "clsact on both");
 	CHECK_EQ(system("tc filter add dev tc1 ingress pref 7 bpf bytecode "
 			"'1,6 0 0 4294967295,'"), 0, "someone else's filter on tc1");
 	CHECK_EQ(links_set_workloads(l, NULL, 0), 0, "neither is any more");
-	CHECK_EQ(f.on[idx("tc0")] | f.on[idx("tc1")], 0, "both unguarded");
+	CHECK_EQ(f.on[dp_ifindex("tc0")] | f.on[dp_ifindex("tc1")], 0, "both unguarded");
 	CHECK_EQ(has_clsact("tc0"), 0, "tc0: the clsact qdisc went too");
 	CHECK_EQ(has_clsact("tc1"), 1, "tc1: kept for the other filter");
 out:
 	links_close(l);
-	leave(ns);
+	dp_ns_leave(ns);
 }
 
 /* ---- the dataplane's own guards: an agent killed, the next one ---- */
@@ -471,7 +413,7 @@ static bool tc_guarded(const struct dp *dp, const char *name)
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
-	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = idx(name),
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = dp_ifindex(name),
 		    .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = 0x1a6, .priority = 0x1a6);
 
@@ -498,7 +440,7 @@ static struct links *follow(const struct dp *dp, const uint32_t *wl,
 
 static void test_links_real_guard(void)
 {
-	uint32_t wl[] = { ipv4("10.77.3.5"), ipv4("10.77.3.6") };
+	uint32_t wl[] = { dp_ipv4("10.77.3.5"), dp_ipv4("10.77.3.6") };
 	struct links *l;
 	struct dp dp;
 	int ns;
@@ -506,13 +448,13 @@ static void test_links_real_guard(void)
 	NEED_ROOT();
 	if (dp_test_load(&dp, NULL))
 		return;
-	ns = enter();
+	ns = dp_ns_enter();
 	if (ns < 0)
 		goto out_dp;
-	CHECK_EQ(veth("g0") | ip("link set g0 up") |
-		 ip("route add 10.77.3.5/32 dev g0") |
-		 veth("g1") | ip("link set g1 up") |
-		 ip("route add 10.77.3.6/32 dev g1"), 0, "g0 and g1 routed");
+	CHECK_EQ(dp_veth("g0") | dp_ip("link set g0 up") |
+		 dp_ip("route add 10.77.3.5/32 dev g0") |
+		 dp_veth("g1") | dp_ip("link set g1 up") |
+		 dp_ip("route add 10.77.3.6/32 dev g1"), 0, "g0 and g1 routed");
 	l = follow(&dp, wl, 2);
 	CHECK_EQ(tc_guarded(&dp, "g0") && tc_guarded(&dp, "g1"), 1,
 		 "the tc guard at egress of both");
@@ -534,7 +476,7 @@ static void test_links_real_guard(void)
 	CHECK_EQ(tc_guarded(&dp, "g0") || has_clsact("g0"), 0,
 		 "g0 after a clean stop: no filter, no qdisc");
 	links_close(l);
-	leave(ns);
+	dp_ns_leave(ns);
 out_dp:
 	dp_destroy(&dp);
 }

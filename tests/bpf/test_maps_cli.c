@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -20,7 +22,8 @@ static const char *const pinned[] = {
 	"im_cfg", "im_svc", "im_route_v2", "im_subset_v2", "im_ep_v3",
 	"im_ep_state", "im_ep_slot", "im_host", "im_cl_ej",
 	"im_ident", "im_wlport", "im_polset", "im_clause_v2", "im_member_v2",
-	"im_xdeny", "im_drops_v2", "im_sock_st", "im_count",
+	"im_xdeny", "im_drops_v2", "im_sock_st", "im_count", "im_idlvl",
+	"im_local", "im_cap_st", "im_cap",
 };
 #define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))
 
@@ -44,6 +47,26 @@ static uint32_t ip(const char *s)
 
 	inet_pton(AF_INET, s, &a);
 	return a.s_addr;
+}
+
+/* Identity: a workload's cgroup at level 3 (and some at 2) in generation
+ * 1, a stale level list in 0; two local workloads, one with that
+ * identity. */
+static int fill_idents(struct dp *dp, struct im_names *n)
+{
+	struct im_ident id = { .principal = 1, .ns = 1,
+			       .ip = ip("10.10.1.14") };
+	struct im_idlvl lv1 = { .n = 2, .level = { 3, 2 } };
+	struct im_idlvl lv0 = { .n = 1, .level = { 9 } };
+	uint32_t local[2] = { ip("10.10.1.14"), ip("10.10.1.99") };
+	struct im_local modes[2] = { { .mode = IM_MODE_STRICT },
+				     { .mode = IM_MODE_PERMISSIVE } };
+
+	return dp_put_ident(dp, 1, 4242, &id) ?: dp_put_idlvl(dp, 1, &lv1) ?:
+	       dp_put_idlvl(dp, 0, &lv0) ?:
+	       dp_sync_local(dp, local, modes, 2, true) ?:
+	       names_set(n, NAMES_CGROUP, 4242, "kubepods/pod-ms-v1-a") ?:
+	       names_set(n, NAMES_PRINCIPAL, 1, "spiffe://ai/sa/ms");
 }
 
 /* Tables as the agent would write them: generation 1, then made live. */
@@ -72,7 +95,7 @@ static int fill(struct dp *dp, const char *dir)
 					 &eps[0].slot, 0)))
 		err = -errno;
 	if (!err)
-		err = names_set(n, NAMES_SUBSET, 2, "v1") ?:
+		err = fill_idents(dp, n) ?: names_set(n, NAMES_SUBSET, 2, "v1") ?:
 		      names_set(n, NAMES_SERVICE, 7, "model-server:8080") ?:
 		      names_set_endpoint(n, eps[0].ip, "ai/ms-v1-a", NULL) ?:
 		      names_save(n, dir);
@@ -86,6 +109,61 @@ static json_t *rows_of(const struct view_ctx *c, const char *name)
 
 	CHECK_EQ(view_find(name)->build(c, rows), 0, "build view %s", name);
 	return rows;
+}
+
+static const char *str(const json_t *row, const char *key)
+{
+	const char *v = json_string_value(json_object_get(row, key));
+
+	return v ? v : "(none)";
+}
+
+/* The text table of <rows> has <want> in it. */
+static void check_text(const struct view *v, const json_t *rows,
+		       const char *want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!CHECK_EQ(f != NULL, 1, "memstream"))
+		return;
+	view_text(f, v, rows);
+	fclose(f);
+	if (!CHECK_EQ(strstr(buf, want) != NULL, 1, "%s text has '%s'",
+		      v->name, want))
+		fprintf(stderr, "%s", buf);
+	free(buf);
+}
+
+/* idlevels: the live generation's levels only; local: each address with
+ * its mode by name, joined with its identity where it has one. */
+static void check_ident_views(const struct view_ctx *c)
+{
+	json_t *rows = rows_of(c, "idlevels"), *r, *lv;
+
+	CHECK_EQ(json_array_size(rows), 1, "idlevels: one row, the live gen");
+	r = json_array_get(rows, 0);
+	lv = json_object_get(r, "levels");
+	CHECK_EQ(json_array_size(lv), 2, "idlevels: two levels");
+	CHECK_EQ(json_integer_value(json_array_get(lv, 0)), 3, "deepest first");
+	CHECK_EQ(json_integer_value(json_array_get(lv, 1)), 2, "then 2");
+	json_decref(rows);
+	rows = rows_of(c, "local");
+	CHECK_EQ(json_array_size(rows), 2, "local workloads");
+	r = json_array_get(rows, 0);
+	CU_ASSERT_STRING_EQUAL(str(r, "address"), "10.10.1.14");
+	CU_ASSERT_STRING_EQUAL(str(r, "mode"), "STRICT");
+	CU_ASSERT_STRING_EQUAL(str(r, "workload"), "ai/ms-v1-a");
+	CU_ASSERT_STRING_EQUAL(str(r, "principal"), "spiffe://ai/sa/ms");
+	CU_ASSERT_STRING_EQUAL(str(r, "cgroup"), "kubepods/pod-ms-v1-a");
+	r = json_array_get(rows, 1);
+	CU_ASSERT_STRING_EQUAL(str(r, "address"), "10.10.1.99");
+	CU_ASSERT_STRING_EQUAL(str(r, "mode"), "PERMISSIVE");
+	CHECK_EQ(json_is_null(json_object_get(r, "cgroup")), 1,
+		 "no identity: no cgroup");
+	check_text(view_find("local"), rows, "10.10.1.99  PERMISSIVE");
+	json_decref(rows);
 }
 
 static void check_views(const char *dir)
@@ -129,6 +207,7 @@ static void check_views(const char *dir)
 	CHECK_EQ(json_integer_value(json_object_get(r, "active")), 2,
 		 "its active connections");
 	json_decref(rows);
+	check_ident_views(&c);
 	rows = rows_of(&c, "drops");
 	CHECK_EQ(json_array_size(rows), IM_DROP_MAX - 1, "drop reasons");
 	json_decref(rows);

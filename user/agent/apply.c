@@ -95,6 +95,28 @@ static struct im_ep *slotted_eps(struct agent *a, const struct tables *t,
 	return eps;
 }
 
+/* The live tables' clusters keep their ejection lists, removed ones lose
+ * them; a cluster that finds im_cl_ej full is logged and counted (its
+ * hosts are never ejected), never silent. */
+static void sync_ejection_lists(struct agent *a, const struct tables *t)
+{
+	unsigned int full;
+	int gone = dp_cl_ej_sync(&a->dp, t->subsets, t->n_subsets, &full);
+
+	if (gone < 0)
+		agent_log(a, "ejection lists: pruning failed: %s",
+			  strerror(-gone));
+	else if (gone > 0)
+		agent_log(a, "ejection lists: %d of removed clusters deleted",
+			  gone);
+	if (full) {
+		a->cl_ej_full += full;
+		agent_log(a, "ejection lists: im_cl_ej full (%u): %u clusters "
+			  "with outlier detection have none, their hosts are "
+			  "never ejected", IM_MAX_CLUSTERS, full);
+	}
+}
+
 int apply_tables(struct agent *a, const struct tables *t)
 {
 	unsigned int live, idle;
@@ -119,6 +141,7 @@ int apply_tables(struct agent *a, const struct tables *t)
 	a->applies++;
 	epslot_commit(a->epslot, eps, t->n_eps);
 	collect(a);
+	sync_ejection_lists(a, t);
 	free(eps);
 	return 0;
 }

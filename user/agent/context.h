@@ -29,6 +29,8 @@ struct agent {
 	struct intern principals, namespaces;
 	unsigned int live_gen;
 	unsigned long applies;	/* table sets switched in */
+	unsigned long cl_ej_full;	/* clusters left without an ejection
+				   list: im_cl_ej was full */
 	struct epslot *epslot;	/* slots the live tables use */
 };
 

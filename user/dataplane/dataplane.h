@@ -29,6 +29,11 @@ struct dp_opts {
 	uint64_t max_eject_ns;	/* Envoy's max_ejection_time; 0 = 300 s */
 	bool mtls;		/* mesh calls are tunnelled through mTLS */
 	uint32_t agent_mark;	/* skb mark of the agent's own leg; 0 = none */
+	/* The agent proxies mesh calls (bpf/lib/config.h, im_capture):
+	 * mTLS-bound connects go to its in-pod 127.0.0.1:15001 and the
+	 * guard lets :15008 in. Off: nothing is captured. On implies
+	 * <mtls>: the calls captured are the mTLS ones. */
+	bool capture;
 	/* Pin every map as <pin_root>/<map name>: maps already pinned there
 	 * are adopted with their contents, the others are created and
 	 * pinned. NULL = nothing pinned. The directory must exist. */
@@ -75,9 +80,20 @@ int dp_put_route(const struct dp *dp, unsigned int gen, uint32_t route,
  * with the search index dp_lb_index() derives (so <eps> must be sorted by
  * priority, then locality), and each endpoint's slot's cluster and outlier
  * settings (im_host). A subset with outlier detection gets its cluster's
- * ejection list (im_cl_ej) if it has none. */
+ * ejection list (im_cl_ej) if it has none; when the map is full it is
+ * written without (its hosts are never ejected): dp_cl_ej_sync() after
+ * the switch makes room and counts what still has none. */
 int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,
 		  const struct im_subset *sub, const struct im_ep *eps);
+/* An empty ejection list for <cluster> unless it has one. Returns 0,
+ * -ENOSPC when im_cl_ej is full, or -errno. */
+int dp_cl_ej_add(const struct dp *dp, uint64_t cluster);
+/* The live tables are <subs> (n): deletes the ejection lists of every
+ * other cluster and makes the missing ones of <subs>' clusters with
+ * outlier detection. *<full> counts those that found no room (their hosts
+ * are never ejected). Returns how many lists were deleted, or -errno. */
+int dp_cl_ej_sync(const struct dp *dp, const struct im_subset *subs,
+		  size_t n, unsigned int *full);
 /* Pure: fills sub->prio_end and each endpoint's cum, loc_lo and loc_hi
  * (see struct im_ep) from their order and weights. -EINVAL when <eps> are
  * not sorted by (prio, loc), -ERANGE for a priority or size out of range. */

@@ -3,11 +3,9 @@
  * generation in the key and are deleted. */
 #include <bpf/bpf.h>
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "../util/grow.h"
 #include "gen.h"
+#include "prune.h"
 
 typedef bool (*key_in_gen)(const void *key, unsigned int gen);
 
@@ -36,34 +34,29 @@ static bool xdeny_in(const void *k, unsigned int g)
 	return ((const struct im_xdeny_key *)k)->gen == g;
 }
 
-/* Deletes the keys of generation <gen> from map <name>: collected first,
- * as deleting while walking would restart the walk. */
+struct in_gen {
+	key_in_gen in;
+	unsigned int gen;
+};
+
+static bool gone_in_gen(const void *key, void *ctx)
+{
+	const struct in_gen *g = ctx;
+
+	return g->in(key, g->gen);
+}
+
+/* Deletes the keys of generation <gen> from map <name>. */
 static int clear_map(const struct dp *dp, const char *name, size_t ksz,
 		     key_in_gen in, unsigned int gen)
 {
-	int fd = dp_map_fd(dp, name), err = 0;
-	size_t n = 0, cap = 0, i;
-	char *keys = NULL, cur[32], next[32];
-	void *prev = NULL;
+	struct in_gen g = { in, gen };
+	int fd = dp_map_fd(dp, name), n;
 
 	if (fd < 0)
 		return fd;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(cur, next, ksz);
-		prev = cur;
-		if (!in(cur, gen))
-			continue;
-		if (n == cap && grow((void **)&keys, &cap, ksz)) {
-			free(keys);
-			return -ENOMEM;
-		}
-		memcpy(keys + n++ * ksz, cur, ksz);
-	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT)
-			err = -errno;
-	free(keys);
-	return err;
+	n = dp_map_prune(fd, ksz, gone_in_gen, &g);
+	return n < 0 ? n : 0;
 }
 
 int dp_gen_clear(const struct dp *dp, unsigned int gen)

@@ -23,8 +23,9 @@
 	(skel)->rodata->im_node_id = (o)->node_id; \
 	(skel)->rodata->im_max_eject_ns = (o)->max_eject_ns ? \
 		(o)->max_eject_ns : DP_DEFAULT_MAX_EJECT_NS; \
-	(skel)->rodata->im_mtls = (o)->mtls; \
+	(skel)->rodata->im_mtls = (o)->mtls || (o)->capture; \
 	(skel)->rodata->im_agent_mark = (o)->agent_mark; \
+	(skel)->rodata->im_capture = (o)->capture; \
 } while (0)
 
 /* Makes every map of <obj> the already created map of the same name in

@@ -8,48 +8,34 @@
 #include <string.h>
 
 #include "dataplane.h"
+#include "prune.h"
 
-static bool listed(const uint32_t *ips, size_t n, uint32_t ip)
+struct listed {
+	uint32_t *ips;		/* sorted */
+	size_t n;
+};
+
+static bool unlisted(const void *key, void *ctx)
 {
-	size_t i;
+	const struct listed *l = ctx;
 
-	for (i = 0; i < n; i++)
-		if (ips[i] == ip)
-			return true;
-	return false;
+	return !bsearch(key, l->ips, l->n, sizeof(*l->ips), dp_cmp_u32);
 }
 
-/* Deletes every address of im_local not in <ips>: collected first, as
- * deleting while walking would restart the walk. */
+/* Deletes every address of im_local not in <ips>. */
 static int dp_local_prune(int fd, const uint32_t *ips, size_t n)
 {
-	uint32_t cur, next, *gone = NULL;
-	size_t n_gone = 0, cap = 0, i;
-	uint32_t *prev = NULL;
-	int err = 0;
+	struct listed l = { malloc((n + 1) * sizeof(*ips)), n };
+	int err;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		cur = next;
-		prev = &cur;
-		if (listed(ips, n, cur))
-			continue;
-		if (n_gone == cap) {
-			uint32_t *v = realloc(gone, (cap = cap ? 2 * cap : 64) *
-						    sizeof(*v));
-
-			if (!v) {
-				free(gone);
-				return -ENOMEM;
-			}
-			gone = v;
-		}
-		gone[n_gone++] = cur;
-	}
-	for (i = 0; i < n_gone && !err; i++)
-		if (bpf_map_delete_elem(fd, &gone[i]) && errno != ENOENT)
-			err = -errno;
-	free(gone);
-	return err;
+	if (!l.ips)
+		return -ENOMEM;
+	if (n)
+		memcpy(l.ips, ips, n * sizeof(*ips));
+	qsort(l.ips, n, sizeof(*l.ips), dp_cmp_u32);
+	err = dp_map_prune(fd, sizeof(*ips), unlisted, &l);
+	free(l.ips);
+	return err < 0 ? err : 0;
 }
 
 int dp_sync_local(const struct dp *dp, const uint32_t *ips,

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
@@ -276,4 +277,48 @@ int rtnl_read(struct rtnl *r, rtnl_link_fn fn, void *ctx)
 		if (mnl_cb_run(r->buf, (size_t)n, 0, 0, on_msg, &c) < 0)
 			return -errno;
 	}
+}
+
+/* ---- policy routing, for the agent's transparent leg (proxy/tleg.c) ---- */
+
+/* Sends a change and waits for its acknowledgement; an entry that is
+ * there already counts as done, so a setup can run twice. */
+static int change(struct rtnl *r, struct nlmsghdr *nlh)
+{
+	int err = exchange(r, nlh, NULL, NULL);
+
+	return err == -EEXIST ? 0 : err;
+}
+
+int rtnl_rule_fwmark(struct rtnl *r, uint32_t mark, uint32_t table,
+		     uint32_t prio)
+{
+	struct nlmsghdr *nlh = request(r, RTM_NEWRULE, NLM_F_CREATE |
+				       NLM_F_EXCL | NLM_F_ACK);
+	struct fib_rule_hdr *h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
+
+	h->family = AF_INET;
+	h->action = FR_ACT_TO_TBL;
+	mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
+	mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	return change(r, nlh);
+}
+
+int rtnl_route_local_all(struct rtnl *r, uint32_t table, int oif)
+{
+	struct nlmsghdr *nlh = request(r, RTM_NEWROUTE, NLM_F_CREATE |
+				       NLM_F_EXCL | NLM_F_ACK);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = 0;
+	rt->rtm_table = RT_TABLE_UNSPEC;	/* RTA_TABLE says which */
+	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_scope = RT_SCOPE_HOST;
+	rt->rtm_type = RTN_LOCAL;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	return change(r, nlh);
 }

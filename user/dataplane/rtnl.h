@@ -57,4 +57,12 @@ int rtnl_route_get(struct rtnl *r, uint32_t ip, struct rtnl_route *out);
  * TC_H_MIN_EGRESS side, as TC_H_MAKE(TC_H_CLSACT, ...)) of <ifindex>. */
 int rtnl_tc_filters(struct rtnl *r, int ifindex, uint32_t parent);
 
+/* Policy routing inside a pod's namespace (user/proxy/tleg.c): packets
+ * marked <mark> look up table <table>, at rule priority <prio>; and table
+ * <table> delivers every IPv4 destination locally through <oif> (the
+ * loopback). Each is done once: an existing entry counts as done. */
+int rtnl_rule_fwmark(struct rtnl *r, uint32_t mark, uint32_t table,
+		     uint32_t prio);
+int rtnl_route_local_all(struct rtnl *r, uint32_t table, int oif);
+
 #endif

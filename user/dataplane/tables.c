@@ -76,21 +76,16 @@ static int put_host(const struct dp *dp, const struct im_subset *sub,
 	return dp_update(dp, "im_host", &ep->slot, &h);
 }
 
-/* The cluster's ejection list, made empty if new; one that exists holds
- * live ejections and stays as it is. */
+/* The cluster's ejection list: without room the subset still balances,
+ * its hosts just cannot be ejected (dp_cl_ej_sync() counts it). */
 static int put_cluster(const struct dp *dp, const struct im_subset *sub)
 {
-	static const struct im_cl_ej empty;
-	int fd = dp_map_fd(dp, "im_cl_ej");
+	int err;
 
-	if (fd < 0)
-		return fd;
 	if (!(sub->flags & IM_SUB_OUTLIER))
 		return 0;
-	if (bpf_map_update_elem(fd, &sub->cluster, &empty, BPF_NOEXIST) &&
-	    errno != EEXIST)
-		return -errno;
-	return 0;
+	err = dp_cl_ej_add(dp, sub->cluster);
+	return err == -ENOSPC ? 0 : err;
 }
 
 int dp_put_subset(const struct dp *dp, unsigned int gen, uint32_t subset,

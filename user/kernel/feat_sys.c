@@ -12,7 +12,7 @@
 
 #include "bpffs.h"
 #include "feat_probes.h"
-#include "loopback.h"
+#include "../tls/ktls.h"
 
 enum feat_state probe_bpf_syscall(struct probe_ctx *c, char *why, size_t n)
 {
@@ -99,15 +99,11 @@ static enum feat_state ktls_verdict(struct probe_ctx *c, int err, char *why,
 
 enum feat_state probe_ktls(struct probe_ctx *c, char *why, size_t n)
 {
-	int fds[2], err;
+	int err = ktls_ulp_try();
 
-	err = loopback_pair(fds);
-	if (err)
+	if (err < 0)
 		return feat_say(why, n, FEAT_UNKNOWN,
 				"no loopback TCP connection to try it on: %s",
 				strerror(-err));
-	err = setsockopt(fds[0], IPPROTO_TCP, TCP_ULP, "tls", 3) ? errno : 0;
-	close(fds[0]);
-	close(fds[1]);
 	return ktls_verdict(c, err, why, n);
 }

@@ -20,6 +20,7 @@ static const char *const drop_names[] = {
 	[IM_DROP_XDP_DENIED_SRC] = "xdp_denied_source",
 	[IM_DROP_NO_HEALTHY] = "no_healthy_endpoint",
 	[IM_DROP_NO_RECORD] = "no_socket_record",
+	[IM_DROP_CAPTURE_FULL] = "capture_table_full",
 };
 _Static_assert(ARRAY_LEN(drop_names) == IM_DROP_MAX,
 	       "every enum im_drop_reason needs a stable name");
@@ -301,6 +302,16 @@ json_t *dec_ident(const struct dec_ctx *c, const struct im_ident_key *k,
 			 "address", jip(v->ip));
 }
 
+/* The workload at address <ip> as "ns/name" when the sidecar knows it
+ * (it names the endpoints of services), else JSON null. */
+static json_t *jworkload(const struct dec_ctx *c, uint32_t ip)
+{
+	json_t *e = (json_t *)names_endpoint(c->names, ip);
+	json_t *w = e ? json_object_get(e, "workload") : NULL;
+
+	return json_is_string(w) ? json_incref(w) : json_null();
+}
+
 json_t *dec_wlport(const struct dec_ctx *c, const struct im_wlport_key *k,
 		   const struct im_wlport *v)
 {
@@ -315,13 +326,8 @@ json_t *dec_wlport(const struct dec_ctx *c, const struct im_wlport_key *k,
 			"polset", (json_int_t)v->polset,
 			"policy", v->polset ? jname(c, NAMES_POLSET, v->polset) :
 			json_null());
-	if (row) {
-		json_t *e = (json_t *)names_endpoint(c->names, k->ip);
-		json_t *w = e ? json_object_get(e, "workload") : NULL;
-
-		json_object_set_new(row, "workload", json_is_string(w) ?
-				    json_incref(w) : json_null());
-	}
+	if (row)
+		json_object_set_new(row, "workload", jworkload(c, k->ip));
 	return row;
 }
 
@@ -454,4 +460,28 @@ json_t *dec_drops(const struct dec_ctx *c, uint32_t reason,
 json_t *dec_cfg(const struct im_cfg *v)
 {
 	return json_pack("{s:I}", "gen", (json_int_t)v->gen);
+}
+
+json_t *dec_idlvl(const struct dec_ctx *c, uint32_t gen,
+		  const struct im_idlvl *v)
+{
+	json_t *levels;
+	unsigned int i;
+
+	if (gen != c->gen)
+		return NULL;
+	levels = json_array();
+	for (i = 0; levels && i < v->n && i < IM_IDENT_LEVELS; i++)
+		json_array_append_new(levels, json_integer(v->level[i]));
+	/* more than the programs read: they stop at IM_IDENT_LEVELS */
+	return json_pack("{s:I, s:o, s:b}", "gen", (json_int_t)gen,
+			 "levels", levels, "overflow", v->n > IM_IDENT_LEVELS);
+}
+
+json_t *dec_local(const struct dec_ctx *c, uint32_t be_ip,
+		  const struct im_local *v)
+{
+	return json_pack("{s:o, s:s, s:I, s:o}", "address", jip(be_ip),
+			 "mode", dec_mode(v->mode), "mode_id",
+			 (json_int_t)v->mode, "workload", jworkload(c, be_ip));
 }

@@ -70,6 +70,14 @@ json_t *dec_xdeny(const struct dec_ctx *c, const struct im_xdeny_key *k,
  * IM_DROP_NONE. */
 json_t *dec_drops(const struct dec_ctx *c, uint32_t reason,
 		  const uint64_t *percpu, int ncpu);
+/* im_idlvl entry <gen>: the cgroup levels connect4 looks for the
+ * caller's workload at, deepest first. */
+json_t *dec_idlvl(const struct dec_ctx *c, uint32_t gen,
+		  const struct im_idlvl *v);
+/* im_local: a mesh workload of this node (address, network order) and
+ * the mode it is judged by while its own entries are not live. */
+json_t *dec_local(const struct dec_ctx *c, uint32_t be_ip,
+		  const struct im_local *v);
 /* im_cfg: the live generation. */
 json_t *dec_cfg(const struct im_cfg *v);
 

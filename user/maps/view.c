@@ -357,6 +357,17 @@ static const struct column cols_ident[] = {
 	{ "ADDRESS", "address", NULL }, {}
 };
 
+static const struct column cols_idlvl[] = {
+	{ "GEN", "gen", NULL }, { "LEVELS (DEEPEST FIRST)", "levels", NULL },
+	{ "OVERFLOW", "overflow", NULL }, {}
+};
+
+static const struct column cols_local[] = {
+	{ "ADDRESS", "address", NULL }, { "MODE", "mode", NULL },
+	{ "WORKLOAD", "workload", NULL }, { "PRINCIPAL", "principal", NULL },
+	{ "CGROUP", "cgroup", NULL }, {}
+};
+
 static const struct column cols_polset[] = {
 	{ "POLSET", "polset", NULL }, { "NAME", "name", NULL },
 	{ "FIRST", "first_clause", NULL }, { "CLAUSES", "clauses", NULL },
@@ -397,6 +408,10 @@ static const struct view views[] = {
 	  build_epstate, cols_epst, NULL },
 	{ "identities", "im_ident", "cgroup -> workload identity",
 	  build_identities, cols_ident, NULL },
+	{ "idlevels", "im_idlvl", "cgroup levels connect4 looks for workloads at",
+	  view_build_idlevels, cols_idlvl, NULL },
+	{ "local", "im_local", "this node's workloads: mode while not live",
+	  view_build_local, cols_local, NULL },
 	{ "policy", "im_wlport", "per workload port: mTLS mode and L4 policy",
 	  view_build_policy, NULL, view_text_policy },
 	{ "polsets", "im_polset", "policy sets", build_polsets, cols_polset, NULL },

@@ -7,6 +7,8 @@
 
 int view_build_policy(const struct view_ctx *c, json_t *rows);
 void view_text_policy(FILE *f, const json_t *rows);
+int view_build_idlevels(const struct view_ctx *c, json_t *rows);
+int view_build_local(const struct view_ctx *c, json_t *rows);
 
 /* Column formatters (view_text.c). */
 void view_fmt_dsts(const json_t *row, char *buf, size_t n);

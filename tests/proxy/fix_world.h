@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A loopback HBONE world for tests: one server listener on 127.0.0.1 (an
+ * ephemeral port) whose owner is an in-memory upstream, and a client pool,
+ * all driven by one poll loop with a clock the test can move forward.
+ *
+ * The server's owner answers like ztunnel's inbound: 400 when the CONNECT
+ * IP is not the listener's, 401 for the denied identity, 503 when the
+ * port has no upstream, else 200 and echoes every byte back (half-close
+ * answered with half-close).
+ */
+#ifndef IM_TESTS_FIX_WORLD_H
+#define IM_TESTS_FIX_WORLD_H
+
+#include "fix_tls.h"
+#include "proxy/bytebuf.h"
+#include "proxy/hbone_pool.h"
+
+#define WORLD_ECHO_PORT 7
+#define WORLD_MAX_SRV 64
+#define WORLD_TD "spiffe://cluster.local"
+#define WORLD_SERVER_ID WORLD_TD "/ns/ml/sa/model-server"
+#define WORLD_CLIENT_ID WORLD_TD "/ns/gw/sa/api-gateway"
+#define WORLD_DENIED_ID WORLD_TD "/ns/ext/sa/intruder"
+
+struct world {
+	int lfd;
+	struct sockaddr_in addr;
+	struct fix_ca ca;
+	struct fix_leaf srv_leaf, cli_leaf, denied_leaf;
+	SSL_CTX *sctx, *cctx, *denied_ctx;
+	SSL_CTX *dial_ctx;	/* what the pool dials with */
+	struct hbone_counters scnt, ccnt;
+	struct hbone_conf sconf, cconf;
+	struct hbone_conn *srv[WORLD_MAX_SRV];
+	unsigned n_srv;
+	unsigned accepted;
+	struct hbone_pool pool;
+	uint64_t skew_ms;	/* added to the monotonic clock */
+	const char *deny_id;	/* the identity the server answers 401 */
+	bool hold;		/* the upstream reads nothing (world_resume) */
+	struct hbone_stream *last_srv_stream;	/* the latest 200, while open */
+	uint32_t last_srv_error;		/* how it closed */
+};
+
+/* What a client-side test stream saw. */
+struct cstream {
+	struct hbone_stream *s;
+	int status;
+	bool eof, closed;
+	uint32_t h2_error;
+	struct bytebuf got;
+};
+
+/* Makes a fresh test CA and leaves, or (<pki_dir> not NULL) loads them
+ * from the files world_write_pki() wrote. */
+int world_init(struct world *w, const char *pki_dir);
+/* Writes ca.pem and {server,client,denied}.{pem,key} into <dir>. */
+int world_write_pki(const struct world *w, const char *dir);
+void world_free(struct world *w);
+uint64_t world_now(const struct world *w);
+/* One round: accept, poll (up to <wait_ms>), dispatch, tick. */
+void world_pump(struct world *w, int wait_ms);
+/* Lets a held upstream read again. */
+void world_resume(struct world *w);
+/* Pumps until <pred>(<arg>) or 5 s; returns the predicate's last value. */
+bool world_until(struct world *w, bool (*pred)(void *), void *arg);
+/* The pool key for the world's server. */
+void world_key(const struct world *w, struct hbone_pool_key *k);
+/* Opens a stream through the pool into <cs> ("127.0.0.1:<port>" unless
+ * <authority> is given). */
+int world_open(struct world *w, struct cstream *cs, const char *authority,
+	       uint16_t port);
+/* The client ops every cstream uses. */
+extern const struct hbone_ops world_client_ops;
+/* Open file descriptors of this process. */
+int world_fd_count(void);
+
+#endif

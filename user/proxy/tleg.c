@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The transparent leg to a workload (see tleg.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../dataplane/rtnl.h"
+#include "inpod.h"
+#include "tleg.h"
+
+#define FWMARK_ACCEPT "/proc/sys/net/ipv4/tcp_fwmark_accept"
+
+/* Per namespace: /proc/sys/net shows the opening thread's namespace. */
+static int fwmark_accept_on(void)
+{
+	int fd = open(FWMARK_ACCEPT, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int setup_here(void *unused)
+{
+	unsigned int lo = if_nametoindex("lo");
+	struct rtnl *r;
+	int err = fwmark_accept_on();
+
+	if (err)
+		return err;
+	if (!lo)
+		return -errno;
+	err = rtnl_open(&r);
+	if (err)
+		return err;
+	err = rtnl_route_local_all(r, TLEG_TABLE, (int)lo) ?:
+	      rtnl_rule_fwmark(r, TLEG_MARK, TLEG_TABLE, TLEG_RULE_PRIO);
+	rtnl_close(r);
+	return err;
+}
+
+int tleg_setup(int netns_fd)
+{
+	return inpod_call(netns_fd, setup_here, NULL);
+}
+
+struct leg {
+	const struct sockaddr_in *src, *dst;
+	int timeout_ms;
+};
+
+/* A non-blocking connect bounded by poll; blocking again once up. */
+static int connect_bounded(int fd, const struct sockaddr_in *dst, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int soerr = 0, n;
+
+	if (!connect(fd, (const struct sockaddr *)dst, sizeof(*dst)))
+		return 0;
+	if (errno != EINPROGRESS)
+		return -errno;
+	n = poll(&p, 1, ms);
+	if (n <= 0)
+		return n ? -errno : -ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		return -errno;
+	return -soerr;
+}
+
+static int leg_here(void *p)
+{
+	const struct leg *l = p;
+	int one = 1, mark = TLEG_MARK, err;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	err = setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) ||
+	      setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
+	      bind(fd, (const struct sockaddr *)l->src, sizeof(*l->src)) ?
+		-errno : 0;
+	err = err ?: connect_bounded(fd, l->dst, l->timeout_ms);
+	if (!err && fcntl(fd, F_SETFL, 0))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int tleg_connect(int netns_fd, const struct sockaddr_in *src,
+		 const struct sockaddr_in *dst, int timeout_ms)
+{
+	struct leg l = { .src = src, .dst = dst, .timeout_ms = timeout_ms };
+
+	return inpod_call(netns_fd, leg_here, &l);
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Is the kernel path live here? Asked once per process, on a loopback
+ * pair, the way `infermesh features` asks. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../kernel/loopback.h"
+#include "ktls.h"
+
+int ktls_ulp_try(void)
+{
+	int fds[2], err;
+
+	err = loopback_pair(fds);
+	if (err)
+		return err;
+	err = setsockopt(fds[0], IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")) ?
+		      errno :
+		      0;
+	close(fds[0]);
+	close(fds[1]);
+	return err;
+}
+
+static int probe_err;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static void probe(void)
+{
+	probe_err = ktls_ulp_try();
+}
+
+int ktls_kernel_has_tls(char *why, size_t n)
+{
+	pthread_once(&probe_once, probe);
+	if (why && !probe_err)
+		snprintf(why, n, "kernel TLS: setsockopt(TCP_ULP, \"tls\") "
+				 "accepted");
+	else if (why && probe_err == ENOENT)
+		snprintf(why, n, "userspace OpenSSL: no TLS ULP in this kernel "
+				 "(CONFIG_TLS off or the tls module absent)");
+	else if (why && probe_err < 0)
+		snprintf(why, n, "userspace OpenSSL: no loopback TCP pair to "
+				 "try TCP_ULP on: %s", strerror(-probe_err));
+	else if (why)
+		snprintf(why, n, "userspace OpenSSL: setsockopt(TCP_ULP, "
+				 "\"tls\"): %s", strerror(probe_err));
+	return !probe_err;
+}
