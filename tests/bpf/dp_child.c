@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,7 +48,8 @@ static int dial_one(const struct dp_dial *d, struct dp_dial_result *r,
 	struct timeval tv = { .tv_sec = DIAL_TIMEOUT_S };
 	struct sockaddr_storage sa, peer;
 	socklen_t len = sizeof(peer), salen = dial_addr(d, &sa);
-	int fd, err = 0;
+	socklen_t ulen = sizeof(int);
+	int fd, err = 0, uto = -1;
 
 	*fd_out = -1;
 	fd = socket(sa.ss_family, SOCK_STREAM, 0);
@@ -59,6 +61,8 @@ static int dial_one(const struct dp_dial *d, struct dp_dial_result *r,
 		close(fd);
 		return err;
 	}
+	if (getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, &ulen) || uto)
+		r->user_timeout++;
 	memset(&peer, 0, sizeof(peer));
 	if (getpeername(fd, (struct sockaddr *)&peer, &len) || len != salen ||
 	    memcmp(&peer, &sa, salen))

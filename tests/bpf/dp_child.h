@@ -32,6 +32,8 @@ struct dp_dial_result {
 	int other;		/* any other error */
 	int last_errno;		/* of the last "other" */
 	int peer_bad;		/* getpeername() was not the dialled address */
+	int user_timeout;	/* connected, TCP_USER_TIMEOUT not 0 (or not
+				   readable) right after connect() */
 	long elapsed_ms;	/* wall time of the <n> connects */
 };
 

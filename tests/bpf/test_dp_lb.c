@@ -432,10 +432,34 @@ out:
 	lfix_down(&f);
 }
 
+/* connectTimeout bounds the connect only: once established the socket's
+ * TCP_USER_TIMEOUT is back to 0, so an idle or slow live connection is
+ * never cut by it (the test above shows it in force while connecting). */
+static void lb_connect_timeout_cleared(void)
+{
+	struct im_subset sub = { .n_ep = 1, .lb = IM_LB_ROUND_ROBIN,
+				 .connect_ms = 1000 };
+	struct dp_dial d = { .ip = htonl(VIP), .port = htons(VPORT), .n = 5 };
+	struct dp_dial_result r;
+	struct lfix f;
+
+	NEED_ROOT();
+	if (!lfix_up(&f, 1))
+		return;
+	if (put_big(&f, sub) &&
+	    CHECK_EQ(dp_dial_from(&f.cg, &d, &r), 0, "child dialled")) {
+		CHECK_EQ(r.ok, 5, "connected through the VIP");
+		CHECK_EQ(r.user_timeout, 0,
+			 "TCP_USER_TIMEOUT 0 (and readable) once connected");
+	}
+	lfix_down(&f);
+}
+
 UNIT_SUITE(dp_lb)
 {
 	UNIT_TEST(s, lb_4096_endpoints_weighted);
 	UNIT_TEST(s, lb_weights_2_pow_31_split_half);
 	UNIT_TEST(s, lb_4096_ejected_never_chosen);
 	UNIT_TEST(s, lb_connect_timeout_ejects_blackhole);
+	UNIT_TEST(s, lb_connect_timeout_cleared);
 }

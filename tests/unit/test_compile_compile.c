@@ -742,6 +742,27 @@ static void identity_levels_deepest_first(void)
 	done(&f);
 }
 
+/* The cgroup root's level cannot be told: no identity at a guessed level
+ * (connect4 would never find it), a note names the workload, and its
+ * destination side (ports, mode) is compiled all the same. */
+static void identity_level_unknown(void)
+{
+	struct fix f = { 0 };
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(compile_at(&f, WEC("a", "10.1.0.1", "pods/a"),
+					 COMPILE_LEVEL_UNKNOWN), 0);
+	CU_ASSERT_EQUAL(f.t.n_idents, 0);
+	CU_ASSERT_EQUAL(f.t.idlvl.n, 0);
+	CU_ASSERT(f.t.n_wlports > 0);
+	for (i = 0; i < f.t.n_notes; i++)
+		if (strstr(f.t.notes[i], "pods/a of shop/a") &&
+		    strstr(f.t.notes[i], "unknown"))
+			break;
+	CU_ASSERT(i < f.t.n_notes);
+	done(&f);
+}
+
 /* More distinct levels than connect4 walks: an error, no tables (a
  * workload whose level is not walked would not be recognised). */
 static void too_many_identity_levels(void)
@@ -949,6 +970,7 @@ UNIT_SUITE(agent_compile)
 	UNIT_TEST(s, identities_of_local_cgroups);
 	UNIT_TEST(s, identity_levels_deepest_first);
 	UNIT_TEST(s, too_many_identity_levels);
+	UNIT_TEST(s, identity_level_unknown);
 	UNIT_TEST(s, locals_of_the_node);
 	UNIT_TEST(s, too_many_endpoints_overflow);
 	UNIT_TEST(s, lb_index_sums_and_ranges);

@@ -38,13 +38,20 @@ static uint64_t cgroup_id(void *ctx, const char *rel)
 	return cgroup_id_by_path(path);
 }
 
-/* The cgroup root's level; 0 (the mount) if it cannot be told, which
- * only matters for a root that is not a cgroup at all. */
+/* The cgroup root's level. A root that is no longer a directory of the
+ * cgroup v2 hierarchy (removed, remounted) has none: guessing one would
+ * give every identity a level connect4 never looks at, so none is given
+ * (compile notes each workload) and it is said here. */
 static unsigned int root_level(const struct agent *a)
 {
 	int lvl = cgroup2_level(a->paths.cgroup_root);
 
-	return lvl > 0 ? (unsigned int)lvl : 0;
+	if (lvl >= 0)
+		return (unsigned int)lvl;
+	agent_log(a, "cgroup root %s: not a directory of the cgroup v2 "
+		  "hierarchy (%s): no workload is identified at connect()",
+		  a->paths.cgroup_root, strerror(-lvl));
+	return COMPILE_LEVEL_UNKNOWN;
 }
 
 static int load_config(struct agent *a, struct config *c)

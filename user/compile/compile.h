@@ -22,6 +22,7 @@
 #ifndef IM_COMPILE_H
 #define IM_COMPILE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -136,6 +137,8 @@ struct tables {
 	char error[256];	/* why compile failed */
 };
 
+#define COMPILE_LEVEL_UNKNOWN UINT_MAX
+
 struct compile_in {
 	const struct model *m;
 	const char *node;	/* infermesh.io/node of the local workloads */
@@ -145,7 +148,10 @@ struct compile_in {
 	uint64_t (*cgroup_id)(void *ctx, const char *path);
 	void *ctx;
 	/* Level of the cgroup root in the cgroup v2 hierarchy (its mount
-	 * is level 0): a workload's cgroup "a/b" sits at root_level + 2. */
+	 * is level 0): a workload's cgroup "a/b" sits at root_level + 2.
+	 * COMPILE_LEVEL_UNKNOWN when it cannot be told: no workload gets an
+	 * identity (at a guessed level connect4 would never find it), and
+	 * a note names each one. */
 	unsigned int root_level;
 	struct intern *principals;	/* "td/ns/NS/sa/SA" */
 	struct intern *namespaces;

@@ -333,6 +333,14 @@ static int compile_ident(struct pol_ctx *pc, const struct model_workload *mw,
 			w->name);
 		return 0;
 	}
+	if (in->root_level == COMPILE_LEVEL_UNKNOWN) {
+		ct_note(pc->t, "cgroup %s of %s/%s: the cgroup root's level "
+			"in the cgroup v2 hierarchy is unknown, so is this "
+			"cgroup's: its calls are not judged at the source (the "
+			"destination's guard still judges them)", w->cgroup,
+			w->ns, w->name);
+		return 0;
+	}
 	if (idlvl_add(pc->t, in->root_level + path_depth(w->cgroup),
 		      w->cgroup))
 		return -E2BIG;
