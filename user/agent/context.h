@@ -9,6 +9,8 @@
 #include "../dataplane/epslot.h"
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
+#include "../tls/ca.h"
+#include "../tls/idents.h"
 #include "agent.h"
 #include "lock.h"
 #include "loop.h"
@@ -32,6 +34,9 @@ struct agent {
 	unsigned long cl_ej_full;	/* clusters left without an ejection
 				   list: im_cl_ej was full */
 	struct epslot *epslot;	/* slots the live tables use */
+	struct tls_ca ca;		/* identity.c: the mesh CA */
+	struct tls_idents idents;	/* SVIDs of local workloads */
+	bool ca_open, idents_open;
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)
