@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HBONE: TCP streams carried as HTTP/2 CONNECT streams over mutual TLS, as
- * Istio ambient's ztunnel speaks it (port 15008; the wire facts are in
- * README "HBONE wire format").
+ * Istio ambient's ztunnel speaks it (port IM_HBONE_PORT, 15008; the wire
+ * facts are in README "HBONE wire format").
  *
  * A connection object wraps one connected non-blocking socket and its SSL
  * (handshake state set by the caller: SSL_set_connect_state or
@@ -24,7 +24,6 @@
 
 #include "authority.h"
 
-#define HBONE_PORT 15008
 /* hbone-facts section 4 */
 #define HBONE_STREAM_WINDOW (4u << 20)
 #define HBONE_CONN_WINDOW (16u << 20)
