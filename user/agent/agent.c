@@ -29,6 +29,7 @@
 #include "apply.h"
 #include "context.h"
 #include "guards.h"
+#include "identity.h"
 #include "reload.h"
 #include "watch.h"
 
@@ -235,6 +236,7 @@ static int start(struct agent *a)
 	err = err ?: probe(a);
 	err = err ?: signals(a);
 	err = err ?: lock(a);
+	err = err ?: agent_identity_open(a);
 	err = err ?: guards_check(a);
 	err = err ?: prepare_pins(a);
 	err = err ?: load(a);
@@ -262,6 +264,7 @@ static void release(struct agent *a)
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
 	loop_close(&a->loop);
+	agent_identity_close(a);
 	node_unlock(&a->lock);
 	intern_free(&a->principals);
 	intern_free(&a->namespaces);

@@ -11,6 +11,8 @@
 #include "../dataplane/epslot.h"
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
+#include "../tls/ca.h"
+#include "../tls/idents.h"
 #include "agent.h"
 #include "lock.h"
 #include "loop.h"
@@ -38,6 +40,9 @@ struct agent {
 	 * stderr: a reload pass that may be redone holds its lines
 	 * (reload.c), so one reload logs each line once. */
 	FILE *log_hold;
+	struct tls_ca ca;		/* identity.c: the mesh CA */
+	struct tls_idents idents;	/* SVIDs of local workloads */
+	bool ca_open, idents_open;
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)
