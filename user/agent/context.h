@@ -4,6 +4,8 @@
 #ifndef IM_AGENT_CONTEXT_H
 #define IM_AGENT_CONTEXT_H
 
+#include <stdio.h>
+
 #include "../compile/compile.h"
 #include "../dataplane/dataplane.h"
 #include "../dataplane/epslot.h"
@@ -34,6 +36,10 @@ struct agent {
 	unsigned long cl_ej_full;	/* clusters left without an ejection
 				   list: im_cl_ej was full */
 	struct epslot *epslot;	/* slots the live tables use */
+	/* While set, agent_log() and the findings go here instead of
+	 * stderr: a reload pass that may be redone holds its lines
+	 * (reload.c), so one reload logs each line once. */
+	FILE *log_hold;
 	struct tls_ca ca;		/* identity.c: the mesh CA */
 	struct tls_idents idents;	/* SVIDs of local workloads */
 	bool ca_open, idents_open;
