@@ -154,3 +154,14 @@ fmt:
 
 clean:
 	rm -rf $(OUT)
+
+# The kTLS lane's test program (tests/ktls/, run by tools/ktls-lane.sh in
+# Debian's stock kernel under qemu): static, OpenSSL linked in, since the
+# initramfs has no libraries.
+LANE_SRCS := tests/ktls/lane.c tests/lib/tls_pair.c tests/lib/stream.c \
+	$(wildcard user/tls/ktls*.c) $(wildcard user/proxy/splice*.c) \
+	user/kernel/loopback.c
+
+$(OUT)/ktls-lane-test: $(LANE_SRCS) $(HDRS) tests/lib/tls_pair.h tests/lib/stream.h
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -static $(LANE_SRCS) -lssl -lcrypto -lpthread -o $@

@@ -11,7 +11,8 @@
 # numbers from another day on a shared machine do not compare).
 #
 # Environment: OUT (build dir, default .output), BENCH_OBJECTS (10000),
-# BENCH_RUNS (5), BENCH_CALLGRIND=0 to skip callgrind.
+# BENCH_RUNS (5), BENCH_CALLGRIND=0 to skip callgrind, BENCH_TLS_N (400
+# handshakes per TLS run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-.output}
@@ -90,6 +91,15 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
 	add analyze_1k instructions "$(instructions "$work/small")"
 else
 	echo "note: valgrind not installed (or BENCH_CALLGRIND=0): no instruction count"
+fi
+
+# CPU per mTLS handshake per side (tools/bench/tls_handshake.c): TCP alone,
+# full, resumed, and the crypto floor of one side; medians of 3 runs.
+if [ -x "$OUT/bench/tls_handshake" ]; then
+	echo "timing TLS handshakes (${BENCH_TLS_N:-400} per run, 3 runs) ..."
+	while read -r line; do
+		results+=("$line")
+	done < <("$OUT/bench/tls_handshake" "${BENCH_TLS_N:-400}")
 fi
 
 printf '%s\n' "${results[@]}" | python3 tools/bench-report.py "$RESULTS"

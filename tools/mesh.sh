@@ -30,7 +30,8 @@
 #           CG2/imt-mesh/NODE is the node's --cgroup-root;
 #           CG2/imt-mesh/agents/NODE, CG2/imt-mesh/ext
 #   state   /run/imt-mesh: plan, logs, a bpffs of its own (bpffs/NODE is
-#           the agent's --pin-root), agent state dirs (state/NODE)
+#           the agent's --pin-root), agent state dirs (state/NODE), the
+#           mesh CA every agent is given (ca/, `infermesh ca init`)
 # Addresses exist only inside these namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -225,6 +226,9 @@ agent() { # NODE [FLAGS...]
 	[ -x "$BIN" ] || die "$BIN not built (make OUT=$OUT)"
 	cfg=$(plan | awk '$1 == "config" { print $2 }')
 	mkdir -p "$STATE/bpffs/$node" "$STATE/state/$node"
+	# one CA for the whole mesh, so the nodes' SVIDs verify each other
+	[ -e "$STATE/ca/ca-cert.pem" ] || "$BIN" ca init "$STATE/ca" >/dev/null ||
+		die "could not make the mesh CA in $STATE/ca"
 	# Not through run_in: a function run with & is a subshell of its own,
 	# so $! would be that wrapper, not the agent. This subshell joins the
 	# cgroup and execs nsenter, which execs the agent: $! is the agent.
@@ -232,7 +236,7 @@ agent() { # NODE [FLAGS...]
 	 exec nsenter --net="/run/netns/$P-$node" "$BIN" agent --config "$cfg" \
 		--node "$node" --pin-root "$STATE/bpffs/$node" \
 		--state-dir "$STATE/state/$node" --cgroup-root "$CGROOT/$node" \
-		"$@") >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
+		--ca-dir "$STATE/ca" "$@") >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
 	echo $! >"$STATE/agent-$node.pid"
 	echo "$!"
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,78 +8,6 @@
 #include <unistd.h>
 
 #include "capture_fix.h"
-
-void capns_init(struct capns *ns)
-{
-	int i;
-
-	memset(ns, 0, sizeof(*ns));
-	for (i = 0; i < CAPNS_MAX; i++)
-		ns->fd[i] = -1;
-}
-
-static int run(const char *cmd)
-{
-	int rc = system(cmd);
-
-	return rc ? -EIO : 0;
-}
-
-int capns_add(struct capns *ns, const char *suffix)
-{
-	char cmd[160], path[64];
-	char *name;
-
-	if (ns->n >= CAPNS_MAX)
-		return -E2BIG;
-	name = ns->name[ns->n];
-	snprintf(name, sizeof(ns->name[0]), "imcap%d-%s", (int)getpid(),
-		 suffix);
-	snprintf(cmd, sizeof(cmd), "ip netns add %s && ip -n %s link set lo up",
-		 name, name);
-	if (run(cmd)) {
-		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", name);
-		(void)!system(cmd);
-		name[0] = 0;
-		return -EIO;
-	}
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	ns->fd[ns->n] = open(path, O_RDONLY | O_CLOEXEC);
-	ns->n++;
-	return ns->fd[ns->n - 1] < 0 ? -errno : 0;
-}
-
-int capns_ip(const struct capns *ns, int i, const char *fmt, ...)
-{
-	char cmd[256], args[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "ip -n %s %s", ns->name[i], args);
-	return run(cmd);
-}
-
-void capns_del(struct capns *ns)
-{
-	char cmd[96];
-	int i;
-
-	for (i = 0; i < ns->n; i++) {
-		if (ns->fd[i] >= 0)
-			close(ns->fd[i]);
-		ns->fd[i] = -1;
-		if (!ns->name[i][0])
-			continue;
-		snprintf(cmd, sizeof(cmd), "ip netns del %s", ns->name[i]);
-		if (run(cmd))
-			fprintf(stderr, "could not remove netns %s\n",
-				ns->name[i]);
-		ns->name[i][0] = 0;
-	}
-	ns->n = 0;
-}
 
 int capfix_listen(__u32 ip, __u16 port, __u16 *port_out)
 {

@@ -1,38 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Shared by test_capture.c and test_tleg.c: pods as named network
- * namespaces (made with `ip`, removed on every path), and the tables of
- * one service whose single endpoint is a workload port. */
+/* Shared by test_capture.c and test_tleg.c: listeners, and the tables of
+ * one service whose single endpoint is a workload port. Namespaces come
+ * from dp_netns.h. */
 #ifndef IM_TEST_CAPTURE_FIX_H
 #define IM_TEST_CAPTURE_FIX_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "dp_netns.h"
 #include "dp_pkt.h"
 #include "dp_testlib.h"
 #include "kernel/cgroup.h"
 #include "proxy/inpod.h"
 
-#define CAPNS_MAX 3
 #define CAPFIX_PRINC 9		/* the caller's principal and namespace ids */
 #define CAPFIX_NS 3
 #define CAPFIX_SLOT 5		/* the endpoint's im_ep_state slot */
-
-struct capns {
-	char name[CAPNS_MAX][32];
-	int fd[CAPNS_MAX];	/* open on /run/netns/<name>, or -1 */
-	int n;
-};
-
-void capns_init(struct capns *ns);
-/* Adds namespace "imcap<pid>-<suffix>" with its loopback up, as
- * ns->fd[ns->n++]. Returns 0 or -errno. */
-int capns_add(struct capns *ns, const char *suffix);
-/* Runs `ip -n <namespace i> <args>`; returns its exit status. */
-int capns_ip(const struct capns *ns, int i, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Closes and deletes them all; safe twice. */
-void capns_del(struct capns *ns);
 
 /* Listens (non-blocking) on <ip>:<port> (network order; port 0: any) in
  * the caller's namespace; the port taken goes to *<port_out>. Returns the

@@ -4,8 +4,8 @@
  * origdst.c): a "pod" is a network namespace of its own plus a cgroup
  * with a workload identity; a forked child in both dials a service
  * address; the endpoint connect4 chooses and the agent's in-pod
- * 127.0.0.1:15001 listen inside the pod's namespace. Every namespace is
- * made here (unique names) and removed, even when a check fails.
+ * 127.0.0.1:15001 listen inside the pod's namespace. The namespace is
+ * an fd (dp_netns.h): it goes with the fixture, even when a check fails.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -32,7 +32,7 @@ struct cfix {
 	struct cgroup_tmp cg;
 	struct dp dp;
 	bool loaded;
-	struct capns ns;
+	int ns;				/* the pod's namespace */
 	int ep_fd;			/* the endpoint's listener */
 	__u16 ep_port;			/* network order */
 	struct inpod_listeners l;	/* the agent's, in the pod */
@@ -43,7 +43,8 @@ static void fix_down(struct cfix *f)
 	if (f->ep_fd >= 0)
 		close(f->ep_fd);
 	inpod_close(&f->l);
-	capns_del(&f->ns);
+	if (f->ns >= 0)
+		close(f->ns);
 	if (f->loaded)
 		dp_destroy(&f->dp);
 	cgroup_tmp_remove(&f->cg);
@@ -76,7 +77,7 @@ static bool fix_up(struct cfix *f, unsigned int flags, __u8 mode)
 	memset(f, 0, sizeof(*f));
 	f->cg.fd = f->ep_fd = -1;
 	f->l.capture_fd = f->l.hbone_fd = -1;
-	capns_init(&f->ns);
+	f->ns = -1;
 	if (!CHECK_EQ(cgroup2_root(root, sizeof(root)), 0, "cgroup2 mount") ||
 	    !CHECK_EQ(cgroup_tmp_create(&f->cg, root, "im-cap-test"), 0,
 		      "pod cgroup under %s", root))
@@ -84,12 +85,13 @@ static bool fix_up(struct cfix *f, unsigned int flags, __u8 mode)
 	f->loaded = dp_test_load(&f->dp, &o) == 0;
 	ok = f->loaded && CHECK_EQ(dp_attach_cgroup(&f->dp, f->cg.fd), 0,
 				   "attaching to the pod cgroup") &&
-	     CHECK_EQ(capns_add(&f->ns, "p"), 0, "pod namespace");
+	     CHECK_EQ((f->ns = dp_ns_new()) >= 0, 1, "pod namespace") &&
+	     CHECK_EQ(dp_ip_in(f->ns, "link set lo up"), 0, "its loopback");
 	if (ok)
-		f->ep_fd = inpod_call(f->ns.fd[0], ep_listen, f);
+		f->ep_fd = inpod_call(f->ns, ep_listen, f);
 	ok = ok && CHECK_EQ(f->ep_fd >= 0, 1, "endpoint listener in the pod");
 	if (ok && (flags & CF_LISTEN))
-		ok = CHECK_EQ(inpod_listen(f->ns.fd[0], htonl(IP4(127, 0, 0, 12)),
+		ok = CHECK_EQ(inpod_listen(f->ns, htonl(IP4(127, 0, 0, 12)),
 					   &f->l), 0, "the agent's listeners");
 	if (ok)
 		capfix_tables(&f->dp, &f->cg, htonl(VIP), htons(VPORT),
@@ -169,7 +171,7 @@ static void capture_lands_on_inpod_listener(void)
 		return;
 	if (CHECK_EQ(dp_child_start(&c, &f.cg, &(struct dp_dial){
 			     .ip = htonl(VIP), .port = htons(VPORT), .n = N,
-			     .hold = true, .netns_fd = f.ns.fd[0] }), 0,
+			     .hold = true, .netns_fd = f.ns }), 0,
 		     "child started") &&
 	    CHECK_EQ(dp_child_report(&c, &r), 0, "child reported")) {
 		CHECK_EQ(r.ok, N, "connects to the service succeed");
@@ -187,6 +189,35 @@ static void capture_lands_on_inpod_listener(void)
 	fix_down(&f);
 }
 
+/* An AF_INET6 socket dialling ::ffff:<service> (connect6) is captured
+ * the same way, and getpeername6 answers the service. */
+static void capture_v4mapped(void)
+{
+	int acc, named, missing;
+	struct dp_dial_result r;
+	struct dp_child c;
+	struct cfix f;
+
+	NEED_ROOT();
+	if (!fix_up(&f, CF_CAPTURE | CF_LISTEN, IM_MODE_STRICT))
+		return;
+	if (CHECK_EQ(dp_child_start(&c, &f.cg, &(struct dp_dial){
+			     .ip = htonl(VIP), .port = htons(VPORT), .n = 20,
+			     .hold = true, .v4mapped = true,
+			     .netns_fd = f.ns }), 0, "child started") &&
+	    CHECK_EQ(dp_child_report(&c, &r), 0, "child reported")) {
+		CHECK_EQ(r.ok, 20, "connects to ::ffff:service succeed");
+		CHECK_EQ(r.peer_bad, 0, "getpeername() answers the service");
+		take_all(&f, 20, &acc, &named, &missing);
+		CHECK_EQ(acc, 20, "the agent's 15001 accepted them all");
+		CHECK_EQ(named, 20, "each with its record");
+		CHECK_EQ(capfix_accept_all(f.ep_fd), 0,
+			 "the endpoint saw nothing directly");
+	}
+	dp_child_finish(&c);
+	fix_down(&f);
+}
+
 /* Records of connections the agent never took go with their sockets. */
 static void capture_records_go_with_sockets(void)
 {
@@ -199,7 +230,7 @@ static void capture_records_go_with_sockets(void)
 		return;
 	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
 			.port = htons(VPORT), .n = 50,
-			.netns_fd = f.ns.fd[0] }, &r), 0, "child dialled")) {
+			.netns_fd = f.ns }, &r), 0, "child dialled")) {
 		CHECK_EQ(r.ok, 50, "PERMISSIVE port: captured too");
 		CHECK_EQ(cap_entries(&f), 0, "closed sockets left no record");
 		take_all(&f, 50, &acc, &named, &missing);
@@ -221,7 +252,7 @@ static void capture_off_direct(void)
 		return;
 	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
 			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns.fd[0] }, &r), 0, "child dialled")) {
+			.netns_fd = f.ns }, &r), 0, "child dialled")) {
 		CHECK_EQ(r.ok, 20, "connects succeed");
 		CHECK_EQ(r.peer_bad, 0, "getpeername() answers the service");
 		CHECK_EQ(capfix_accept_all(f.ep_fd), 20, "endpoint got them");
@@ -244,7 +275,7 @@ static void capture_no_listener_refused(void)
 		return;
 	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
 			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns.fd[0] }, &r), 0, "child dialled")) {
+			.netns_fd = f.ns }, &r), 0, "child dialled")) {
 		CHECK_EQ(r.refused, 20, "ECONNREFUSED, every one");
 		CHECK_EQ(r.ok + r.other + r.eperm, 0, "nothing else");
 		CHECK_EQ(capfix_accept_all(f.ep_fd), 0,
@@ -268,7 +299,7 @@ static void capture_disable_not_captured(void)
 		return;
 	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
 			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns.fd[0] }, &r), 0, "child dialled")) {
+			.netns_fd = f.ns }, &r), 0, "child dialled")) {
 		CHECK_EQ(r.ok, 20, "connects succeed");
 		CHECK_EQ(r.peer_bad, 0, "getpeername() answers the service");
 		CHECK_EQ(capfix_accept_all(f.ep_fd), 20, "endpoint got them");
@@ -289,7 +320,7 @@ static void capture_non_mesh_caller(void)
 		return;
 	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
 			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns.fd[0] }, &r), 0, "child dialled")) {
+			.netns_fd = f.ns }, &r), 0, "child dialled")) {
 		CHECK_EQ(r.ok, 20, "connects succeed");
 		CHECK_EQ(capfix_accept_all(f.ep_fd), 20, "endpoint got them");
 		CHECK_EQ(capfix_accept_all(f.l.capture_fd), 0, "15001 none");
@@ -300,6 +331,7 @@ static void capture_non_mesh_caller(void)
 UNIT_SUITE(capture)
 {
 	UNIT_TEST(s, capture_lands_on_inpod_listener);
+	UNIT_TEST(s, capture_v4mapped);
 	UNIT_TEST(s, capture_records_go_with_sockets);
 	UNIT_TEST(s, capture_off_direct);
 	UNIT_TEST(s, capture_no_listener_refused);

@@ -5,8 +5,9 @@
  * veths); the tc guard sits at egress of A's veth on the node side, A's
  * port 8080 is STRICT. B dials A's :15008 (the agent's in-pod listener),
  * a small relay here opens the transparent leg inside A from B's address
- * to the app, and one request and its answer go through. Everything is
- * made here, under unique names, and removed on every path.
+ * to the app, and one request and its answer go through. The test runs
+ * in a node namespace of its own (dp_netns.h), the pods are fds: all of
+ * it goes when the fixture does, even when a check fails.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,10 +29,9 @@
 #define WAIT_MS	2000		/* bound on every wait for a packet */
 #define DROP_MS	300		/* a dropped SYN: the connect gives up */
 
-enum { NODE, POD_A, POD_B };
-
 struct tfix {
-	struct capns ns;
+	int here;			/* where the test came from */
+	int a, b;			/* the pods' namespaces */
 	struct dp dp;
 	bool loaded;
 	int app_fd;			/* the app's listener in A */
@@ -43,48 +43,39 @@ static void fix_down(struct tfix *f)
 	if (f->app_fd >= 0)
 		close(f->app_fd);
 	inpod_close(&f->l);
-	capns_del(&f->ns);		/* the veths and the filter go too */
+	if (f->a >= 0)
+		close(f->a);
+	if (f->b >= 0)
+		close(f->b);
+	if (f->here >= 0)		/* the veths and the filter go too */
+		dp_ns_leave(f->here);
 	if (f->loaded)
 		dp_destroy(&f->dp);
 }
 
-static int forward_on(void *unused)
+/* Pod <ns> behind the node's veth <ifc>: <ip>/24, the node <gw>. */
+static int wire_pod(int ns, const char *ifc, const char *ip, const char *gw)
+{
+	return dp_ip("link add %s type veth peer name eth0 netns /proc/%d/fd/%d",
+		     ifc, (int)getpid(), ns) |
+	       dp_ip("addr add %s/24 dev %s", gw, ifc) |
+	       dp_ip("link set %s up", ifc) |
+	       dp_ip_in(ns, "link set lo up") |
+	       dp_ip_in(ns, "addr add %s/24 dev eth0", ip) |
+	       dp_ip_in(ns, "link set eth0 up") |
+	       dp_ip_in(ns, "route add default via %s", gw);
+}
+
+/* The node (this process's namespace now) routes between the pods. */
+static int topology(struct tfix *f)
 {
 	int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
-	int err = fd < 0 || write(fd, "1", 1) != 1 ? -EIO : 0;
+	int err = fd < 0 || write(fd, "1", 1) != 1;
 
 	if (fd >= 0)
 		close(fd);
-	return err;
-}
-
-static int topology(struct tfix *f)
-{
-	struct capns *ns = &f->ns;
-
-	return capns_add(ns, "n") || capns_add(ns, "a") || capns_add(ns, "b") ||
-	       capns_ip(ns, NODE, "link add a0 type veth peer name eth0 "
-			"netns %s", ns->name[POD_A]) ||
-	       capns_ip(ns, NODE, "link add b0 type veth peer name eth0 "
-			"netns %s", ns->name[POD_B]) ||
-	       capns_ip(ns, NODE, "addr add 10.213.1.1/24 dev a0") ||
-	       capns_ip(ns, NODE, "addr add 10.213.2.1/24 dev b0") ||
-	       capns_ip(ns, NODE, "link set a0 up") ||
-	       capns_ip(ns, NODE, "link set b0 up") ||
-	       capns_ip(ns, POD_A, "addr add 10.213.1.2/24 dev eth0") ||
-	       capns_ip(ns, POD_A, "link set eth0 up") ||
-	       capns_ip(ns, POD_A, "route add default via 10.213.1.1") ||
-	       capns_ip(ns, POD_B, "addr add 10.213.2.2/24 dev eth0") ||
-	       capns_ip(ns, POD_B, "link set eth0 up") ||
-	       capns_ip(ns, POD_B, "route add default via 10.213.2.1") ||
-	       inpod_call(ns->fd[NODE], forward_on, NULL);
-}
-
-static int guard_a0(void *p)
-{
-	struct dp_guard g = { .name = "a0", .kind = DP_GUARD_TC_EGRESS };
-
-	return dp_guard_attach(p, &g);
+	return err | wire_pod(f->a, "a0", "10.213.1.2", "10.213.1.1") |
+	       wire_pod(f->b, "b0", "10.213.2.2", "10.213.2.1");
 }
 
 static int app_listen(void *unused)
@@ -107,20 +98,25 @@ static void strict_a(struct dp *dp)
 static bool fix_up(struct tfix *f)
 {
 	struct dp_opts o = { .capture = true };
+	struct dp_guard g = { .name = "a0", .kind = DP_GUARD_TC_EGRESS };
 	bool ok;
 
 	memset(f, 0, sizeof(*f));
-	f->app_fd = -1;
+	f->app_fd = f->a = f->b = -1;
 	f->l.capture_fd = f->l.hbone_fd = -1;
-	capns_init(&f->ns);
+	f->here = dp_ns_enter();
+	if (f->here < 0)
+		return false;
 	f->loaded = dp_test_load(&f->dp, &o) == 0;
-	ok = f->loaded && CHECK_EQ(topology(f), 0, "node, pods A and B") &&
-	     CHECK_EQ(inpod_call(f->ns.fd[NODE], guard_a0, &f->dp), 0,
+	ok = f->loaded && CHECK_EQ((f->a = dp_ns_new()) >= 0, 1, "pod A") &&
+	     CHECK_EQ((f->b = dp_ns_new()) >= 0, 1, "pod B") &&
+	     CHECK_EQ(topology(f), 0, "node, pods A and B") &&
+	     CHECK_EQ(dp_guard_attach(&f->dp, &g), 0,
 		      "tc guard at egress of a0");
 	if (ok)
-		f->app_fd = inpod_call(f->ns.fd[POD_A], app_listen, NULL);
+		f->app_fd = inpod_call(f->a, app_listen, NULL);
 	ok = ok && CHECK_EQ(f->app_fd >= 0, 1, "the app listens in A") &&
-	     CHECK_EQ(inpod_listen(f->ns.fd[POD_A], htonl(A_IP), &f->l), 0,
+	     CHECK_EQ(inpod_listen(f->a, htonl(A_IP), &f->l), 0,
 		      "the agent's listeners in A");
 	if (ok)
 		strict_a(&f->dp);
@@ -238,7 +234,7 @@ static void tleg_app_sees_remote_source(void)
 	NEED_ROOT();
 	if (!fix_up(&f))
 		return;
-	client = inpod_call(f.ns.fd[POD_B], dial_from_b, &to_hbone);
+	client = inpod_call(f.b, dial_from_b, &to_hbone);
 	if (!CHECK_EQ(client >= 0 ? 0 : client, 0,
 		      "B reaches A:15008 through the guard"))
 		goto out;
@@ -246,9 +242,9 @@ static void tleg_app_sees_remote_source(void)
 	if (!CHECK_EQ(tunnel >= 0, 1, "the agent's 15008 accepted it") ||
 	    !CHECK_EQ(ntohl(peer.sin_addr.s_addr), B_IP, "from B"))
 		goto out;
-	CHECK_EQ(tleg_setup(f.ns.fd[POD_A]), 0, "A's namespace prepared");
-	CHECK_EQ(tleg_setup(f.ns.fd[POD_A]), 0, "... and again: no change");
-	leg = tleg_connect(f.ns.fd[POD_A], b_addr(), app_addr(), WAIT_MS);
+	CHECK_EQ(tleg_setup(f.a), 0, "A's namespace prepared");
+	CHECK_EQ(tleg_setup(f.a), 0, "... and again: no change");
+	leg = tleg_connect(f.a, b_addr(), app_addr(), WAIT_MS);
 	if (!CHECK_EQ(leg >= 0 ? 0 : leg, 0, "the leg to the app is up"))
 		goto out;
 	app = accept_one(f.app_fd, &peer);
@@ -288,7 +284,7 @@ static void tleg_needs_reply_route(void)
 	NEED_ROOT();
 	if (!fix_up(&f))
 		return;
-	leg = tleg_connect(f.ns.fd[POD_A], b_addr(), app_addr(), DROP_MS);
+	leg = tleg_connect(f.a, b_addr(), app_addr(), DROP_MS);
 	CHECK_EQ(leg, -ETIMEDOUT, "no leg without tleg_setup()");
 	if (leg >= 0)
 		close(leg);
@@ -311,14 +307,14 @@ static void tleg_guard_drops_plaintext(void)
 	if (!fix_up(&f))
 		return;
 	dp_test_drops(&f.dp, d0);
-	fd = inpod_call(f.ns.fd[POD_B], dial_from_b, &plain);
+	fd = inpod_call(f.b, dial_from_b, &plain);
 	CHECK_EQ(fd, -ETIMEDOUT, "B's plaintext to A:8080 never connects");
 	if (fd >= 0)
 		close(fd);
 	dp_test_drops(&f.dp, d1);
 	CHECK_EQ(d1[IM_DROP_STRICT_PLAINTEXT] > d0[IM_DROP_STRICT_PLAINTEXT],
 		 1, "counted as strict_plaintext");
-	fd = inpod_call(f.ns.fd[POD_B], dial_from_b, &forged);
+	fd = inpod_call(f.b, dial_from_b, &forged);
 	CHECK_EQ(fd, -ETIMEDOUT, "marked 0x539 it is dropped the same");
 	if (fd >= 0)
 		close(fd);

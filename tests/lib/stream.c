@@ -125,6 +125,19 @@ int st_start_echo(struct st_job *j)
 	return -pthread_create(&j->t, NULL, echo_main, j);
 }
 
+static void *expect_main(void *arg)
+{
+	struct st_job *j = arg;
+
+	j->result = st_expect(&j->e, j->seed);
+	return NULL;
+}
+
+int st_start_expect(struct st_job *j)
+{
+	return -pthread_create(&j->t, NULL, expect_main, j);
+}
+
 int64_t st_join(struct st_job *j)
 {
 	pthread_join(j->t, NULL);

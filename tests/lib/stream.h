@@ -34,6 +34,8 @@ int st_start_send(struct st_job *j);
 /* Starts echoing everything read on j->e back, until end of stream, then
  * ending the write side. */
 int st_start_echo(struct st_job *j);
+/* Starts st_expect(&j->e, j->seed) in a thread: result as st_expect. */
+int st_start_expect(struct st_job *j);
 /* Waits for the job: its result. */
 int64_t st_join(struct st_job *j);
 

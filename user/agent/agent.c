@@ -29,6 +29,7 @@
 #include "apply.h"
 #include "context.h"
 #include "guards.h"
+#include "identity.h"
 #include "reload.h"
 #include "watch.h"
 
@@ -36,11 +37,13 @@ void agent_log(const struct agent *a, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "infermesh agent %s: ", a->o.node);
+	FILE *f = a->log_hold ? a->log_hold : stderr;
+
+	fprintf(f, "infermesh agent %s: ", a->o.node);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', f);
 }
 
 /* FNV-1a of the node name: the programs' im_node_id. */
@@ -233,6 +236,7 @@ static int start(struct agent *a)
 	err = err ?: probe(a);
 	err = err ?: signals(a);
 	err = err ?: lock(a);
+	err = err ?: agent_identity_open(a);
 	err = err ?: guards_check(a);
 	err = err ?: prepare_pins(a);
 	err = err ?: load(a);
@@ -260,6 +264,7 @@ static void release(struct agent *a)
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
 	loop_close(&a->loop);
+	agent_identity_close(a);
 	node_unlock(&a->lock);
 	intern_free(&a->principals);
 	intern_free(&a->namespaces);

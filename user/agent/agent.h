@@ -16,6 +16,8 @@ struct agent_opts {
 	const char *cgroup_root;	/* NULL: the cgroup v2 mount */
 	const char *mesh_config;
 	const char *locality;		/* default: from the node's workloads */
+	const char *ca_dir;		/* NULL: built-in CA in state_dir/ca */
+	unsigned int svid_ttl;		/* seconds */
 	/* Interfaces by name and by pattern (links.h's rules (a) and (b)),
 	 * as many as given; rule (c), the route to each local workload,
 	 * unless <no_route_guards>. */

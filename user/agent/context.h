@@ -4,11 +4,15 @@
 #ifndef IM_AGENT_CONTEXT_H
 #define IM_AGENT_CONTEXT_H
 
+#include <stdio.h>
+
 #include "../compile/compile.h"
 #include "../dataplane/dataplane.h"
 #include "../dataplane/epslot.h"
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
+#include "../tls/ca.h"
+#include "../tls/idents.h"
 #include "agent.h"
 #include "lock.h"
 #include "loop.h"
@@ -32,6 +36,13 @@ struct agent {
 	unsigned long cl_ej_full;	/* clusters left without an ejection
 				   list: im_cl_ej was full */
 	struct epslot *epslot;	/* slots the live tables use */
+	/* While set, agent_log() and the findings go here instead of
+	 * stderr: a reload pass that may be redone holds its lines
+	 * (reload.c), so one reload logs each line once. */
+	FILE *log_hold;
+	struct tls_ca ca;		/* identity.c: the mesh CA */
+	struct tls_idents idents;	/* SVIDs of local workloads */
+	bool ca_open, idents_open;
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)

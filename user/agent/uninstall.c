@@ -4,7 +4,8 @@
  * the agents put on the node goes, under the node lock so that it never
  * pulls the hooks from under a running agent. The kernel side is
  * user/dataplane/uninstall.c; here the state dir: the names for
- * `infermesh maps`, the last good versions, the lock file.
+ * `infermesh maps`, the last good versions, the built-in CA, the lock
+ * file.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -16,6 +17,7 @@
 
 #include "../dataplane/uninstall.h"
 #include "../kernel/bpf_load.h"
+#include "../tls/ca.h"
 #include "agent.h"
 #include "lock.h"
 
@@ -36,6 +38,9 @@ static bool clean_state(const char *dir)
 	size_t i;
 
 	snprintf(path, sizeof(path), "%s/lastgood", dir);
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	/* the built-in CA (a --ca-dir CA lives elsewhere and stays) */
+	snprintf(path, sizeof(path), "%s/" CA_BUILTIN_SUBDIR, dir);
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);

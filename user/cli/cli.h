@@ -21,6 +21,7 @@ struct cmd {
 
 int cmd_agent(int argc, char **argv, struct cli_opts *o);
 int cmd_analyze(int argc, char **argv, struct cli_opts *o);
+int cmd_ca(int argc, char **argv, struct cli_opts *o);
 int cmd_features(int argc, char **argv, struct cli_opts *o);
 int cmd_maps(int argc, char **argv, struct cli_opts *o);
 int cmd_uninstall(int argc, char **argv, struct cli_opts *o);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../agent/agent.h"
+#include "../tls/svid.h"
 #include "../util/grow.h"
 #include "cli.h"
 
@@ -52,6 +53,15 @@ static void agent_usage(FILE *f)
 "  --mesh-config FILE   Istio MeshConfig (trust domain, ...)\n"
 "  --locality R/Z[/S]   this node's locality for locality load balancing\n"
 "                       (default: that of its first workload with one)\n"
+"  --ca-dir DIR         the mesh CA in Istio's cacerts layout (ca-key.pem,\n"
+"                       ca-cert.pem, cert-chain.pem, root-cert.pem), e.g. made\n"
+"                       once with `infermesh ca init DIR` and shared by the\n"
+"                       nodes (default: a built-in CA made on first start in\n"
+"                       the state dir, ca/); a CA that cannot work (a file\n"
+"                       missing, a key others can read, a key that does not\n"
+"                       match, no chain to the root) stops the start\n"
+"  --svid-ttl DURATION  lifetime of workload certificates, renewed at\n"
+"                       half-life: N, Ns, Nm or Nh (default 24h, at least 2m)\n"
 "\n"
 "Guards follow the interfaces as they come and go (rtnetlink). By default the\n"
 "tc guard sits at egress of every interface the kernel routes a local\n"
@@ -136,6 +146,32 @@ static int guard_flag(struct wants *w, const char *f, const char *v, int *bad)
 	return 0;
 }
 
+/* "90", "90s", "30m", "24h" as seconds, from SVID_TTL_MIN up to a year. */
+static int parse_ttl(const char *v, unsigned int *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10), mul = 1;
+
+	if (end == v || *v == '-')
+		goto bad;
+	if (*end == 'm')
+		mul = 60;
+	else if (*end == 'h')
+		mul = 3600;
+	else if (*end && *end != 's')
+		goto bad;
+	if (*end && end[1])
+		goto bad;
+	if (n > 366UL * 24 * 3600 / mul || n * mul < SVID_TTL_MIN)
+		goto bad;
+	*out = (unsigned int)(n * mul);
+	return 0;
+bad:
+	fprintf(stderr, "infermesh agent: --svid-ttl %s: a duration such as "
+		"24h, 90m or 3600s, from %us to 366 days\n", v, SVID_TTL_MIN);
+	return -1;
+}
+
 /* 0, 1 for --help, -1 on bad usage. */
 static int parse_args(int argc, char **argv, struct agent_opts *a,
 		      struct cli_opts *o, struct wants *w, bool *uninstall)
@@ -177,6 +213,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 			a->mesh_config = v;
 		else if (!strcmp(f, "--locality"))
 			a->locality = v;
+		else if (!strcmp(f, "--ca-dir"))
+			a->ca_dir = v;
+		else if (!strcmp(f, "--svid-ttl"))
+			bad = parse_ttl(v, &a->svid_ttl);
 		else if (guard_flag(w, f, v, &bad))
 			;
 		else if (!strcmp(f, "--debounce-ms"))

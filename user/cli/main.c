@@ -11,6 +11,8 @@ static const struct cmd cmds[] = {
 	  "agent --config DIR --node NAME [...]: run the node agent (--help)" },
 	{ "analyze", cmd_analyze,
 	  "analyze -f FILE|DIR... [-o json] [--explain]: check Istio config" },
+	{ "ca", cmd_ca,
+	  "ca init|check DIR [-o json]: a mesh CA in Istio's cacerts layout" },
 	{ "features", cmd_features,
 	  "features [-o json]: probe the kernel for what the dataplane needs" },
 	{ "maps", cmd_maps,

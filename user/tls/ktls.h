@@ -84,8 +84,10 @@ int ktls_expand_label(const EVP_MD *md, const uint8_t *secret, size_t slen,
  * records read() cannot: a NewSessionTicket is consumed and skipped, a
  * close_notify alert is end of file (0), a KeyUpdate is -EKEYEXPIRED (this
  * kernel cannot rekey: close the connection), any other alert or record
- * -EPROTO. <n> should be at least 16 KiB, one record's worth. <flags> as
- * recv (MSG_DONTWAIT). Returns bytes, 0 at EOF, or -errno. */
+ * -EPROTO. <n> must be at least KTLS_RECORD_MAX (-EINVAL otherwise): a
+ * control record cut short would be misread. <flags> as recv
+ * (MSG_DONTWAIT). Returns bytes, 0 at EOF, or -errno. */
+#define KTLS_RECORD_MAX 16384 /* TLS 1.3's largest plaintext */
 ssize_t ktls_recv(int fd, void *buf, size_t n, int flags);
 
 /* Sends a close_notify alert on a kTLS socket, so an OpenSSL peer reads a

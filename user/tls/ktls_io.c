@@ -62,6 +62,8 @@ ssize_t ktls_recv(int fd, void *buf, size_t n, int flags)
 	ssize_t r;
 	int c;
 
+	if (n < KTLS_RECORD_MAX)
+		return -EINVAL;
 	for (int i = 0; i < MAX_SKIPPED; i++) {
 		r = recv_record(fd, buf, n, flags, &type);
 		if (r <= 0 || type == REC_DATA)
