@@ -406,15 +406,20 @@ int af_put(const struct afix *f, const char *map, const void *k,
 	return err;
 }
 
-bool af_file_has(const char *path, const char *text)
+int af_file_count(const char *path, const char *text)
 {
 	char line[1024];
-	bool hit = false;
 	FILE *l = fopen(path, "r");
+	int n = 0;
 
-	while (l && !hit && fgets(line, sizeof(line), l))
-		hit = strstr(line, text) != NULL;
+	while (l && fgets(line, sizeof(line), l))
+		n += strstr(line, text) != NULL;
 	if (l)
 		fclose(l);
-	return hit;
+	return n;
+}
+
+bool af_file_has(const char *path, const char *text)
+{
+	return af_file_count(path, text) > 0;
 }

@@ -85,6 +85,8 @@ int af_reap(pid_t pid, int sig, long ms);
 int af_stop_agent(struct afix *f, int sig);
 void af_dump_file(const char *path);
 bool af_file_has(const char *path, const char *text);
+/* Lines of <path> holding <text>. */
+int af_file_count(const char *path, const char *text);
 
 bool af_setup(struct afix *f);
 void af_teardown(struct afix *f);

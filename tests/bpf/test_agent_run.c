@@ -170,7 +170,8 @@ static void bad_config_kept_out(struct afix *f)
 #define BIG_EPS 5000
 
 /* A service whose subset would hold BIG_EPS endpoints, and a new DENY
- * policy for the echo workload, in one change. */
+ * policy for the echo workload (with an unknown field: a warning the
+ * reload logs), in one change. */
 static char *big_and_deny_yaml(void)
 {
 	char *y = malloc(BIG_EPS * 160 + 1024), *p = y;
@@ -184,7 +185,8 @@ static char *big_and_deny_yaml(void)
 		     "port: 7100}]\n---\napiVersion: security.istio.io/v1\n"
 		     "kind: AuthorizationPolicy\nmetadata: {name: deny-lab, "
 		     "namespace: t}\nspec:\n  selector: {matchLabels: "
-		     "{app: echo}}\n  action: DENY\n  rules:\n  - from:\n"
+		     "{app: echo}}\n  action: DENY\n  colour: red\n"
+		     "  rules:\n  - from:\n"
 		     "    - source: {ipBlocks: [10.99.0.0/16]}\n");
 	for (i = 0; i < BIG_EPS; i++)
 		p += sprintf(p, "---\napiVersion: networking.istio.io/v1\n"
@@ -242,6 +244,12 @@ static bool oversize_rejected_alone(struct afix *f)
 		 "none of the %d endpoints is live", BIG_EPS);
 	CHECK_EQ(svc_eps(f, 1, VIP1, 7000), 1, "the other services stay");
 	CHECK_EQ(af_file_has(f->log, "IM1400"), true, "the log has IM1400");
+	/* the pass that found them wrote and said nothing: one reload, each
+	 * line once */
+	CHECK_EQ(af_file_count(f->log, "spec.colour"), 1,
+		 "the policy's warning logged once");
+	CHECK_EQ(af_file_count(f->log, "5000 object(s) would make"), 1,
+		 "the rejection said once");
 	CHECK_EQ(af_file_has(f->log, "WorkloadEntry t/big4999"), true,
 		 "the log names the objects");
 	CHECK_EQ(af_file_has(f->log, "would hold 5000 endpoints, the kernel tables "

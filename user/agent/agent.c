@@ -37,11 +37,13 @@ void agent_log(const struct agent *a, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "infermesh agent %s: ", a->o.node);
+	FILE *f = a->log_hold ? a->log_hold : stderr;
+
+	fprintf(f, "infermesh agent %s: ", a->o.node);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', f);
 }
 
 /* FNV-1a of the node name: the programs' im_node_id. */

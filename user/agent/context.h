@@ -4,6 +4,8 @@
 #ifndef IM_AGENT_CONTEXT_H
 #define IM_AGENT_CONTEXT_H
 
+#include <stdio.h>
+
 #include "../authz/authz.h"
 #include "../compile/compile.h"
 #include "../dataplane/dataplane.h"
@@ -37,6 +39,10 @@ struct agent {
 	struct epslot *epslot;	/* slots the live tables use */
 	struct authz_live authz;	/* apply.c: the live policy tables, for
 					   connections the agent terminates */
+	/* While set, agent_log() and the findings go here instead of
+	 * stderr: a reload pass that may be redone holds its lines
+	 * (reload.c), so one reload logs each line once. */
+	FILE *log_hold;
 	struct tls_ca ca;		/* identity.c: the mesh CA */
 	struct tls_idents idents;	/* SVIDs of local workloads */
 	bool ca_open, idents_open;

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,7 +67,8 @@ static int load_config(struct agent *a, struct config *c)
 	return 0;
 }
 
-static void log_findings(struct config *c, size_t from)
+static void log_findings(const struct agent *a, struct config *c,
+			 size_t from)
 {
 	struct diag d = c->diag;
 
@@ -75,7 +77,7 @@ static void log_findings(struct config *c, size_t from)
 	d.v += from;
 	d.n -= from;
 	diag_sort(&d);
-	diag_print_text(&d, stderr);
+	diag_print_text(&d, a->log_hold ? a->log_hold : stderr);
 }
 static void log_notes(struct agent *a, const struct tables *t)
 {
@@ -97,10 +99,14 @@ static void log_overflows(struct agent *a, const struct tables *t)
 				  t->overflows[i].what);
 }
 
+static void sync_locals(struct agent *a, struct config *c, bool prune);
+
 /* First pass (<ovs> set): entries too big for the kernel make the new
  * objects adding to them go into <ovs>, and -EAGAIN asks for a reload
- * that rejects them; nothing is applied. */
-static int compile_apply(struct agent *a, struct model *m,
+ * that rejects them; nothing is written then. Otherwise this node's
+ * workloads (<c>) are written before the tables, whether they compile or
+ * not. */
+static int compile_apply(struct agent *a, struct config *c, struct model *m,
 			 const struct lg_merge *mg, struct oversize *ovs)
 {
 	struct compile_in in = {
@@ -117,14 +123,12 @@ static int compile_apply(struct agent *a, struct model *m,
 	if (!err && t.n_overflows && ovs) {
 		err = oversize_collect(ovs, &t, mg);
 		if (err > 0) {
-			agent_log(a, "%d object(s) would make entries too big "
-				  "for the kernel tables: rejecting them on "
-				  "their own", err);
 			tables_free(&t);
-			return -EAGAIN;
+			return -EAGAIN;	/* agent_reload() says so */
 		}
 		err = err < 0 ? err : 0;
 	}
+	sync_locals(a, c, true);
 	if (!err) {
 		log_overflows(a, &t);
 		log_notes(a, &t);
@@ -264,10 +268,9 @@ static int merge_apply(struct agent *a, struct config *c,
 		if (lg_apply(c, &m))
 			agent_log(a, "a stored last good version no longer "
 				  "validates; it stays out:");
-		log_findings(c, before);
-		sync_locals(a, c, true);
+		log_findings(a, c, before);
 		model_build(&mo, c);
-		err = compile_apply(a, &mo, &m, ovs);
+		err = compile_apply(a, c, &mo, &m, ovs);
 		model_free(&mo);
 		if (!err)
 			store(a, dir, &m, &prev);
@@ -288,7 +291,7 @@ static int reload_pass(struct agent *a, struct oversize *ovs, bool first)
 	err = load_config(a, &c);
 	if (!first)
 		oversize_mark(ovs, &c);
-	log_findings(&c, 0);
+	log_findings(a, &c, 0);
 	if (err)
 		agent_log(a, "cannot read %s: the tables in force stay",
 			  a->o.config_dir);
@@ -298,13 +301,38 @@ static int reload_pass(struct agent *a, struct oversize *ovs, bool first)
 	return err;
 }
 
+/* The first pass holds its log lines: when it finds objects too big for
+ * the kernel (it wrote nothing then) the second pass, which rejects them,
+ * says everything again, so the first one's lines go; otherwise they are
+ * the reload's and are printed. */
+static int first_pass(struct agent *a, struct oversize *ovs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	a->log_hold = open_memstream(&buf, &len);
+	err = reload_pass(a, ovs, true);
+	if (a->log_hold)
+		fclose(a->log_hold);
+	a->log_hold = NULL;
+	if (err != -EAGAIN && buf)
+		fwrite(buf, 1, len, stderr);
+	free(buf);
+	return err;
+}
+
 int agent_reload(struct agent *a)
 {
 	struct oversize ovs = { 0 };
-	int err = reload_pass(a, &ovs, true);
+	int err = first_pass(a, &ovs);
 
-	if (err == -EAGAIN)
+	if (err == -EAGAIN) {
+		agent_log(a, "%zu object(s) would make entries too big for "
+			  "the kernel tables: rejecting them on their own",
+			  ovs.n);
 		err = reload_pass(a, &ovs, false);
+	}
 	oversize_free(&ovs);
 	return err;
 }
