@@ -189,6 +189,35 @@ static void capture_lands_on_inpod_listener(void)
 	fix_down(&f);
 }
 
+/* An AF_INET6 socket dialling ::ffff:<service> (connect6) is captured
+ * the same way, and getpeername6 answers the service. */
+static void capture_v4mapped(void)
+{
+	int acc, named, missing;
+	struct dp_dial_result r;
+	struct dp_child c;
+	struct cfix f;
+
+	NEED_ROOT();
+	if (!fix_up(&f, CF_CAPTURE | CF_LISTEN, IM_MODE_STRICT))
+		return;
+	if (CHECK_EQ(dp_child_start(&c, &f.cg, &(struct dp_dial){
+			     .ip = htonl(VIP), .port = htons(VPORT), .n = 20,
+			     .hold = true, .v4mapped = true,
+			     .netns_fd = f.ns }), 0, "child started") &&
+	    CHECK_EQ(dp_child_report(&c, &r), 0, "child reported")) {
+		CHECK_EQ(r.ok, 20, "connects to ::ffff:service succeed");
+		CHECK_EQ(r.peer_bad, 0, "getpeername() answers the service");
+		take_all(&f, 20, &acc, &named, &missing);
+		CHECK_EQ(acc, 20, "the agent's 15001 accepted them all");
+		CHECK_EQ(named, 20, "each with its record");
+		CHECK_EQ(capfix_accept_all(f.ep_fd), 0,
+			 "the endpoint saw nothing directly");
+	}
+	dp_child_finish(&c);
+	fix_down(&f);
+}
+
 /* Records of connections the agent never took go with their sockets. */
 static void capture_records_go_with_sockets(void)
 {
@@ -302,6 +331,7 @@ static void capture_non_mesh_caller(void)
 UNIT_SUITE(capture)
 {
 	UNIT_TEST(s, capture_lands_on_inpod_listener);
+	UNIT_TEST(s, capture_v4mapped);
 	UNIT_TEST(s, capture_records_go_with_sockets);
 	UNIT_TEST(s, capture_off_direct);
 	UNIT_TEST(s, capture_no_listener_refused);
