@@ -232,6 +232,10 @@ static __always_inline int im_lb_pick_on(struct im_lb_draw *d)
 	from = lo->cum - lo->weight;
 	if (hi->cum <= from)
 		return -1;	/* no weight in the range */
+	/* one host: every draw (and the walk) can only end on it, so skip
+	 * the random numbers and the search */
+	if (d->hi - d->lo == 1)
+		return !d->now || !im_lb_ejected(d, d->lo) ? (int)d->lo : -1;
 	for (t = 0; t < IM_LB_TRIES; t++) {
 		e = im_lb_search(d, from, hi->cum);
 		if (e < 0 || !d->now || !im_lb_ejected(d, e))
@@ -278,7 +282,8 @@ static __always_inline int im_lb_p2c(struct im_lb_draw *d, int h)
 	struct im_ep *ep = bpf_map_lookup_elem(&im_ep_v3, &idx);
 	int second;
 
-	if (!ep)
+	/* a locality of one host: the second draw would be <h> again */
+	if (!ep || ep->loc_hi - ep->loc_lo <= 1)
 		return h;
 	d->lo = ep->loc_lo;
 	d->hi = ep->loc_hi;
