@@ -16,6 +16,10 @@ int dp_test_load(struct dp *dp, const struct dp_opts *o);
 /* Drop counters summed over CPUs; the test fails if they cannot be read. */
 void dp_test_drops(const struct dp *dp, uint64_t out[IM_DROP_MAX]);
 
+/* A non-blocking TCP listener on <ip_host> (host order), any port; its
+ * address in network order in *<ip>, *<port>. The fd, or -1. */
+int dp_listen(__u32 ip_host, int backlog, __u32 *ip, __u16 *port);
+
 /* Milliseconds of CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns(). */
 uint64_t dp_now_ms(void);
 

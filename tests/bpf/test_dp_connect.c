@@ -34,25 +34,6 @@ struct cfix {
 	__u16 port[N_LIS];	/* network order */
 };
 
-static int listen_on(__u32 ip_host, __u32 *ip, __u16 *port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(ip_host) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 2048) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
-		close(fd);
-		return -1;
-	}
-	*ip = sa.sin_addr.s_addr;
-	*port = sa.sin_port;
-	return fd;
-}
-
 static void fix_down(struct cfix *f)
 {
 	int i;
@@ -84,7 +65,7 @@ static bool fix_up(struct cfix *f, const struct dp_opts *o)
 	ok = f->loaded && CHECK_EQ(dp_attach_cgroup(&f->dp, f->cg.fd), 0,
 				   "attaching to the cgroup");
 	for (i = 0; ok && i < N_LIS; i++) {
-		f->lfd[i] = listen_on(IP4(127, 0, 0, 11 + i), &f->ip[i],
+		f->lfd[i] = dp_listen(IP4(127, 0, 0, 11 + i), 2048, &f->ip[i],
 				      &f->port[i]);
 		ok = CHECK_EQ(f->lfd[i] >= 0, 1, "listener %d", i);
 	}

@@ -41,23 +41,11 @@ struct kfix {
 	struct im_ep ep[N_LIS];
 };
 
+/* A listener on <ip_host>: endpoint <slot>. */
 static int listen_on(__u32 ip_host, struct im_ep *ep, __u32 slot)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(ip_host) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4096) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
-		close(fd);
-		return -1;
-	}
-	*ep = (struct im_ep){ .ip = sa.sin_addr.s_addr, .port = sa.sin_port,
-			      .weight = 1, .slot = slot };
-	return fd;
+	*ep = (struct im_ep){ .weight = 1, .slot = slot };
+	return dp_listen(ip_host, 4096, &ep->ip, &ep->port);
 }
 
 static void fix_down(struct kfix *f)
