@@ -47,13 +47,40 @@ static void dir_free(struct relay_dir *d)
 		close(d->pipe[1]);
 }
 
+/* Budget of reads per step, so one busy direction cannot starve the
+ * other. */
+#define STEP_READS 16
+
+/* Moves what it can without blocking: flush what is pending, pass the
+ * end of stream on, refill; the splice and buffer paths differ only in
+ * how they flush and fill. 0 (progress or waiting: see want_*, more,
+ * done) or -errno. */
 static int dir_step(struct relay_dir *d)
 {
+	bool piped = d->pipe[0] >= 0;
+	int r;
+
 	d->want_src = d->want_dst = 0;
 	d->more = false;
 	if (d->done)
 		return 0;
-	return d->pipe[0] >= 0 ? pipe_step(d) : buf_step(d);
+	for (int i = 0; i < STEP_READS; i++) {
+		r = piped ? pipe_flush(d) : buf_flush(d);
+		if (r)
+			return r == -EAGAIN ? 0 : r;
+		if (d->eof) {
+			r = dst_shut(d);
+			return r == -EAGAIN ? 0 : r;
+		}
+		r = piped ? pipe_fill(d) : buf_fill(d);
+		if (r == -EAGAIN)
+			return 0;
+		if (r < 0)
+			return r;
+		d->eof = r == 0;
+	}
+	d->more = true;
+	return 0;
 }
 
 static uint64_t moved(const struct relay_stats *st)

@@ -113,30 +113,3 @@ int dst_shut(struct relay_dir *d)
 	d->done = true;
 	return 0;
 }
-
-/* Budget of reads per step, so one busy direction cannot starve the
- * other. */
-#define STEP_READS 16
-
-int buf_step(struct relay_dir *d)
-{
-	int r;
-
-	for (int i = 0; i < STEP_READS; i++) {
-		r = buf_flush(d);
-		if (r)
-			return r == -EAGAIN ? 0 : r;
-		if (d->eof) {
-			r = dst_shut(d);
-			return r == -EAGAIN ? 0 : r;
-		}
-		r = buf_fill(d);
-		if (r == -EAGAIN)
-			return 0;
-		if (r < 0)
-			return r;
-		d->eof = r == 0;
-	}
-	d->more = true;
-	return 0;
-}

@@ -25,10 +25,11 @@ struct relay_dir {
 	struct relay_stats *st;
 };
 
-/* Moves what it can without blocking. 0 (progress or waiting: see want_*,
- * more, done) or -errno. */
-int pipe_step(struct relay_dir *d);
-int buf_step(struct relay_dir *d);
+/* The splice path's flush (buf, then the pipe) and fill (src -> pipe,
+ * or buf for a kTLS record that is not data); same contracts as
+ * buf_flush and buf_fill below. */
+int pipe_flush(struct relay_dir *d);
+int pipe_fill(struct relay_dir *d);
 
 /* Writes buf[off, len) to dst: 0 when all written, -EAGAIN (want_dst
  * set), or -errno. */

@@ -7,8 +7,6 @@
 
 #include "splice_int.h"
 
-#define STEP_SPLICES 16
-
 /* Pipe -> dst. Keeps whatever the socket did not take. */
 static int drain(struct relay_dir *d)
 {
@@ -33,7 +31,7 @@ static int drain(struct relay_dir *d)
 /* src -> pipe: bytes, 0 at end of stream, or -errno. A kTLS socket
  * whose next record is not data says EINVAL: that record is taken with
  * recvmsg into buf (data in it, if any, goes out through buf). */
-static ssize_t fill(struct relay_dir *d)
+int pipe_fill(struct relay_dir *d)
 {
 	ssize_t n;
 
@@ -42,7 +40,7 @@ static ssize_t fill(struct relay_dir *d)
 	if (n > 0) {
 		d->in_pipe = n;
 		d->st->splices[d->idx]++;
-		return n;
+		return (int)n;	/* at most RELAY_BUF */
 	}
 	if (n < 0 && errno == EINVAL && d->src->kind == RELAY_KTLS) {
 		d->st->ctrl_reads++;
@@ -53,26 +51,9 @@ static ssize_t fill(struct relay_dir *d)
 	return n < 0 ? -errno : 0;
 }
 
-int pipe_step(struct relay_dir *d)
+int pipe_flush(struct relay_dir *d)
 {
-	ssize_t r;
+	int r = buf_flush(d);
 
-	for (int i = 0; i < STEP_SPLICES; i++) {
-		r = buf_flush(d);
-		r = r ?: drain(d);
-		if (r)
-			return r == -EAGAIN ? 0 : r;
-		if (d->eof) {
-			r = dst_shut(d);
-			return r == -EAGAIN ? 0 : r;
-		}
-		r = fill(d);
-		if (r == -EAGAIN)
-			return 0;
-		if (r < 0)
-			return r;
-		d->eof = r == 0;
-	}
-	d->more = true;
-	return 0;
+	return r ?: drain(d);
 }
