@@ -21,12 +21,6 @@
 #define SUITE_128 "TLS_AES_128_GCM_SHA256"
 #define SUITE_256 "TLS_AES_256_GCM_SHA384"
 
-struct conn {
-	int fds[2];
-	SSL_CTX *cc, *sc;
-	SSL *c, *s;
-};
-
 static struct tp_pki pki;
 static uint64_t bytes, big;
 static int passed, failed;
@@ -60,25 +54,10 @@ static long long tls_stat(const char *name)
 	return found;
 }
 
-static int conn_open(struct conn *k, const char *suite, bool sktls)
+/* The client end always ready for kTLS; the server's as <sktls>. */
+static int conn_open(struct tp_conn *k, const char *suite, bool sktls)
 {
-	*k = (struct conn){ .fds = { -1, -1 } };
-	k->cc = tp_ctx(&pki, false, suite, true);
-	k->sc = tp_ctx(&pki, true, suite, sktls);
-	if (!k->cc || !k->sc || tp_tcp_pair(k->fds))
-		return -1;
-	return tp_handshake(k->cc, k->sc, k->fds, &k->c, &k->s);
-}
-
-static void conn_close(struct conn *k)
-{
-	SSL_free(k->c);
-	SSL_free(k->s);
-	SSL_CTX_free(k->cc);
-	SSL_CTX_free(k->sc);
-	for (int i = 0; i < 2; i++)
-		if (k->fds[i] >= 0)
-			close(k->fds[i]);
+	return tp_conn_open(&pki, k, suite, true, sktls);
 }
 
 /* Installs kTLS on *ssl, and frees the SSL: the fd is on its own now. */
@@ -103,14 +82,14 @@ static int both_kernel(const char *name, const char *suite, uint64_t n)
 	struct st_job cs = { .n = n, .seed = 1 }, ss = { .n = n, .seed = 2 };
 	struct st_job ce = { .seed = 2 }, se = { .seed = 1 };
 	int64_t got_c, got_s;
-	struct conn k;
+	struct tp_conn k;
 	int err;
 
 	if (conn_open(&k, suite, true))
 		return report(name, "handshake");
 	err = to_kernel(&k.c) || to_kernel(&k.s);
 	if (err) {
-		conn_close(&k);
+		tp_conn_close(&k);
 		return report(name, "install");
 	}
 	cs.e = ce.e = (struct st_end){ .fd = k.fds[0], .ktls = true };
@@ -119,7 +98,7 @@ static int both_kernel(const char *name, const char *suite, uint64_t n)
 	st_start_expect(&ce), st_start_expect(&se);
 	got_s = st_join(&se), got_c = st_join(&ce);
 	st_join(&cs), st_join(&ss);
-	conn_close(&k);
+	tp_conn_close(&k);
 	printf("LANE note %s: %lld/%lld bytes, TlsTxSw %lld->%lld TlsRxSw "
 	       "%lld->%lld\n", name, (long long)got_s, (long long)got_c, tx,
 	       tls_stat("TlsTxSw"), rx, tls_stat("TlsRxSw"));
@@ -137,11 +116,11 @@ static int interop(const char *name, const char *suite)
 {
 	struct st_job send = { .n = bytes, .seed = 3 }, echo = { 0 };
 	struct st_end e;
-	struct conn k;
+	struct tp_conn k;
 	int64_t got;
 
 	if (conn_open(&k, suite, false) || to_kernel(&k.c)) {
-		conn_close(&k);
+		tp_conn_close(&k);
 		return report(name, "handshake or install");
 	}
 	e = (struct st_end){ .fd = k.fds[0], .ktls = true };
@@ -151,7 +130,7 @@ static int interop(const char *name, const char *suite)
 	got = st_expect(&e, 3);
 	st_join(&send);
 	st_join(&echo);
-	conn_close(&k);
+	tp_conn_close(&k);
 	return report(name, got == (int64_t)bytes ? NULL : "data not intact");
 }
 
@@ -187,12 +166,12 @@ static int splice_relay(const char *name)
 	struct relay_job rj = { 0 };
 	struct st_end app;
 	int a[2] = { -1, -1 };
-	struct conn k;
+	struct tp_conn k;
 	int64_t got;
 
 	if (conn_open(&k, SUITE_128, false) || to_kernel(&k.c) ||
 	    push_ticket(k.s) || tp_tcp_pair(a)) {
-		conn_close(&k);
+		tp_conn_close(&k);
 		return report(name, "setup");
 	}
 	rj.plain = (struct relay_end){ RELAY_PLAIN, a[1], NULL };
@@ -205,7 +184,7 @@ static int splice_relay(const char *name)
 	got = st_expect(&app, 4);
 	pthread_join(rj.t, NULL);
 	st_join(&send), st_join(&echo);
-	conn_close(&k);
+	tp_conn_close(&k);
 	close(a[0]), close(a[1]);
 	printf("LANE note %s: relay %d, %llu/%llu bytes, %llu/%llu splices, "
 	       "%llu recvmsg, %llu partial\n", name, rj.result,
@@ -227,7 +206,7 @@ static int splice_relay(const char *name)
 static int key_update(const char *name)
 {
 	char b[KTLS_RECORD_MAX];
-	struct conn k;
+	struct tp_conn k;
 	ssize_t r1 = -1, r2 = -1;
 
 	if (!conn_open(&k, SUITE_128, false) && !to_kernel(&k.c) &&
@@ -237,7 +216,7 @@ static int key_update(const char *name)
 		r1 = ktls_recv(k.fds[0], b, sizeof(b), 0);
 		r2 = ktls_recv(k.fds[0], b, sizeof(b), 0);
 	}
-	conn_close(&k);
+	tp_conn_close(&k);
 	printf("LANE note %s: reads %zd, %zd\n", name, r1, r2);
 	return report(name, r1 == 6 && r2 == -EKEYEXPIRED ? NULL :
 							  "KeyUpdate not refused");

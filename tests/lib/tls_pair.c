@@ -223,3 +223,25 @@ bool tp_peer_is(SSL *ssl, const char *uri)
 	GENERAL_NAMES_free(gs);
 	return found;
 }
+
+int tp_conn_open(const struct tp_pki *p, struct tp_conn *k, const char *suite,
+		 bool cktls, bool sktls)
+{
+	*k = (struct tp_conn){ .fds = { -1, -1 } };
+	k->cc = tp_ctx(p, false, suite, cktls);
+	k->sc = tp_ctx(p, true, suite, sktls);
+	if (!k->cc || !k->sc || tp_tcp_pair(k->fds))
+		return -1;
+	return tp_handshake(k->cc, k->sc, k->fds, &k->c, &k->s);
+}
+
+void tp_conn_close(struct tp_conn *k)
+{
+	SSL_free(k->c);
+	SSL_free(k->s);
+	SSL_CTX_free(k->cc);
+	SSL_CTX_free(k->sc);
+	for (int i = 0; i < 2; i++)
+		if (k->fds[i] >= 0)
+			close(k->fds[i]);
+}

@@ -46,6 +46,20 @@ int tp_tcp_pair(int fds[2]);
 int tp_handshake(SSL_CTX *cctx, SSL_CTX *sctx, const int fds[2], SSL **c,
 		 SSL **s);
 
+/* One handshaken connection: fds[0] and c the client, fds[1] and s the
+ * server. */
+struct tp_conn {
+	int fds[2];
+	SSL_CTX *cc, *sc;
+	SSL *c, *s;
+};
+
+/* Contexts for both sides (<cktls>, <sktls>: prepared for kTLS), a TCP
+ * pair and the handshake. 0, or -1 with *k safe to tp_conn_close. */
+int tp_conn_open(const struct tp_pki *p, struct tp_conn *k, const char *suite,
+		 bool cktls, bool sktls);
+void tp_conn_close(struct tp_conn *k);
+
 /* The peer certificate's URI SAN equals <uri>. */
 bool tp_peer_is(SSL *ssl, const char *uri);
 

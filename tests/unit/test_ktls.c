@@ -17,36 +17,15 @@
 #include "tls/ktls_int.h"
 #include "tls_pair.h"
 
-struct conn {
-	int fds[2];
-	SSL_CTX *cc, *sc;
-	SSL *c, *s;
-};
-
 static struct tp_pki pki;
 
-static int conn_open(struct conn *k, const char *suite, bool ktls)
+static int conn_open(struct tp_conn *k, const char *suite, bool ktls)
 {
-	*k = (struct conn){ .fds = { -1, -1 } };
-	if (!pki.ca && tp_pki_make(&pki))
+	if (!pki.ca && tp_pki_make(&pki)) {
+		*k = (struct tp_conn){ .fds = { -1, -1 } };
 		return -1;
-	k->cc = tp_ctx(&pki, false, suite, ktls);
-	k->sc = tp_ctx(&pki, true, suite, ktls);
-	if (!k->cc || !k->sc || tp_tcp_pair(k->fds))
-		return -1;
-	return tp_handshake(k->cc, k->sc, k->fds, &k->c, &k->s);
-}
-
-static void conn_close(struct conn *k)
-{
-	SSL_free(k->c);
-	SSL_free(k->s);
-	SSL_CTX_free(k->cc);
-	SSL_CTX_free(k->sc);
-	if (k->fds[0] >= 0)
-		close(k->fds[0]);
-	if (k->fds[1] >= 0)
-		close(k->fds[1]);
+	}
+	return tp_conn_open(&pki, k, suite, ktls, ktls);
 }
 
 static uint64_t count_of(enum ktls_why w)
@@ -59,7 +38,7 @@ static uint64_t count_of(enum ktls_why w)
 
 /* Opens the first record the server sealed after the handshake with the
  * key and IV derived from the captured server secret, sequence 0. */
-static int open_record(struct conn *k, const EVP_CIPHER *ciph,
+static int open_record(struct tp_conn *k, const EVP_CIPHER *ciph,
 		       const EVP_MD *md, unsigned char *pt, int *ptlen)
 {
 	struct ktls_secrets *sec = ktls_secrets_of(k->s);
@@ -88,7 +67,7 @@ static void keys_match_openssl(const char *suite, const EVP_CIPHER *ciph,
 			       const EVP_MD *md)
 {
 	unsigned char pt[512];
-	struct conn k;
+	struct tp_conn k;
 	int ptlen = 0;
 
 	CU_ASSERT_FATAL(conn_open(&k, suite, true) == 0);
@@ -97,7 +76,7 @@ static void keys_match_openssl(const char *suite, const EVP_CIPHER *ciph,
 	/* TLSInnerPlaintext: the data, then its real type (23) */
 	CU_ASSERT_EQUAL(ptlen, 11);
 	CU_ASSERT(ptlen == 11 && !memcmp(pt, "hello mesh", 10) && pt[10] == 23);
-	conn_close(&k);
+	tp_conn_close(&k);
 }
 
 static void keys_aes128(void)
@@ -113,7 +92,7 @@ static void keys_aes256(void)
 }
 
 /* Data both ways after the install attempt, whichever path it took. */
-static void data_flows(struct conn *k, enum ktls_result r)
+static void data_flows(struct tp_conn *k, enum ktls_result r)
 {
 	char b[8] = { 0 };
 
@@ -139,7 +118,7 @@ static void install_or_fallback(void)
 	uint64_t before = count_of(kernel ? KTLS_WHY_NONE : KTLS_WHY_NO_ULP);
 	enum ktls_why why = KTLS_WHY__COUNT;
 	enum ktls_result r;
-	struct conn k;
+	struct tp_conn k;
 
 	CU_ASSERT_FATAL(conn_open(&k, "TLS_AES_128_GCM_SHA256", true) == 0);
 	r = ktls_install(k.c, &why);
@@ -147,11 +126,11 @@ static void install_or_fallback(void)
 	CU_ASSERT_EQUAL(why, kernel ? KTLS_WHY_NONE : KTLS_WHY_NO_ULP);
 	CU_ASSERT_EQUAL(count_of(why), before + 1);
 	data_flows(&k, r);
-	conn_close(&k);
+	tp_conn_close(&k);
 }
 
 /* Refused before the socket is touched: no ULP on it afterwards. */
-static void assert_refused(struct conn *k, SSL *ssl, enum ktls_why want)
+static void assert_refused(struct tp_conn *k, SSL *ssl, enum ktls_why want)
 {
 	uint64_t before = count_of(want);
 	enum ktls_why why = KTLS_WHY_NONE;
@@ -168,7 +147,7 @@ static void assert_refused(struct conn *k, SSL *ssl, enum ktls_why want)
 static void refuses_pending_bytes(void)
 {
 	char b[16] = { 0 };
-	struct conn k;
+	struct tp_conn k;
 
 	CU_ASSERT_FATAL(conn_open(&k, "TLS_AES_128_GCM_SHA256", true) == 0);
 	CU_ASSERT(SSL_write(k.s, "early", 5) == 5);
@@ -177,34 +156,34 @@ static void refuses_pending_bytes(void)
 	assert_refused(&k, k.c, KTLS_WHY_PENDING);
 	CU_ASSERT(SSL_read(k.c, b, sizeof(b)) == 5);
 	CU_ASSERT(!memcmp(b, "early", 5));
-	conn_close(&k);
+	tp_conn_close(&k);
 }
 
 static void refuses_without_secrets(void)
 {
-	struct conn k;
+	struct tp_conn k;
 
 	/* a context not prepared for kTLS captured nothing */
 	CU_ASSERT_FATAL(conn_open(&k, "TLS_AES_128_GCM_SHA256", false) == 0);
 	assert_refused(&k, k.c, KTLS_WHY_SECRETS);
 	data_flows(&k, KTLS_USERSPACE);
-	conn_close(&k);
+	tp_conn_close(&k);
 }
 
 static void refuses_other_suites(void)
 {
-	struct conn k;
+	struct tp_conn k;
 
 	CU_ASSERT_FATAL(conn_open(&k, "TLS_CHACHA20_POLY1305_SHA256", true) ==
 			0);
 	assert_refused(&k, k.s, KTLS_WHY_CIPHER);
 	data_flows(&k, KTLS_USERSPACE);
-	conn_close(&k);
+	tp_conn_close(&k);
 }
 
 static void refuses_before_handshake(void)
 {
-	struct conn k = { .fds = { -1, -1 } };
+	struct tp_conn k = { .fds = { -1, -1 } };
 
 	if (!pki.ca)
 		CU_ASSERT_FATAL(tp_pki_make(&pki) == 0);
@@ -213,7 +192,7 @@ static void refuses_before_handshake(void)
 	k.c = SSL_new(k.cc);
 	CU_ASSERT_FATAL(k.c && SSL_set_fd(k.c, k.fds[0]));
 	assert_refused(&k, k.c, KTLS_WHY_VERSION);
-	conn_close(&k);
+	tp_conn_close(&k);
 }
 
 static void label_shape(void)
