@@ -160,8 +160,21 @@ clean:
 # Debian's stock kernel under qemu): static, OpenSSL and nghttp2 linked in,
 # since the initramfs has no libraries; the static link takes only the
 # library objects it uses.
-LANE_SRCS := tests/ktls/lane.c tests/lib/tls_pair.c tests/lib/stream.c
+LANE_SRCS := tests/ktls/lane.c tests/ktls/lane_util.c tests/lib/tls_pair.c \
+	tests/lib/stream.c
+LANE_HDRS := $(HDRS) $(wildcard tests/ktls/*.h) tests/lib/tls_pair.h \
+	tests/lib/stream.h tests/proxy/fix_world.h
+LANE_LIBS := $(OUT)/libinfermesh.a -lnghttp2 -lssl -lcrypto -lpthread
 
-$(OUT)/ktls-lane-test: $(LANE_SRCS) $(HDRS) tests/lib/tls_pair.h tests/lib/stream.h $(OUT)/libinfermesh.a
+$(OUT)/ktls-lane-test: $(LANE_SRCS) $(LANE_HDRS) $(OUT)/libinfermesh.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -static $(LANE_SRCS) $(OUT)/libinfermesh.a -lnghttp2 -lssl -lcrypto -lpthread -o $@
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -static $(LANE_SRCS) $(LANE_LIBS) -o $@
+
+# The second lane program: HBONE (pool + hbone_conn, tests/proxy/'s world)
+# with both ends on kTLS.
+LANE_HBONE_SRCS := tests/ktls/lane_hbone.c tests/ktls/lane_util.c \
+	tests/proxy/fix_world.c tests/lib/tls_pair.c
+
+$(OUT)/ktls-lane-hbone: $(LANE_HBONE_SRCS) $(LANE_HDRS) $(OUT)/libinfermesh.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -Itests/proxy -static $(LANE_HBONE_SRCS) $(LANE_LIBS) -o $@

@@ -365,11 +365,12 @@ bool world_until(struct world *w, bool (*pred)(void *), void *arg)
 	int i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < 100000 && !pred(arg); i++) {
+	for (i = 0; i < 1000000 && !pred(arg); i++) {
 		world_pump(w, 20);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000 > UNTIL_MS)
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >
+			    (w->until_ms ? w->until_ms : UNTIL_MS))
 			break;
 	}
 	return pred(arg);

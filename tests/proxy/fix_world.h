@@ -40,6 +40,7 @@ struct world {
 	unsigned accepted;
 	struct hbone_pool pool;
 	uint64_t skew_ms;	/* added to the monotonic clock */
+	uint32_t until_ms;	/* world_until's bound; 0: 5 s */
 	const char *deny_id;	/* the identity the server answers 401 */
 	bool hold;		/* the upstream reads nothing (world_resume) */
 	struct hbone_stream *last_srv_stream;	/* the latest 200, while open */
@@ -69,7 +70,7 @@ uint64_t world_now(const struct world *w);
 void world_pump(struct world *w, int wait_ms);
 /* Lets a held upstream read again. */
 void world_resume(struct world *w);
-/* Pumps until <pred>(<arg>) or 5 s; returns the predicate's last value. */
+/* Pumps until <pred>(<arg>) or until_ms (5 s); returns the predicate's last value. */
 bool world_until(struct world *w, bool (*pred)(void *), void *arg);
 /* The pool key for the world's server. */
 void world_key(const struct world *w, struct hbone_pool_key *k);
