@@ -13,9 +13,11 @@
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
 #include "../tls/ca.h"
+#include "../proxy/engine.h"
 #include "../tls/idents.h"
 #include "agent.h"
 #include "lock.h"
+#include "peers.h"
 #include "loop.h"
 
 struct agent {
@@ -47,6 +49,12 @@ struct agent {
 	struct tls_idents idents;	/* SVIDs of local workloads */
 	bool ca_open, idents_open;
 	int rotate_fd;			/* rotate.c: SVID renewal timer */
+	struct px_engine *px;		/* mtls.c: the mTLS proxy (--mtls) */
+	struct agent_peers peers;	/* the mesh's workloads it has */
+	int mtls_retry_fd;		/* while local workloads have no
+					   listener yet */
+	unsigned int mtls_tries;
+	int mtls_listening;		/* local workloads with listeners */
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)
