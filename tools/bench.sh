@@ -12,7 +12,7 @@
 #
 # Environment: OUT (build dir, default .output), BENCH_OBJECTS (10000),
 # BENCH_RUNS (5), BENCH_CALLGRIND=0 to skip callgrind, BENCH_TLS_N (400
-# handshakes per TLS run).
+# handshakes per TLS run), BENCH_STREAM_MIB (256 MiB per stream run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-.output}
@@ -100,6 +100,16 @@ if [ -x "$OUT/bench/tls_handshake" ]; then
 	while read -r line; do
 		results+=("$line")
 	done < <("$OUT/bench/tls_handshake" "${BENCH_TLS_N:-400}")
+fi
+
+# One HBONE stream over one loopback tunnel against TLS alone and plain
+# TCP (tools/bench/hbone_stream.c): MiB/s and each side's CPU per MiB,
+# medians of 5 runs of BENCH_STREAM_MIB (256) MiB.
+if [ -x "$OUT/bench/hbone_stream" ]; then
+	echo "timing one HBONE stream vs TLS vs plain (${BENCH_STREAM_MIB:-256} MiB, 5 runs) ..."
+	while read -r line; do
+		results+=("$line")
+	done < <("$OUT/bench/hbone_stream" "${BENCH_STREAM_MIB:-256}" 5)
 fi
 
 printf '%s\n' "${results[@]}" | python3 tools/bench-report.py "$RESULTS"
