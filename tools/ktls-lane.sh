@@ -5,7 +5,7 @@
 # here). Takes the kernel package with apt-get download (unpacked with
 # dpkg-deb -x, never installed), the TLS modules from it, busybox-static,
 # and the static test programs (make $(OUT)/ktls-lane-test
-# $(OUT)/ktls-lane-hbone); builds an
+# $(OUT)/ktls-lane-hbone $(OUT)/ktls-lane-proxy); builds an
 # initramfs, boots it, and passes only when every program printed
 # "LANE RESULT ... failed=0" and returned 0. Any missing piece (a download,
 # a module, qemu) is a FAIL, never a skip. More programs: add them to
@@ -16,7 +16,7 @@ OUT=${OUT:-.output}
 MIB=${1:-32}
 WALL=${KTLS_LANE_TIMEOUT:-420}	# seconds for the whole boot and run
 LANE=$OUT/ktls-lane
-LANE_PROGS=("$OUT/ktls-lane-test" "$OUT/ktls-lane-hbone")
+LANE_PROGS=("$OUT/ktls-lane-test" "$OUT/ktls-lane-hbone" "$OUT/ktls-lane-proxy")
 # insmod order: each module after those it needs (kernel-facts.md)
 MODULES="gf128mul ghash-generic ctr gcm cryptd crypto_simd aesni-intel ghash-clmulni-intel tls"
 
