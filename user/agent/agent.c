@@ -31,6 +31,7 @@
 #include "guards.h"
 #include "identity.h"
 #include "reload.h"
+#include "rotate.h"
 #include "watch.h"
 
 void agent_log(const struct agent *a, const char *fmt, ...)
@@ -249,6 +250,7 @@ static int start(struct agent *a)
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
 	err = err ?: recount(a);
 	err = err ?: apply_init(a);
+	err = err ?: rotate_init(a);
 	return err ?: watch_init(a);
 }
 
@@ -256,6 +258,7 @@ static void release(struct agent *a)
 {
 	guards_close(a);	/* what is attached stays */
 	watch_close(a);
+	rotate_close(a);
 	apply_close(a);
 	if (a->loaded)
 		dp_destroy(&a->dp);	/* closes link fds; pins stay */
@@ -274,6 +277,7 @@ int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
 			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
+			   .rotate_fd = -1,
 			   .loop.epfd = -1, .lock = { -1, -1, -1 } };
 	int err;
 

@@ -46,6 +46,7 @@ struct agent {
 	struct tls_ca ca;		/* identity.c: the mesh CA */
 	struct tls_idents idents;	/* SVIDs of local workloads */
 	bool ca_open, idents_open;
+	int rotate_fd;			/* rotate.c: SVID renewal timer */
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)

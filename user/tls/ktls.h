@@ -69,6 +69,10 @@ int ktls_ulp_try(void);
  * remembered. Returns 1 yes, 0 no; <why> (may be NULL) gets one line. */
 int ktls_kernel_has_tls(char *why, size_t n);
 
+/* The probe's answer as a static sentence for views: "kernel has no
+ * kTLS (TCP_ULP tls: ENOENT)", ... */
+const char *ktls_kernel_why(void);
+
 /* Copies the process counters into <out>. */
 void ktls_counts_read(struct ktls_counts *out);
 

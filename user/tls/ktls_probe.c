@@ -53,3 +53,15 @@ int ktls_kernel_has_tls(char *why, size_t n)
 				 "\"tls\"): %s", strerror(probe_err));
 	return !probe_err;
 }
+
+const char *ktls_kernel_why(void)
+{
+	pthread_once(&probe_once, probe);
+	if (!probe_err)
+		return "kernel has kTLS";
+	if (probe_err == ENOENT)
+		return "kernel has no kTLS (TCP_ULP tls: ENOENT)";
+	if (probe_err < 0)
+		return "kTLS not probed: no loopback TCP pair";
+	return "kernel refused TCP_ULP tls";
+}
