@@ -6,10 +6,8 @@
 # kept, and nothing of its mesh is left. Timings are never judged here:
 # only that the figures exist and the paths carried traffic without errors.
 # An unknown contestant is refused before anything is set up.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 for t in wrk nginx iperf3 haproxy stunnel openssl; do e2e_need command -v $t; done
 BIN=${INFERMESH:-$OUT/infermesh}	# the binary the benchmark runs
 e2e_need test -x "$BIN"
