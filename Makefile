@@ -178,3 +178,13 @@ LANE_HBONE_SRCS := tests/ktls/lane_hbone.c tests/ktls/lane_util.c \
 $(OUT)/ktls-lane-hbone: $(LANE_HBONE_SRCS) $(LANE_HDRS) $(OUT)/libinfermesh.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -Itests/proxy -static $(LANE_HBONE_SRCS) $(LANE_LIBS) -o $@
+
+# The third: tests/proxy's CUnit suites, static and without sanitizers, so
+# every HBONE case (hostile peers, GOAWAY, PINGs, flow control) also runs
+# with kTLS on both ends; world_until's bound raised for TCG.
+LANE_PROXY_SRCS := $(wildcard tests/proxy/*.c) tests/lib/harness.c \
+	tests/lib/tls_pair.c
+
+$(OUT)/ktls-lane-proxy: $(LANE_PROXY_SRCS) $(LANE_HDRS) tests/lib/harness.h $(OUT)/libinfermesh.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -DIM_LANE -DUNTIL_MS=60000 -Iuser -Itests/lib -Itests/proxy -static $(LANE_PROXY_SRCS) $(OUT)/libinfermesh.a -lcunit -lyaml -ljansson -lbpf -lelf -lz -lnghttp2 -lssl -lcrypto -lpthread -o $@

@@ -26,6 +26,7 @@
 #include "../dataplane/reconcile.h"
 #include "../kernel/bpf_load.h"
 #include "../kernel/features.h"
+#include "admin.h"
 #include "apply.h"
 #include "context.h"
 #include "guards.h"
@@ -240,6 +241,7 @@ static int start(struct agent *a)
 	err = err ?: signals(a);
 	err = err ?: lock(a);
 	err = err ?: agent_identity_open(a);
+	err = err ?: admin_open(a);	/* before any thread: see admin.h */
 	err = err ?: guards_check(a);
 	err = err ?: prepare_pins(a);
 	err = err ?: load(a);
@@ -259,6 +261,7 @@ static int start(struct agent *a)
 
 static void release(struct agent *a)
 {
+	admin_close(a);
 	mtls_stop(a);		/* before the maps and policy it reads go */
 	guards_close(a);	/* what is attached stays */
 	watch_close(a);
@@ -282,7 +285,8 @@ int agent_run(const struct agent_opts *o)
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
 			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
 			   .rotate_fd = -1, .mtls_retry_fd = -1,
-			   .loop.epfd = -1, .lock = { -1, -1, -1 } };
+			   .loop.epfd = -1, .lock = { -1, -1, -1 },
+			   .admin = { .lfd = -1, .timer_fd = -1 } };
 	int err;
 
 	bpf_log_init(o->verbose);

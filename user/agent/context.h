@@ -12,13 +12,14 @@
 #include "../dataplane/epslot.h"
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
-#include "../tls/ca.h"
 #include "../proxy/engine.h"
+#include "../tls/ca.h"
 #include "../tls/idents.h"
+#include "admin.h"
 #include "agent.h"
 #include "lock.h"
-#include "peers.h"
 #include "loop.h"
+#include "peers.h"
 
 struct agent {
 	struct agent_opts o;
@@ -55,6 +56,7 @@ struct agent {
 					   listener yet */
 	unsigned int mtls_tries;
 	int mtls_listening;		/* local workloads with listeners */
+	struct admin admin;		/* admin.c: <state-dir>/admin.sock */
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)
