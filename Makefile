@@ -90,11 +90,12 @@ $(OUT)/tests/%: $$(wildcard tests/%/*.c) $(HARNESS) tests/lib/harness.h $(OUT)/l
 
 # The C side of the HBONE interop test (tests/cli/hbone_interop.sh): the
 # proxy objects in tests/proxy/'s loopback world, driven from the command line.
-HBONE_PEER_SRCS := tests/interop/hbone_peer.c $(wildcard tests/proxy/fix_*.c)
-$(OUT)/tests/hbone-peer: $(HBONE_PEER_SRCS) $(wildcard tests/proxy/fix_*.h) $(OUT)/libinfermesh-san.a
+HBONE_PEER_SRCS := tests/interop/hbone_peer.c $(wildcard tests/proxy/fix_*.c) \
+	tests/lib/tls_pair.c
+$(OUT)/tests/hbone-peer: $(HBONE_PEER_SRCS) $(wildcard tests/proxy/fix_*.h) tests/lib/tls_pair.h $(OUT)/libinfermesh-san.a
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/proxy $(HBONE_PEER_SRCS) $(OUT)/libinfermesh-san.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Iuser -Itests/proxy -Itests/lib $(HBONE_PEER_SRCS) $(OUT)/libinfermesh-san.a $(LDLIBS) -o $@
 
 # Fuzzing (clang + libFuzzer): the whole loader, validation and analyzers
 # built with clang's coverage instrumentation and ASan+UBSan. `make fuzz`
@@ -156,12 +157,34 @@ clean:
 	rm -rf $(OUT)
 
 # The kTLS lane's test program (tests/ktls/, run by tools/ktls-lane.sh in
-# Debian's stock kernel under qemu): static, OpenSSL linked in, since the
-# initramfs has no libraries.
-LANE_SRCS := tests/ktls/lane.c tests/lib/tls_pair.c tests/lib/stream.c \
-	$(wildcard user/tls/ktls*.c) $(wildcard user/proxy/splice*.c) \
-	user/kernel/loopback.c
+# Debian's stock kernel under qemu): static, OpenSSL and nghttp2 linked in,
+# since the initramfs has no libraries; the static link takes only the
+# library objects it uses.
+LANE_SRCS := tests/ktls/lane.c tests/ktls/lane_util.c tests/lib/tls_pair.c \
+	tests/lib/stream.c
+LANE_HDRS := $(HDRS) $(wildcard tests/ktls/*.h) tests/lib/tls_pair.h \
+	tests/lib/stream.h tests/proxy/fix_world.h
+LANE_LIBS := $(OUT)/libinfermesh.a -lnghttp2 -lssl -lcrypto -lpthread
 
-$(OUT)/ktls-lane-test: $(LANE_SRCS) $(HDRS) tests/lib/tls_pair.h tests/lib/stream.h
+$(OUT)/ktls-lane-test: $(LANE_SRCS) $(LANE_HDRS) $(OUT)/libinfermesh.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -static $(LANE_SRCS) -lssl -lcrypto -lpthread -o $@
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -static $(LANE_SRCS) $(LANE_LIBS) -o $@
+
+# The second lane program: HBONE (pool + hbone_conn, tests/proxy/'s world)
+# with both ends on kTLS.
+LANE_HBONE_SRCS := tests/ktls/lane_hbone.c tests/ktls/lane_util.c \
+	tests/proxy/fix_world.c tests/lib/tls_pair.c
+
+$(OUT)/ktls-lane-hbone: $(LANE_HBONE_SRCS) $(LANE_HDRS) $(OUT)/libinfermesh.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/lib -Itests/proxy -static $(LANE_HBONE_SRCS) $(LANE_LIBS) -o $@
+
+# The third: tests/proxy's CUnit suites, static and without sanitizers, so
+# every HBONE case (hostile peers, GOAWAY, PINGs, flow control) also runs
+# with kTLS on both ends; world_until's bound raised for TCG.
+LANE_PROXY_SRCS := $(wildcard tests/proxy/*.c) tests/lib/harness.c \
+	tests/lib/tls_pair.c
+
+$(OUT)/ktls-lane-proxy: $(LANE_PROXY_SRCS) $(LANE_HDRS) tests/lib/harness.h $(OUT)/libinfermesh.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -DIM_LANE -DUNTIL_MS=60000 -Iuser -Itests/lib -Itests/proxy -static $(LANE_PROXY_SRCS) $(OUT)/libinfermesh.a -lcunit -lyaml -ljansson -lbpf -lelf -lz -lnghttp2 -lssl -lcrypto -lpthread -o $@

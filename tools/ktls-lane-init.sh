@@ -3,7 +3,8 @@
 # /init of the kTLS lane's initramfs (tools/ktls-lane.sh builds it): loads
 # the TLS modules in dependency order (there is no modules.dep), brings
 # loopback up, runs every program in /lane/run in name order with the
-# arguments in /lane/args, prints what each returned, powers off.
+# arguments in /lane/args, prints what each returned (and how long it
+# took, for the record), powers off.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -14,8 +15,10 @@ for m in $(cat /lane/modules); do
 done
 ip link set lo up
 for t in /lane/run/*; do
+	start=$(date +%s)
 	"$t" $(cat /lane/args)
-	echo "LANE-RUN $(basename "$t") rc=$?"
+	rc=$?
+	echo "LANE-RUN $(basename "$t") rc=$rc seconds=$(($(date +%s) - start))"
 done
 echo "LANE-DONE"
 poweroff -f

@@ -4,7 +4,8 @@
 # in Debian's stock 6.1 kernel booted under qemu (TCG: KVM does not work
 # here). Takes the kernel package with apt-get download (unpacked with
 # dpkg-deb -x, never installed), the TLS modules from it, busybox-static,
-# and the static test programs (make $(OUT)/ktls-lane-test); builds an
+# and the static test programs (make $(OUT)/ktls-lane-test
+# $(OUT)/ktls-lane-hbone $(OUT)/ktls-lane-proxy); builds an
 # initramfs, boots it, and passes only when every program printed
 # "LANE RESULT ... failed=0" and returned 0. Any missing piece (a download,
 # a module, qemu) is a FAIL, never a skip. More programs: add them to
@@ -15,7 +16,7 @@ OUT=${OUT:-.output}
 MIB=${1:-32}
 WALL=${KTLS_LANE_TIMEOUT:-420}	# seconds for the whole boot and run
 LANE=$OUT/ktls-lane
-LANE_PROGS=("$OUT/ktls-lane-test")
+LANE_PROGS=("$OUT/ktls-lane-test" "$OUT/ktls-lane-hbone" "$OUT/ktls-lane-proxy")
 # insmod order: each module after those it needs (kernel-facts.md)
 MODULES="gf128mul ghash-generic ctr gcm cryptd crypto_simd aesni-intel ghash-clmulni-intel tls"
 
@@ -94,7 +95,7 @@ verdict() {
 start=$(date +%s)
 mkdir -p "$LANE"
 # (the static link warns about glibc's NSS; the lane program uses none)
-make -s "$OUT/ktls-lane-test" 2>"$LANE/build.log" ||
+make -s "${LANE_PROGS[@]}" 2>"$LANE/build.log" ||
 	{ cat "$LANE/build.log" >&2; fail "building the lane program"; }
 pkg=$(fetch_kernel)
 build_root

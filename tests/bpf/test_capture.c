@@ -240,15 +240,113 @@ static void capture_records_go_with_sockets(void)
 	fix_down(&f);
 }
 
-/* Capture off (the default): the direct path, exactly as before (a
- * PERMISSIVE port: without mTLS a STRICT one refuses the call, EPERM). */
-static void capture_off_direct(void)
+/* Fills every free slot of im_cap with a record under a key no socket
+ * has (namespace cookies count from 1, never 0), until the table refuses
+ * one (bounded: one past its size). Returns how many went in, the
+ * refusal's errno in *<err>. */
+static int cap_fill(struct cfix *f, int *err)
 {
+	int fd = dp_map_fd(&f->dp, "im_cap"), n = 0;
+	struct im_capture c = { 0 };
+	struct im_cap_key k = { .netns = 0 };
+	__u32 i;
+
+	*err = 0;
+	for (i = 0; fd >= 0 && i <= IM_MAX_CAPTURES; i++) {
+		k.ip = htonl(i + 1);
+		if (bpf_map_update_elem(fd, &k, &c, BPF_NOEXIST)) {
+			*err = errno;
+			break;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* One connect to the service from the pod, held open until finished. */
+static bool dial_held(struct cfix *f, struct dp_child *c,
+		      struct dp_dial_result *r)
+{
+	return CHECK_EQ(dp_child_start(c, &f->cg, &(struct dp_dial){
+				.ip = htonl(VIP), .port = htons(VPORT), .n = 1,
+				.hold = true, .netns_fd = f->ns }), 0,
+			"child started") &&
+	       CHECK_EQ(dp_child_report(c, r), 0, "child reported");
+}
+
+/* Drop counters moved between <a> and <b>: only capture_table_full, by
+ * <want>. */
+static void full_counted(const uint64_t *a, const uint64_t *b, int want)
+{
+	int i;
+
+	for (i = 1; i < IM_DROP_MAX; i++)
+		CHECK_EQ(b[i] - a[i], i == IM_DROP_CAPTURE_FULL ? want : 0,
+			 "drop counter %d moved", i);
+}
+
+/*
+ * im_cap full: sockops cannot publish the record, so the captured connect
+ * reaches nothing but the agent's 15001, which finds no record and
+ * refuses it (origdst.h): never carried, never plaintext to the endpoint,
+ * capture_table_full counted once. One slot freed, the next connect is
+ * captured with its record again.
+ */
+static void capture_table_full_refused(void)
+{
+	uint64_t d0[IM_DROP_MAX] = { 0 }, d1[IM_DROP_MAX] = { 0 },
+		 d2[IM_DROP_MAX] = { 0 };
+	struct dp_child c1 = { .pid = -1, .res_fd = -1, .go_fd = -1 };
+	struct dp_child c2 = c1;
+	struct im_cap_key k = { .netns = 0, .ip = htonl(1) };
+	int acc, named, missing, err;
 	struct dp_dial_result r;
 	struct cfix f;
 
 	NEED_ROOT();
-	if (!fix_up(&f, CF_LISTEN, IM_MODE_PERMISSIVE))
+	if (!fix_up(&f, CF_CAPTURE | CF_LISTEN, IM_MODE_STRICT))
+		return;
+	if (!CHECK_EQ(cap_fill(&f, &err), IM_MAX_CAPTURES,
+		      "records im_cap took") ||
+	    !CHECK_EQ(err, E2BIG, "then it refused one: full"))
+		goto out;
+	dp_test_drops(&f.dp, d0);
+	if (!dial_held(&f, &c1, &r))
+		goto out;
+	CHECK_EQ(r.ok, 1, "the connect reaches the agent's 15001");
+	dp_test_drops(&f.dp, d1);
+	full_counted(d0, d1, 1);
+	take_all(&f, 1, &acc, &named, &missing);
+	CHECK_EQ(acc, 1, "the agent's 15001 accepted it");
+	CHECK_EQ(missing, 1, "without a record: the agent refuses it");
+	CHECK_EQ(capfix_accept_all(f.ep_fd), 0, "the endpoint saw nothing");
+
+	CHECK_EQ(bpf_map_delete_elem(dp_map_fd(&f.dp, "im_cap"), &k), 0,
+		 "one slot freed");
+	if (!dial_held(&f, &c2, &r))
+		goto out;
+	CHECK_EQ(r.ok, 1, "the next connect reaches the agent's 15001");
+	dp_test_drops(&f.dp, d2);
+	full_counted(d1, d2, 0);
+	take_all(&f, 1, &acc, &named, &missing);
+	CHECK_EQ(acc, 1, "the agent's 15001 accepted it");
+	CHECK_EQ(named, 1, "with its record: service, endpoint, caller");
+	CHECK_EQ(capfix_accept_all(f.ep_fd), 0, "the endpoint saw nothing");
+out:
+	dp_child_finish(&c2);
+	dp_child_finish(&c1);
+	fix_down(&f);
+}
+
+/* The direct path, not captured: with <flags> and <mode>, every connect
+ * from the pod reaches the endpoint itself and none the agent's 15001,
+ * getpeername() answers the service, and no record is made. */
+static void expect_direct(unsigned int flags, __u8 mode)
+{
+	struct dp_dial_result r;
+	struct cfix f;
+
+	if (!fix_up(&f, flags, mode))
 		return;
 	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
 			.port = htons(VPORT), .n = 20,
@@ -260,6 +358,14 @@ static void capture_off_direct(void)
 		CHECK_EQ(cap_entries(&f), 0, "no record");
 	}
 	fix_down(&f);
+}
+
+/* Capture off (the default): the direct path, exactly as before (a
+ * PERMISSIVE port: without mTLS a STRICT one refuses the call, EPERM). */
+static void capture_off_direct(void)
+{
+	NEED_ROOT();
+	expect_direct(CF_LISTEN, IM_MODE_PERMISSIVE);
 }
 
 /* Capture on, no agent listening: refused, never plaintext to the
@@ -291,41 +397,16 @@ static void capture_no_listener_refused(void)
 /* A DISABLE destination is plain L4: not captured. */
 static void capture_disable_not_captured(void)
 {
-	struct dp_dial_result r;
-	struct cfix f;
-
 	NEED_ROOT();
-	if (!fix_up(&f, CF_CAPTURE | CF_LISTEN, IM_MODE_DISABLE))
-		return;
-	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
-			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns }, &r), 0, "child dialled")) {
-		CHECK_EQ(r.ok, 20, "connects succeed");
-		CHECK_EQ(r.peer_bad, 0, "getpeername() answers the service");
-		CHECK_EQ(capfix_accept_all(f.ep_fd), 20, "endpoint got them");
-		CHECK_EQ(capfix_accept_all(f.l.capture_fd), 0, "15001 none");
-	}
-	fix_down(&f);
+	expect_direct(CF_CAPTURE | CF_LISTEN, IM_MODE_DISABLE);
 }
 
 /* A caller that is no mesh workload is never captured (its calls meet
  * the destination's guard as plaintext). */
 static void capture_non_mesh_caller(void)
 {
-	struct dp_dial_result r;
-	struct cfix f;
-
 	NEED_ROOT();
-	if (!fix_up(&f, CF_CAPTURE | CF_LISTEN | CF_NO_IDENT, IM_MODE_STRICT))
-		return;
-	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
-			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns }, &r), 0, "child dialled")) {
-		CHECK_EQ(r.ok, 20, "connects succeed");
-		CHECK_EQ(capfix_accept_all(f.ep_fd), 20, "endpoint got them");
-		CHECK_EQ(capfix_accept_all(f.l.capture_fd), 0, "15001 none");
-	}
-	fix_down(&f);
+	expect_direct(CF_CAPTURE | CF_LISTEN | CF_NO_IDENT, IM_MODE_STRICT);
 }
 
 UNIT_SUITE(capture)
@@ -333,6 +414,7 @@ UNIT_SUITE(capture)
 	UNIT_TEST(s, capture_lands_on_inpod_listener);
 	UNIT_TEST(s, capture_v4mapped);
 	UNIT_TEST(s, capture_records_go_with_sockets);
+	UNIT_TEST(s, capture_table_full_refused);
 	UNIT_TEST(s, capture_off_direct);
 	UNIT_TEST(s, capture_no_listener_refused);
 	UNIT_TEST(s, capture_disable_not_captured);

@@ -16,67 +16,24 @@
 #include <unistd.h>
 
 #include "dp_child.h"
+#include "dp_fix.h"
 #include "dp_pkt.h"
 #include "dp_testlib.h"
 
 #define VIP	IP4(127, 0, 0, 100)
 #define VPORT	9		/* nobody listens: a missed rewrite is refused */
-#define N_LIS	3		/* listeners 127.0.0.11 .. 127.0.0.13 */
+#define N_LIS	DPFIX_LIS	/* listeners 127.0.0.11 .. 127.0.0.13 */
 #define DEAD	IP4(127, 0, 0, 19)	/* nothing listens there */
 #define EJECT_MS 300		/* baseEjectionTime in the tests */
 
-struct cfix {
-	struct cgroup_tmp cg;
-	struct dp dp;
-	bool loaded;
-	int lfd[N_LIS];
-	__u32 ip[N_LIS];	/* network order */
-	__u16 port[N_LIS];	/* network order */
-};
-
-static void fix_down(struct cfix *f)
+static bool fix_up(struct dpfix *f, const struct dp_opts *o)
 {
-	int i;
-
-	for (i = 0; i < N_LIS; i++)
-		if (f->lfd[i] >= 0)
-			close(f->lfd[i]);
-	if (f->loaded)
-		dp_destroy(&f->dp);
-	cgroup_tmp_remove(&f->cg);
-}
-
-/* Cgroup, programs attached to it, listeners. False: the test stops (its
- * failure is recorded) and everything made so far is gone. */
-static bool fix_up(struct cfix *f, const struct dp_opts *o)
-{
-	char root[256];
-	int i, ok = 1;
-
-	memset(f, 0, sizeof(*f));
-	f->cg.fd = -1;
-	for (i = 0; i < N_LIS; i++)
-		f->lfd[i] = -1;
-	if (!CHECK_EQ(cgroup2_root(root, sizeof(root)), 0, "cgroup2 mount") ||
-	    !CHECK_EQ(cgroup_tmp_create(&f->cg, root, "im-dp-test"), 0,
-		      "child cgroup under %s", root))
-		return false;
-	f->loaded = dp_test_load(&f->dp, o) == 0;
-	ok = f->loaded && CHECK_EQ(dp_attach_cgroup(&f->dp, f->cg.fd), 0,
-				   "attaching to the cgroup");
-	for (i = 0; ok && i < N_LIS; i++) {
-		f->lfd[i] = dp_listen(IP4(127, 0, 0, 11 + i), 2048, &f->ip[i],
-				      &f->port[i]);
-		ok = CHECK_EQ(f->lfd[i] >= 0, 1, "listener %d", i);
-	}
-	if (!ok)
-		fix_down(f);
-	return ok;
+	return dpfix_up(f, "im-dp-test", o, IP4(127, 0, 0, 11));
 }
 
 /* Accepts (and closes) what listener <i> has queued: the connections that
  * really reached it. Waits up to 1 s for <want> of them. */
-static int accepted(struct cfix *f, int i, int want)
+static int accepted(struct dpfix *f, int i, int want)
 {
 	uint64_t until = dp_now_ms() + 1000;
 	int n = 0, fd;
@@ -97,26 +54,25 @@ static int accepted(struct cfix *f, int i, int want)
 
 /* Listener <i>'s host; its state is in slot <i> (the agent's allocator
  * is not in the way here: each test says which slot a host has). */
-static struct im_ep ep_of(const struct cfix *f, int i)
+static struct im_ep ep_of(const struct dpfix *f, int i)
 {
-	return (struct im_ep){ .ip = f->ip[i], .port = f->port[i],
-			       .weight = 1, .slot = i };
+	return f->ep[i];
 }
 
 /* A host nothing listens on, in slot N_LIS + <i>. */
-static struct im_ep ep_dead_n(const struct cfix *f, int i)
+static struct im_ep ep_dead_n(const struct dpfix *f, int i)
 {
-	return (struct im_ep){ .ip = htonl(DEAD), .port = f->port[i],
+	return (struct im_ep){ .ip = htonl(DEAD), .port = f->ep[i].port,
 			       .weight = 1, .slot = N_LIS + i };
 }
 
-static struct im_ep ep_dead(const struct cfix *f)
+static struct im_ep ep_dead(const struct dpfix *f)
 {
 	return ep_dead_n(f, 0);
 }
 
 /* VIP:VPORT -> route 0 -> subsets given with their weights. */
-static void put_service(struct cfix *f, int n, const __u32 *weights)
+static void put_service(struct dpfix *f, int n, const __u32 *weights)
 {
 	struct im_svc svc = { .svc_id = 42, .route = 0 };
 	struct im_route rt = { .n_dst = n };
@@ -131,7 +87,7 @@ static void put_service(struct cfix *f, int n, const __u32 *weights)
 }
 
 /* Subset <id> is cluster id + 1 unless it says otherwise. */
-static void put_subset(struct cfix *f, __u32 id, struct im_subset sub,
+static void put_subset(struct dpfix *f, __u32 id, struct im_subset sub,
 		       const struct im_ep *eps)
 {
 	if (!sub.cluster)
@@ -145,12 +101,12 @@ static struct dp_dial to_vip(int n)
 				 .n = n };
 }
 
-static bool dial(struct cfix *f, struct dp_dial d, struct dp_dial_result *r)
+static bool dial(struct dpfix *f, struct dp_dial d, struct dp_dial_result *r)
 {
 	return CHECK_EQ(dp_dial_from(&f->cg, &d, r), 0, "child dialled");
 }
 
-static struct im_ep_state ep_state(struct cfix *f, struct im_ep ep)
+static struct im_ep_state ep_state(struct dpfix *f, struct im_ep ep)
 {
 	struct im_ep_state st = { 0 };
 
@@ -162,7 +118,7 @@ static struct im_ep_state ep_state(struct cfix *f, struct im_ep ep)
 static void connect_rewrite_peername(void)
 {
 	struct dp_dial_result r;
-	struct cfix f;
+	struct dpfix f;
 	__u32 w = 1;
 	struct im_ep ep;
 
@@ -180,12 +136,12 @@ static void connect_rewrite_peername(void)
 		CHECK_EQ(ep_state(&f, ep).conns, 20, "sockops counted them");
 	}
 	/* an address that is no service is left alone */
-	if (dial(&f, (struct dp_dial){ .ip = f.ip[2], .port = f.port[2],
+	if (dial(&f, (struct dp_dial){ .ip = f.ep[2].ip, .port = f.ep[2].port,
 				       .n = 3 }, &r)) {
 		CHECK_EQ(r.ok, 3, "direct connects succeed");
 		CHECK_EQ(accepted(&f, 2, 3), 3, "reached the dialled listener");
 	}
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* Route weights 3:1 over 400 connections. */
@@ -196,7 +152,7 @@ static void connect_weighted_split(void)
 	__u32 w[2] = { 3, 1 };
 	struct dp_dial_result r;
 	struct im_ep a, b;
-	struct cfix f;
+	struct dpfix f;
 	int got_a;
 
 	NEED_ROOT();
@@ -216,7 +172,7 @@ static void connect_weighted_split(void)
 			 "weight 3 got %d of %d, want %d +- %d (5 sigma)",
 			 got_a, n, want, tol);
 	}
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* An outlier policy for the ejection tests: RR makes the order plain. */
@@ -239,7 +195,7 @@ static void connect_ejection_and_return(void)
 	struct dp_dial_result r;
 	struct im_ep eps[2];
 	struct im_ep_state st;
-	struct cfix f;
+	struct dpfix f;
 	__u32 w = 1;
 	uint64_t now_ns;
 
@@ -273,7 +229,7 @@ static void connect_ejection_and_return(void)
 	CHECK_EQ(st.eject_k, 2, "second ejection: k = 2");
 	CHECK_EQ(st.ejected_until > now_ns + (EJECT_MS + 20) * 1000000ULL, 1,
 		 "second ejection lasts about 2 x base");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* maxEjectionPercent: ejection only while 100 * (ejected + 1) / total <=
@@ -283,7 +239,7 @@ static void connect_max_ejection_percent(void)
 {
 	struct im_ep pool[2], dead2[2];
 	struct dp_dial_result r;
-	struct cfix f;
+	struct dpfix f;
 	__u32 w = 1;
 
 	NEED_ROOT();
@@ -306,7 +262,7 @@ static void connect_max_ejection_percent(void)
 	CHECK_EQ(ep_state(&f, dead2[0]).ejections +
 		 ep_state(&f, dead2[1]).ejections, 1,
 		 "50%%: exactly one of the two ejected");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* All endpoints ejected: with minHealthPercent 0 (Istio's default when
@@ -318,7 +274,7 @@ static void connect_all_ejected_panic(void)
 	uint64_t before[IM_DROP_MAX], after[IM_DROP_MAX];
 	struct dp_dial_result r;
 	struct im_ep dead[2];
-	struct cfix f;
+	struct dpfix f;
 	__u32 w = 1;
 
 	NEED_ROOT();
@@ -342,7 +298,7 @@ static void connect_all_ejected_panic(void)
 	dp_test_drops(&f.dp, after);
 	CHECK_EQ(after[IM_DROP_NO_HEALTHY] - before[IM_DROP_NO_HEALTHY], 0,
 		 "panic: connect4 chose a host");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* Active connections while held, back to zero when closed; a refused
@@ -353,7 +309,7 @@ static void sockops_active_and_failures(void)
 	struct dp_dial_result r;
 	struct dp_child c;
 	struct im_ep ep[2];
-	struct cfix f;
+	struct dpfix f;
 	uint64_t until;
 	__u32 w[2] = { 1, 0 };
 
@@ -385,7 +341,7 @@ static void sockops_active_and_failures(void)
 	CHECK_EQ(ep_state(&f, ep[1]).fails, 3, "three local-origin failures");
 	CHECK_EQ(ep_state(&f, ep[1]).consec_fail, 3, "consecutive");
 	CHECK_EQ(ep_state(&f, ep[1]).ejections, 0, "no outlierDetection");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* The same address in two subsets is two hosts (two Envoy clusters):
@@ -394,7 +350,7 @@ static void connect_state_per_cluster(void)
 {
 	struct im_ep s0[2], s1[2];
 	struct dp_dial_result r;
-	struct cfix f;
+	struct dpfix f;
 	__u32 w[2] = { 1, 0 };
 
 	NEED_ROOT();
@@ -425,7 +381,7 @@ static void connect_state_per_cluster(void)
 	accepted(&f, 0, 9);
 	CHECK_EQ(ep_state(&f, s1[1]).fails, 1, "its failure counted there");
 	CHECK_EQ(ep_state(&f, s0[1]).fails, 1, "and not in subset 0");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* A slot freed and given to a new host (epoch bumped) is not charged by
@@ -437,7 +393,7 @@ static void sockops_stale_epoch(void)
 	struct dp_dial_result r;
 	struct dp_child c;
 	struct im_ep ep;
-	struct cfix f;
+	struct dpfix f;
 	__u32 w = 1;
 
 	NEED_ROOT();
@@ -462,11 +418,11 @@ static void sockops_stale_epoch(void)
 		CHECK_EQ(r.ok, 2, "two new connections");
 	accepted(&f, 0, 2);
 	CHECK_EQ(ep_state(&f, ep).conns, 2, "the new owner counts them");
-	fix_down(&f);
+	dpfix_down(&f);
 	return;
 out:
 	dp_child_finish(&c);
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* LEAST_REQUEST: with 5 connections held on A and B idle, power of two
@@ -479,7 +435,7 @@ static void connect_least_request(void)
 	struct dp_dial_result r;
 	struct dp_child c;
 	struct im_ep ep[2];
-	struct cfix f;
+	struct dpfix f;
 	__u32 w = 1;
 	int got_a;
 
@@ -507,12 +463,12 @@ static void connect_least_request(void)
 	}
 out:
 	dp_child_finish(&c);
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* Cgroup <cg> is a workload with identity <id>; its level joins the
  * levels connect4 walks (deepest first, as the agent writes them). */
-static void put_ident(struct cfix *f, const struct cgroup_tmp *cg,
+static void put_ident(struct dpfix *f, const struct cgroup_tmp *cg,
 		      const struct im_ident *id)
 {
 	struct im_idlvl lv = { 0 };
@@ -536,7 +492,7 @@ static void put_ident(struct cfix *f, const struct cgroup_tmp *cg,
 
 /* The caller's cgroup is workload principal 9 in namespace 3; the single
  * endpoint's policy set 1 is <clauses> (DENY first). */
-static void put_policy_target(struct cfix *f, __u8 mode)
+static void put_policy_target(struct dpfix *f, __u8 mode)
 {
 	struct im_ident id = { .principal = 9, .ns = 3,
 			       .ip = htonl(IP4(127, 0, 0, 1)) };
@@ -551,7 +507,7 @@ static void put_policy_target(struct cfix *f, __u8 mode)
 		 "endpoint port");
 }
 
-static void put_rule(struct cfix *f, __u32 idx, __u8 action, __u8 field,
+static void put_rule(struct dpfix *f, __u32 idx, __u8 action, __u8 field,
 		     __u32 value)
 {
 	struct im_clause c = { .action = action, .fields = field };
@@ -562,7 +518,7 @@ static void put_rule(struct cfix *f, __u32 idx, __u8 action, __u8 field,
 			 "member of clause %u", idx);
 }
 
-static void put_set(struct cfix *f, __u16 n, __u8 has_allow)
+static void put_set(struct dpfix *f, __u16 n, __u8 has_allow)
 {
 	struct im_polset ps = { .n = n, .has_allow = has_allow };
 
@@ -571,7 +527,7 @@ static void put_set(struct cfix *f, __u16 n, __u8 has_allow)
 
 /* Dials 4 times; <eperm> says whether connect4 must refuse, and then
  * <reason> is the counter that moves by 4. */
-static void expect_dial(struct cfix *f, const char *what, bool eperm,
+static void expect_dial(struct dpfix *f, const char *what, bool eperm,
 			unsigned int reason)
 {
 	uint64_t before[IM_DROP_MAX], after[IM_DROP_MAX];
@@ -594,7 +550,7 @@ static void expect_dial(struct cfix *f, const char *what, bool eperm,
 static void connect_policy_mtls(void)
 {
 	struct dp_opts o = { .mtls = true };
-	struct cfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!fix_up(&f, &o))
@@ -612,14 +568,14 @@ static void connect_policy_mtls(void)
 		    IM_DROP_POLICY_DENY);
 	put_rule(&f, 0, IM_ACT_DENY, IM_F_NOTPRINC, 9);
 	expect_dial(&f, "DENY notPrincipals [9], caller 9", false, 0);
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* Without mTLS the destination sees no identity: STRICT refuses, and on
  * PERMISSIVE principals never match, notPrincipals always do. */
 static void connect_policy_plaintext(void)
 {
-	struct cfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!fix_up(&f, NULL))
@@ -636,13 +592,13 @@ static void connect_policy_plaintext(void)
 	put_rule(&f, 0, IM_ACT_DENY, IM_F_NOTPRINC, 9);
 	expect_dial(&f, "DENY notPrincipals [9], plaintext", true,
 		    IM_DROP_POLICY_DENY);
-	put_rule(&f, 0, IM_ACT_ALLOW, IM_F_PORTS, ntohs(f.port[0]));
+	put_rule(&f, 0, IM_ACT_ALLOW, IM_F_PORTS, ntohs(f.ep[0].port));
 	expect_dial(&f, "ALLOW ports [its port], plaintext", false, 0);
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* Dials 4 times from cgroup <cg>; see expect_dial. */
-static void expect_dial_from(struct cfix *f, const struct cgroup_tmp *cg,
+static void expect_dial_from(struct dpfix *f, const struct cgroup_tmp *cg,
 			     const char *what, bool eperm,
 			     unsigned int reason)
 {
@@ -663,7 +619,7 @@ static void connect_policy_child_cgroup(void)
 	struct cgroup_tmp ctr = { .fd = -1 }, sub = { .fd = -1 },
 			  pod2 = { .fd = -1 }, ctr2 = { .fd = -1 };
 	struct dp_opts o = { .mtls = true };
-	struct cfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!fix_up(&f, &o))
@@ -695,7 +651,7 @@ out:
 	cgroup_tmp_remove(&pod2);
 	cgroup_tmp_remove(&sub);
 	cgroup_tmp_remove(&ctr);
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* An AF_INET6 socket dialling the service at ::ffff:VIP (Java's default)
@@ -705,7 +661,7 @@ static void connect6_v4_mapped(void)
 {
 	struct dp_dial d = to_vip(4);
 	struct dp_dial_result r;
-	struct cfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!fix_up(&f, NULL))
@@ -717,14 +673,14 @@ static void connect6_v4_mapped(void)
 		CHECK_EQ(r.peer_bad, 0, "v4-mapped: getpeername is ::ffff:VIP");
 		CHECK_EQ(accepted(&f, 0, 4), 4, "v4-mapped: reached the endpoint");
 	}
-	put_rule(&f, 0, IM_ACT_DENY, IM_F_PORTS, ntohs(f.port[0]));
+	put_rule(&f, 0, IM_ACT_DENY, IM_F_PORTS, ntohs(f.ep[0].port));
 	put_set(&f, 1, 0);
 	if (dial(&f, d, &r)) {
 		CHECK_EQ(r.eperm, 4, "v4-mapped, DENY ports [its port]: EPERM");
 		CHECK_EQ(accepted(&f, 0, 0), 0, "v4-mapped, DENY: nothing "
 			 "reached the endpoint");
 	}
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 UNIT_SUITE(dp_connect)

@@ -24,44 +24,18 @@
 #include "dataplane/epslot.h"
 #include "dataplane/reconcile.h"
 #include "dp_child.h"
+#include "dp_fix.h"
 #include "dp_pkt.h"
 #include "dp_testlib.h"
 
 #define VIP	IP4(127, 0, 0, 101)
 #define VPORT	9		/* nobody listens: a missed rewrite is refused */
-#define N_LIS	3		/* endpoints 127.0.0.21 .. 127.0.0.23, slot i */
+#define N_LIS	DPFIX_LIS	/* endpoints 127.0.0.21 .. 127.0.0.23, slot i */
 #define WAIT_MS	5000
 #define NO_CHILD { .pid = -1, .res_fd = -1, .go_fd = -1 }
 
-struct kfix {
-	struct cgroup_tmp cg;
-	struct dp dp;
-	bool loaded;
-	int lfd[N_LIS];
-	struct im_ep ep[N_LIS];
-};
-
-/* A listener on <ip_host>: endpoint <slot>. */
-static int listen_on(__u32 ip_host, struct im_ep *ep, __u32 slot)
-{
-	*ep = (struct im_ep){ .weight = 1, .slot = slot };
-	return dp_listen(ip_host, 4096, &ep->ip, &ep->port);
-}
-
-static void fix_down(struct kfix *f)
-{
-	int i;
-
-	for (i = 0; i < N_LIS; i++)
-		if (f->lfd[i] >= 0)
-			close(f->lfd[i]);
-	if (f->loaded)
-		dp_destroy(&f->dp);
-	cgroup_tmp_remove(&f->cg);
-}
-
 /* VIP:VPORT goes to endpoint <i> alone (subset 0, slot i). */
-static void route_to(struct kfix *f, int i)
+static void route_to(struct dpfix *f, int i)
 {
 	struct im_svc svc = { .svc_id = 7, .route = 0 };
 	struct im_route rt = { .n_dst = 1, .dst[0] = { .subset = 0,
@@ -74,37 +48,18 @@ static void route_to(struct kfix *f, int i)
 			       &f->ep[i]), 0, "subset 0 -> endpoint %d", i);
 }
 
-static bool fix_up(struct kfix *f)
+static bool fix_up(struct dpfix *f)
 {
-	char root[256];
-	int i, ok;
-
-	memset(f, 0, sizeof(*f));
-	f->cg.fd = -1;
-	for (i = 0; i < N_LIS; i++)
-		f->lfd[i] = -1;
-	if (!CHECK_EQ(cgroup2_root(root, sizeof(root)), 0, "cgroup2 mount") ||
-	    !CHECK_EQ(cgroup_tmp_create(&f->cg, root, "im-dp-counts"), 0,
-		      "child cgroup under %s", root))
+	if (!dpfix_up(f, "im-dp-counts", NULL, IP4(127, 0, 0, 21)))
 		return false;
-	f->loaded = dp_test_load(&f->dp, NULL) == 0;
-	ok = f->loaded && CHECK_EQ(dp_attach_cgroup(&f->dp, f->cg.fd), 0,
-				   "attaching to the cgroup");
-	for (i = 0; ok && i < N_LIS; i++) {
-		f->lfd[i] = listen_on(IP4(127, 0, 0, 21 + i), &f->ep[i], i);
-		ok = CHECK_EQ(f->lfd[i] >= 0, 1, "listener %d", i);
-	}
-	if (ok)
-		route_to(f, 0);
-	if (!ok)
-		fix_down(f);
-	return ok;
+	route_to(f, 0);
+	return true;
 }
 
 /* The agent stopped: its cgroup programs are gone, the maps stay. The
  * links are detached explicitly: forked children hold copies of their
  * fds, so closing ours alone would leave the programs attached. */
-static void detach(struct kfix *f)
+static void detach(struct dpfix *f)
 {
 	struct bpf_link *l;
 
@@ -116,7 +71,7 @@ static void detach(struct kfix *f)
 }
 
 /* im_ep_state.active of slot <slot>; -1 (and a failure) if unreadable. */
-static long long active(struct kfix *f, __u32 slot)
+static long long active(struct dpfix *f, __u32 slot)
 {
 	struct im_ep_state st;
 
@@ -127,7 +82,7 @@ static long long active(struct kfix *f, __u32 slot)
 }
 
 /* Polls until slot <slot> counts <want> (at most WAIT_MS). */
-static long long active_becomes(struct kfix *f, __u32 slot, long long want)
+static long long active_becomes(struct dpfix *f, __u32 slot, long long want)
 {
 	uint64_t until = dp_now_ms() + WAIT_MS;
 	long long n;
@@ -139,7 +94,7 @@ static long long active_becomes(struct kfix *f, __u32 slot, long long want)
 
 /* Accepts and closes <n> queued connections of listener <i> (at most
  * WAIT_MS): the endpoint ends them. Returns how many. */
-static int end_at_endpoint(struct kfix *f, int i, int n)
+static int end_at_endpoint(struct dpfix *f, int i, int n)
 {
 	uint64_t until = dp_now_ms() + WAIT_MS;
 	int done = 0, fd;
@@ -157,7 +112,7 @@ static int end_at_endpoint(struct kfix *f, int i, int n)
 }
 
 /* A child holding <n> connections to the VIP, now routed to <i>. */
-static bool hold(struct kfix *f, struct dp_child *c, int i, int n)
+static bool hold(struct dpfix *f, struct dp_child *c, int i, int n)
 {
 	struct dp_dial d = { .ip = htonl(VIP), .port = htons(VPORT), .n = n,
 			     .hold = true };
@@ -178,7 +133,7 @@ static void counts_records_never_evicted(void)
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 	struct dp_child c = NO_CHILD;
-	struct kfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!fix_up(&f))
@@ -192,7 +147,7 @@ static void counts_records_never_evicted(void)
 		CHECK_EQ(active(&f, 0), n, "every held connection counted");
 	dp_child_finish(&c);
 	CHECK_EQ(active_becomes(&f, 0, 0), 0, "all given back after close");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /*
@@ -206,7 +161,7 @@ static void counts_closed_while_detached(void)
 {
 	struct dp_child a = NO_CHILD, b = NO_CHILD, c = NO_CHILD;
 	struct dp_recount r;
-	struct kfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!fix_up(&f))
@@ -240,12 +195,12 @@ out:
 	dp_child_finish(&a);
 	dp_child_finish(&b);
 	dp_child_finish(&c);
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* Slot 0's state, with its epoch kept: what a count gone wrong looks
  * like to the programs. */
-static void set_active(struct kfix *f, __u32 n)
+static void set_active(struct dpfix *f, __u32 n)
 {
 	struct im_ep_state st;
 
@@ -261,7 +216,7 @@ static void set_active(struct kfix *f, __u32 n)
 static void counts_never_wrap(void)
 {
 	struct dp_child c = NO_CHILD;
-	struct kfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!fix_up(&f))
@@ -279,7 +234,7 @@ static void counts_never_wrap(void)
 	CHECK_EQ(active_becomes(&f, 0, 0), 0, "three closed on a count of 1");
 	CHECK_EQ(end_at_endpoint(&f, 0, 4), 4, "the endpoint saw all four");
 	CHECK_EQ(active(&f, 0), 0, "still 0, not below");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* ---- the race: threads open and close balanced connections while the
@@ -333,7 +288,7 @@ static void *race_accept(void *arg)
 }
 
 /* Never returns: exits 0 when every thread ran, else 1. */
-static void race_child(struct kfix *f)
+static void race_child(struct dpfix *f)
 {
 	struct racer r[RACE_THREADS];
 	pthread_t t[RACE_THREADS], acc;
@@ -365,7 +320,7 @@ static void counts_race(void)
 	int recounts = 0, status = -1, err = 0;
 	uint64_t until;
 	struct dp_recount r;
-	struct kfix f;
+	struct dpfix f;
 	pid_t pid;
 
 	NEED_ROOT();
@@ -396,13 +351,13 @@ static void counts_race(void)
 	CHECK_EQ(most <= 2 * RACE_THREADS, 1, "count never above %d while "
 		 "racing (most %lld): never wrapped", 2 * RACE_THREADS, most);
 	CHECK_EQ(active_becomes(&f, 0, 0), 0, "back to 0 after the race");
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 /* ---- a removed endpoint's slot ---- */
 
 /* Allocates slot 0 to endpoint 0 in im_ep_slot, as the agent would. */
-static struct im_ep_key slot_key(struct kfix *f)
+static struct im_ep_key slot_key(struct dpfix *f)
 {
 	struct im_ep_key k = { .cluster = dp_cluster_id("outbound|9||vip"),
 			       .ip = f->ep[0].ip, .port = f->ep[0].port };
@@ -413,7 +368,7 @@ static struct im_ep_key slot_key(struct kfix *f)
 	return k;
 }
 
-static bool slot_allocated(struct kfix *f, const struct im_ep_key *k)
+static bool slot_allocated(struct dpfix *f, const struct im_ep_key *k)
 {
 	__u32 slot;
 
@@ -430,7 +385,7 @@ static void counts_removed_slot_freed(void)
 	struct dp_recount r;
 	struct im_ep_key k;
 	struct epslot *s = epslot_new();
-	struct kfix f;
+	struct dpfix f;
 
 	NEED_ROOT();
 	if (!CHECK_EQ(s != NULL, 1, "collector") || !fix_up(&f)) {
@@ -459,7 +414,7 @@ static void counts_removed_slot_freed(void)
 out:
 	dp_child_finish(&c);
 	epslot_free(s);
-	fix_down(&f);
+	dpfix_down(&f);
 }
 
 UNIT_SUITE(dp_counts)

@@ -9,19 +9,16 @@
 # removing the DR from the file deletes it and its stored copy.
 # The VirtualService and the DRs share one file so that one rename changes
 # both in one reload. Bounded: every wait has its own timeout.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 
 VIP=10.96.0.5	# model-server (examples/mesh/01-services.yaml)
-BIN=$OUT/infermesh
 PY=$(python3 -c 'import sys; print(sys.executable)')
 ROUTING=06-routing.yaml
 LOG=/run/$IMT_PREFIX-mesh/log/agent-node-a.log
 STORE=/run/$IMT_PREFIX-mesh/state/node-a/lastgood
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
 json() { # FILE EXPR over the JSON in FILE (j)
 	"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"

@@ -25,17 +25,13 @@
 # shows as a timeout. Counts are exact where the source decides (one
 # connect, one count) and at least one where the guard drops (SYN
 # retransmits are counted too).
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 
-BIN=$OUT/infermesh
-CLIENT=tools/mesh-client.py
 VR_A=10.10.1.12	# vector-retriever-a, on node-a
 EXT=10.10.3.10
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
 # The copy's additions: the outsider, and port 8081 PERMISSIVE for the
 # workloads metrics-plaintext selects (vector-retriever among them).

@@ -20,21 +20,17 @@
 # connections: 10% canary is 50 +- 34, 50% is 250 +- 56; either rejects
 # the other split. Bounded: every step has its own timeout, about 90 s in
 # all on an idle 2-core machine.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 
 N=500
 CONNS=8		# wrk's keep-alive connections
 VIP=10.96.0.5	# model-server (examples/mesh/01-services.yaml)
 ORCH=10.96.0.2	# orchestrator
 V1B=10.10.2.14:8080
-BIN=$OUT/infermesh
 PY=$(python3 -c 'import sys; print(sys.executable)')	# not a shim: see mesh.sh
-CLIENT=tools/mesh-client.py
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 e2e_need command -v wrk
 
 # json FILE EXPR: a Python expression over the JSON in FILE (j).

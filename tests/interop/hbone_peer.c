@@ -4,7 +4,8 @@
  * the user/proxy/ server and client objects, driven by the test world of
  * tests/proxy/, against the independent Python peer tests/interop/hbone_peer.py.
  *
- *   hbone-peer certs DIR      a test CA and leaves as PEM files in DIR
+ *   hbone-peer certs DIR      a test CA in DIR/ca (user/tls layout), its
+ *                             root and three SVIDs as PEM files in DIR
  *   hbone-peer serve DIR      prints "port N", serves until stdin closes
  *                             (at most 120 s), then "refused NAME N" lines
  *   hbone-peer client DIR PORT [--as denied] AUTHORITY...
@@ -143,13 +144,7 @@ static int client(const char *dir, int port, bool denied, char **auth, int n)
 
 static int certs(const char *dir)
 {
-	int rc;
-
-	if (world_init(&w, NULL))
-		return 1;
-	rc = world_write_pki(&w, dir) ? 1 : 0;
-	world_free(&w);
-	return rc;
+	return world_make_pki(dir) ? 1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -12,65 +12,29 @@
 
 #include "kernel/loopback.h"
 #include "tls/ktls.h"
+#include "tls/x509_make.h"
+#include "tls/svid.h"
 #include "tls_pair.h"
 
-static int add_ext(X509 *issuer, X509 *x, int nid, const char *val)
-{
-	X509V3_CTX v;
-	X509_EXTENSION *e;
-	int ok;
-
-	X509V3_set_ctx(&v, issuer, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &v, nid, val);
-	ok = e && X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	return ok ? 0 : -1;
-}
-
-/* A certificate for <key> named <cn>, signed by <ca_key> (self-signed
- * when <issuer> is NULL); <uri> the SPIFFE ID of a leaf. */
+/* A certificate made as user/tls makes the mesh's (x509_make): the CA
+ * self-signed when <uri> is NULL, else a leaf for that SPIFFE ID. */
 static X509 *cert_make(EVP_PKEY *key, const char *cn, X509 *issuer,
-		       EVP_PKEY *ca_key, const char *uri, long serial)
+		       EVP_PKEY *ca_key, const char *uri)
 {
-	X509 *x = X509_new();
-	X509_NAME *n = x ? X509_get_subject_name(x) : NULL;
-	char san[256];
-	int err;
+	time_t now = time(NULL);
+	struct x509_spec s = {
+		.key = key, .cn = cn, .uri_san = uri, .is_ca = !uri,
+		.not_before = now - 60, .not_after = now + 24 * 3600,
+		.issuer = issuer, .issuer_key = ca_key,
+	};
 
-	if (!x)
-		return NULL;
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	X509_gmtime_adj(X509_getm_notBefore(x), -60);
-	X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
-	X509_set_pubkey(x, key);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-				   (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-	if (uri) {
-		snprintf(san, sizeof(san), "URI:%s", uri);
-		err = add_ext(issuer, x, NID_basic_constraints, "critical,CA:FALSE");
-		err = err ?: add_ext(issuer, x, NID_key_usage,
-				     "critical,digitalSignature");
-		err = err ?: add_ext(issuer, x, NID_subject_alt_name, san);
-	} else {
-		err = add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-		err = err ?: add_ext(x, x, NID_key_usage,
-				     "critical,keyCertSign,cRLSign");
-	}
-	if (err || !X509_sign(x, ca_key, EVP_sha256())) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
+	return x509_make(&s);
 }
 
-static int leaf_make(struct tp_pki *p, struct tp_leaf *l, const char *uri,
-		     long serial)
+static int leaf_make(struct tp_pki *p, struct tp_leaf *l, const char *uri)
 {
-	l->key = EVP_EC_gen("P-256");
-	l->cert = l->key ? cert_make(l->key, "infermesh test", p->ca,
-				     p->ca_key, uri, serial) :
+	l->key = x509_p256_key();
+	l->cert = l->key ? cert_make(l->key, NULL, p->ca, p->ca_key, uri) :
 			   NULL;
 	return l->cert ? 0 : -1;
 }
@@ -78,16 +42,48 @@ static int leaf_make(struct tp_pki *p, struct tp_leaf *l, const char *uri,
 int tp_pki_make(struct tp_pki *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->ca_key = EVP_EC_gen("P-256");
+	p->ca_key = x509_p256_key();
 	p->ca = p->ca_key ? cert_make(p->ca_key, TP_TRUST_DOMAIN, NULL,
-				      p->ca_key, NULL, 1) :
+				      p->ca_key, NULL) :
 			    NULL;
-	if (!p->ca || leaf_make(p, &p->client, TP_CLIENT_ID, 2) ||
-	    leaf_make(p, &p->server, TP_SERVER_ID, 3)) {
+	if (!p->ca || leaf_make(p, &p->client, TP_CLIENT_ID) ||
+	    leaf_make(p, &p->server, TP_SERVER_ID)) {
 		tp_pki_free(p);
 		return -1;
 	}
 	return 0;
+}
+
+int tp_pki_ca(const struct tp_pki *p, struct tls_ca *ca)
+{
+	memset(ca, 0, sizeof(*ca));
+	ca->chain = sk_X509_new_null();	/* the root is never sent */
+	ca->roots = X509_STORE_new();
+	if (!ca->chain || !ca->roots || !X509_STORE_add_cert(ca->roots, p->ca) ||
+	    !X509_up_ref(p->ca) || !EVP_PKEY_up_ref(p->ca_key)) {
+		tls_ca_free(ca);
+		return -1;
+	}
+	ca->cert = p->ca;
+	ca->key = p->ca_key;
+	return 0;
+}
+
+struct tls_ctx *tp_tls_ctx(const struct tls_ca *ca, const char *uri,
+			   const struct tls_ctx_opts *o)
+{
+	static const struct tls_ctx_opts none = { 0 };
+	struct spiffe_id id;
+	struct tls_svid svid;
+	struct tls_ctx *c;
+	char why[160];
+
+	if (spiffe_parse(uri, strlen(uri), &id) ||
+	    tls_svid_issue(&svid, ca, &id, time(NULL), SVID_TTL_DEFAULT))
+		return NULL;
+	c = tls_ctx_new(ca, &svid, o ?: &none, why, sizeof(why));
+	tls_svid_free(&svid);
+	return c;
 }
 
 void tp_pki_free(struct tp_pki *p)

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Test identities and TLS 1.3 connections like the mesh's: an in-memory CA,
- * ECDSA P-256 leaves with SPIFFE URI SANs, mutual authentication, one
- * suite per context, contexts prepared for kTLS (no tickets, secrets
- * kept). Used by the unit suites and by the kTLS lane's VM binary. */
+/* The one test PKI: an in-memory CA and ECDSA P-256 leaves with SPIFFE
+ * URI SANs, made by user/tls's certificate maker, as a struct tls_ca for
+ * the mesh's own contexts (tls_ctx_new), or as raw one-suite contexts for
+ * the kTLS cases (no tickets, secrets kept). Used by the unit and proxy
+ * suites, the HBONE interop peer and the kTLS lane's VM binaries. */
 #ifndef IM_TEST_TLS_PAIR_H
 #define IM_TEST_TLS_PAIR_H
 
 #include <openssl/ssl.h>
 #include <stdbool.h>
+
+#include "tls/ca.h"
+#include "tls/ctx.h"
 
 #define TP_TRUST_DOMAIN "cluster.local"
 #define TP_CLIENT_ID "spiffe://cluster.local/ns/default/sa/api-gateway"
@@ -27,6 +31,14 @@ struct tp_pki {
 /* A CA and the two leaves. 0 or -1 (OpenSSL's error queue says why). */
 int tp_pki_make(struct tp_pki *p);
 void tp_pki_free(struct tp_pki *p);
+
+/* <p>'s CA as user/tls takes it (its own references: tls_ca_free it):
+ * the CA certificate the only root, an empty chain. 0 or -1. */
+int tp_pki_ca(const struct tp_pki *p, struct tls_ca *ca);
+/* The mesh's context for a fresh SVID of <uri> ("spiffe://...") issued
+ * by <ca> (<o> NULL: default options). NULL on error. */
+struct tls_ctx *tp_tls_ctx(const struct tls_ca *ca, const char *uri,
+			   const struct tls_ctx_opts *o);
 
 /* A context for one side: TLS 1.3 only, <suite> ("TLS_AES_128_GCM_SHA256")
  * its only suite, the side's leaf, the CA as the only trust anchor, the

@@ -12,9 +12,9 @@
 #ifndef IM_TESTS_FIX_WORLD_H
 #define IM_TESTS_FIX_WORLD_H
 
-#include "fix_tls.h"
 #include "proxy/bytebuf.h"
 #include "proxy/hbone_pool.h"
+#include "tls_pair.h"
 
 #define WORLD_ECHO_PORT 7
 #define WORLD_MAX_SRV 64
@@ -26,17 +26,21 @@
 struct world {
 	int lfd;
 	struct sockaddr_in addr;
-	struct fix_ca ca;
-	struct fix_leaf srv_leaf, cli_leaf, denied_leaf;
-	SSL_CTX *sctx, *cctx, *denied_ctx;
-	SSL_CTX *dial_ctx;	/* what the pool dials with */
+	struct tp_pki pki;	/* when made here, not loaded */
+	struct tls_ca ca;
+	/* the mesh's own contexts (user/tls), prepared for kTLS */
+	struct tls_ctx *sctx, *cctx, *denied_ctx;
+	struct tls_ctx *dial_ctx;	/* what the pool dials with */
 	struct hbone_counters scnt, ccnt;
+	/* why the server's finished connections' handshakes were refused */
+	uint64_t srv_tls_refused[TLS_R__COUNT];
 	struct hbone_conf sconf, cconf;
 	struct hbone_conn *srv[WORLD_MAX_SRV];
 	unsigned n_srv;
 	unsigned accepted;
 	struct hbone_pool pool;
 	uint64_t skew_ms;	/* added to the monotonic clock */
+	uint32_t until_ms;	/* world_until's bound; 0: 5 s */
 	const char *deny_id;	/* the identity the server answers 401 */
 	bool hold;		/* the upstream reads nothing (world_resume) */
 	struct hbone_stream *last_srv_stream;	/* the latest 200, while open */
@@ -52,18 +56,21 @@ struct cstream {
 	struct bytebuf got;
 };
 
-/* Makes a fresh test CA and leaves, or (<pki_dir> not NULL) loads them
- * from the files world_write_pki() wrote. */
+/* Makes a fresh test CA (tests/lib/tls_pair.c), or (<pki_dir> not NULL)
+ * loads the CA world_make_pki() made there, and issues the three
+ * identities' SVIDs from it. */
 int world_init(struct world *w, const char *pki_dir);
-/* Writes ca.pem and {server,client,denied}.{pem,key} into <dir>. */
-int world_write_pki(const struct world *w, const char *dir);
+/* For a peer of another process: a new CA in <dir>/ca (user/tls layout),
+ * ca.pem (its root) and {server,client,denied}.{pem,key}, SVIDs of the
+ * three identities issued from it. */
+int world_make_pki(const char *dir);
 void world_free(struct world *w);
 uint64_t world_now(const struct world *w);
 /* One round: accept, poll (up to <wait_ms>), dispatch, tick. */
 void world_pump(struct world *w, int wait_ms);
 /* Lets a held upstream read again. */
 void world_resume(struct world *w);
-/* Pumps until <pred>(<arg>) or 5 s; returns the predicate's last value. */
+/* Pumps until <pred>(<arg>) or until_ms (5 s); returns the predicate's last value. */
 bool world_until(struct world *w, bool (*pred)(void *), void *arg);
 /* The pool key for the world's server. */
 void world_key(const struct world *w, struct hbone_pool_key *k);

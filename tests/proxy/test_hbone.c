@@ -6,10 +6,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "fix_world.h"
 #include "harness.h"
 #include "proxy/hbone_int.h"
+#include "tls/ktls.h"
 
 static struct world w;
 static int fds_before;
@@ -122,6 +124,64 @@ static void stream_both_ways(void)
 	CU_ASSERT_STRING_EQUAL(hbone_conn_peer_id(w.srv[0]), WORLD_CLIENT_ID);
 	CU_ASSERT_STRING_EQUAL(hbone_conn_peer_id(w.pool.v[0].c), WORLD_SERVER_ID);
 	assert_no_refusals();
+	cs_free(&cs);
+}
+
+/* Which record path each side took, and why. Before the handshake it
+ * says so; after it, where the kernel has no kTLS (this machine: no
+ * CONFIG_TLS) both sides stay on OpenSSL naming the probe's answer, and
+ * where it has kTLS both name the installed keys (the lane, tests/ktls/,
+ * proves the kernel then does the records); either way the bytes arrive. */
+static void crypto_path_reported(void)
+{
+	const size_t n = 1u << 20;
+	const char *why, *swhy;
+	struct cstream cs;
+	bool k, sk;
+
+	CU_ASSERT_EQUAL_FATAL(world_open(&w, &cs, NULL, WORLD_ECHO_PORT), 0);
+	CU_ASSERT_FATAL(w.pool.n == 1);
+	CU_ASSERT_FALSE(hbone_conn_crypto(w.pool.v[0].c, &why));
+	CU_ASSERT_STRING_EQUAL(why, "handshake not finished");
+	CU_ASSERT_FATAL(world_until(&w, has_status, &cs));
+	CU_ASSERT_EQUAL_FATAL(cs.status, 200);
+	CU_ASSERT_EQUAL(write_all(&cs, n), n);
+	CU_ASSERT_EQUAL(hbone_stream_shutdown(cs.s), 0);
+	CU_ASSERT(world_until(&w, is_closed, &cs));
+	CU_ASSERT(pattern_ok(&cs, n));
+	CU_ASSERT_FATAL(w.n_srv == 1);
+	k = hbone_conn_crypto(w.pool.v[0].c, &why);
+	sk = hbone_conn_crypto(w.srv[0], &swhy);
+	if (ktls_kernel_has_tls(NULL, 0)) {
+		CU_ASSERT(k && sk);
+		CU_ASSERT_STRING_EQUAL(why, "kTLS TX+RX installed");
+		CU_ASSERT_STRING_EQUAL(swhy, "kTLS TX+RX installed");
+	} else {
+		CU_ASSERT(!k && !sk);
+		CU_ASSERT_STRING_EQUAL(why, ktls_kernel_why());
+		CU_ASSERT_STRING_EQUAL(swhy, ktls_kernel_why());
+		if (ktls_ulp_try() == ENOENT)
+			CU_ASSERT_STRING_EQUAL(why, "kernel has no kTLS "
+						    "(TCP_ULP tls: ENOENT)");
+	}
+	assert_no_refusals();
+	cs_free(&cs);
+}
+
+/* hbone_conf.no_ktls keeps a connection on OpenSSL on any kernel, and
+ * says so. */
+static void crypto_ktls_off(void)
+{
+	struct cstream cs;
+	const char *why;
+
+	w.cconf.no_ktls = true;
+	CU_ASSERT_EQUAL_FATAL(world_open(&w, &cs, NULL, WORLD_ECHO_PORT), 0);
+	CU_ASSERT_FATAL(world_until(&w, has_status, &cs));
+	CU_ASSERT_EQUAL(cs.status, 200);
+	CU_ASSERT_FALSE(hbone_conn_crypto(w.pool.v[0].c, &why));
+	CU_ASSERT_STRING_EQUAL(why, "kTLS off for this connection "
+				    "(hbone_conf.no_ktls)");
 	cs_free(&cs);
 }
 
@@ -451,6 +511,8 @@ UNIT_SUITE(proxy_hbone)
 	s->pTearDownFunc = teardown;
 	UNIT_TEST(s, stream_both_ways);
 	UNIT_TEST(s, half_close_then_read);
+	UNIT_TEST(s, crypto_path_reported);
+	UNIT_TEST(s, crypto_ktls_off);
 	UNIT_TEST(s, error_statuses);
 	UNIT_TEST(s, pool_hundred_streams);
 	UNIT_TEST(s, pool_key_fields);

@@ -6,11 +6,15 @@
  * counted by reason, frees everything, and the server goes on serving. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fix_world.h"
 #include "harness.h"
 #include "proxy/hbone_int.h"
+#include "tls/spiffe.h"
+#include "tls/svid.h"
 
 static struct world w;
 static int fds_before;
@@ -30,12 +34,14 @@ static void teardown(void)
 /* A TLS peer of our own that is no HBONE client. */
 struct raw {
 	int fd;
+	struct tls_conn *t;
 	SSL *ssl;
 };
 
 static int raw_tcp(struct raw *r)
 {
 	r->ssl = NULL;
+	r->t = NULL;
 	r->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->fd < 0)
 		return -errno;
@@ -46,22 +52,24 @@ static int raw_tcp(struct raw *r)
 }
 
 /* Handshakes with <ctx> while the world pumps. 0, or -1 when TLS failed. */
-static int raw_tls(struct raw *r, SSL_CTX *ctx)
+static int raw_tls(struct raw *r, struct tls_ctx *ctx)
 {
+	struct spiffe_id srv;
 	int i;
 
-	if (raw_tcp(r))
+	if (raw_tcp(r) ||
+	    spiffe_parse(WORLD_SERVER_ID, strlen(WORLD_SERVER_ID), &srv))
 		return -1;
-	r->ssl = SSL_new(ctx);
-	SSL_set_fd(r->ssl, r->fd);
-	SSL_set_connect_state(r->ssl);
+	r->t = tls_conn_client(ctx, r->fd, &srv, NULL);
+	if (!r->t)
+		return -1;
+	r->ssl = tls_conn_ssl(r->t);
 	for (i = 0; i < 500; i++) {
-		int ret = SSL_do_handshake(r->ssl), err;
+		enum tls_hs hs = tls_conn_handshake(r->t);
 
-		if (ret == 1)
+		if (hs == TLS_HS_DONE)
 			return 0;
-		err = SSL_get_error(r->ssl, ret);
-		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+		if (hs == TLS_HS_REFUSED)
 			return -1;
 		world_pump(&w, 10);
 	}
@@ -87,11 +95,11 @@ static int raw_write(struct raw *r, const void *p, int n)
 
 static void raw_close(struct raw *r)
 {
-	if (r->ssl)
-		SSL_free(r->ssl);
+	tls_conn_free(r->t);
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;
+	r->t = NULL;
 	r->ssl = NULL;
 }
 
@@ -179,24 +187,34 @@ static void handshake_never_finishes(void)
 /* A client certificate from another CA: the server's TLS refuses it. */
 static void client_of_another_ca(void)
 {
-	struct fix_ca other;
-	struct fix_leaf leaf;
-	SSL_CTX *ctx;
+	struct tp_pki other_pki;
+	struct tls_ca other;
+	struct tls_svid leaf;
+	struct spiffe_id id;
+	struct tls_ctx *ctx;
 	struct raw r;
+	char why[160];
 
-	CU_ASSERT_EQUAL_FATAL(fix_ca_new(&other), 0);
-	CU_ASSERT_EQUAL_FATAL(fix_leaf_new(&other, WORLD_CLIENT_ID, &leaf), 0);
-	ctx = fix_ctx(&w.ca, &leaf, false);	/* trusts the server, is not trusted */
+	CU_ASSERT_EQUAL_FATAL(tp_pki_make(&other_pki), 0);
+	CU_ASSERT_EQUAL_FATAL(tp_pki_ca(&other_pki, &other), 0);
+	CU_ASSERT_EQUAL_FATAL(spiffe_parse(WORLD_CLIENT_ID, strlen(WORLD_CLIENT_ID), &id), 0);
+	CU_ASSERT_EQUAL_FATAL(tls_svid_issue(&leaf, &other, &id, time(NULL),
+					     SVID_TTL_DEFAULT), 0);
+	/* trusts the server, is not trusted */
+	ctx = tls_ctx_new(&w.ca, &leaf, &(struct tls_ctx_opts){ 0 }, why,
+			  sizeof(why));
 	CU_ASSERT_FATAL(ctx != NULL);
 	raw_tls(&r, ctx);
 	/* TLS 1.3: the client may finish before the server refuses */
 	raw_write(&r, "x", 1);
 	CU_ASSERT(world_until(&w, no_server, NULL));
 	CU_ASSERT_EQUAL(w.scnt.refused[HBONE_R_TLS], 1);
+	CU_ASSERT_EQUAL(w.srv_tls_refused[TLS_R_OTHER_CA], 1);
 	raw_close(&r);
-	SSL_CTX_free(ctx);
-	fix_leaf_free(&leaf);
-	fix_ca_free(&other);
+	tls_ctx_put(ctx);
+	tls_svid_free(&leaf);
+	tls_ca_free(&other);
+	tp_pki_free(&other_pki);
 	assert_still_serving();
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The agent's event loop (user/agent/loop.c): each registered fd's
  * callback runs when the fd is readable, a callback may remove a source
- * or stop the loop, and a full table refuses the next source. */
+ * or stop the loop, a full table refuses the next source, and a source
+ * may ask to be called while writable too. */
 #include <errno.h>
 #include <unistd.h>
 
@@ -94,8 +95,38 @@ static void full_table_refuses(void)
 	close(p[1]);
 }
 
+static void on_writable(void *ctx, int fd)
+{
+	struct seen *s = ctx;
+
+	s->calls[0]++;
+	loop_want_write(s->l, fd, false);	/* once is enough */
+	loop_stop(s->l);
+}
+
+/* A pipe's write end is never readable: only write interest calls it. */
+static void write_interest(void)
+{
+	struct loop l;
+	struct seen s = { .l = &l };
+	int p[2];
+
+	CU_ASSERT_EQUAL_FATAL(loop_init(&l), 0);
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	CU_ASSERT_EQUAL(loop_want_write(&l, p[1], true), -ENOENT);
+	CU_ASSERT_EQUAL(loop_add(&l, p[1], on_writable, &s), 0);
+	CU_ASSERT_EQUAL(loop_want_write(&l, p[1], true), 0);
+	CU_ASSERT_EQUAL(loop_run(&l), 0);
+	CU_ASSERT_EQUAL(s.calls[0], 1);
+	loop_del(&l, p[1]);
+	loop_close(&l);
+	close(p[0]);
+	close(p[1]);
+}
+
 UNIT_SUITE(agent_loop)
 {
 	UNIT_TEST(s, two_sources_dispatched);
 	UNIT_TEST(s, full_table_refuses);
+	UNIT_TEST(s, write_interest);
 }

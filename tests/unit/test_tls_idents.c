@@ -2,6 +2,8 @@
 /* user/tls/idents.c and svid.c: SVIDs issued per identity, rotated at
  * half-life; new handshakes present the new certificate while a
  * connection made before keeps working on the old context. */
+#include <pthread.h>
+
 #include "harness.h"
 #include "tls/idents.h"
 #include "tls_fix.h"
@@ -127,8 +129,116 @@ static void test_get_renews_and_drop(void)
 	tls_ca_free(&ca);
 }
 
+struct seen {
+	int n, gw, ms;
+	char gw_serial[64];
+	bool bad;	/* an entry without a context or with a stale date */
+};
+
+static void see(void *ctx, const struct tls_ident *e)
+{
+	struct seen *s = ctx;
+
+	s->n++;
+	if (!e->ctx || e->renew_at >= e->ctx->not_after ||
+	    !spiffe_eq(&e->id, &e->ctx->id))
+		s->bad = true;
+	if (!strcmp(e->id.sa, "gateway")) {
+		s->gw++;
+		if (e->ctx)
+			fix_serial(e->ctx->leaf, s->gw_serial, 64);
+	}
+	s->ms += !strcmp(e->id.sa, "model");
+}
+
+/* each() visits every identity once with the context get() hands out. */
+static void test_each(void)
+{
+	struct spiffe_id gw = fix_id(FIX_TD, "ns2", "gateway");
+	struct spiffe_id ms = fix_id(FIX_TD, "ns1", "model");
+	struct tls_ctx_opts o = { 0 };
+	struct seen s = { 0 };
+	char why[256] = "", serial[64];
+	struct tls_idents st;
+	struct tls_ctx *a, *b;
+	struct tls_ca ca;
+	time_t now = time(NULL);
+
+	fix_ca(&ca);
+	CU_ASSERT_EQUAL_FATAL(tls_idents_init(&st, &ca, TTL, &o), 0);
+	CU_ASSERT_EQUAL(tls_idents_each(&st, see, &s), 0);
+	CU_ASSERT_EQUAL(s.n, 0);
+	a = tls_idents_get(&st, &gw, now, why, sizeof(why));
+	b = tls_idents_get(&st, &ms, now, why, sizeof(why));
+	CU_ASSERT_FATAL(a && b);
+	serial_of(a, serial);
+	CU_ASSERT_EQUAL(tls_idents_each(&st, see, &s), 2);
+	CU_ASSERT(s.n == 2 && s.gw == 1 && s.ms == 1 && !s.bad);
+	CU_ASSERT_STRING_EQUAL(s.gw_serial, serial);
+	tls_idents_drop(&st, &gw);
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_EQUAL(tls_idents_each(&st, see, &s), 1);
+	CU_ASSERT(s.gw == 0 && s.ms == 1);
+	tls_ctx_put(a);
+	tls_ctx_put(b);
+	tls_idents_free(&st);
+	tls_ca_free(&ca);
+}
+
+#define RACE_ROUNDS 100
+
+struct racer {
+	struct tls_idents *st;
+	struct spiffe_id id;
+	time_t now;
+};
+
+/* Renews the SVID on every round: each() on the other thread must never
+ * see it half replaced (ASan would catch a freed context). */
+static void *rotate_often(void *arg)
+{
+	struct racer *r = arg;
+	char why[256];
+	int i;
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		struct tls_ctx *c = tls_idents_get(r->st, &r->id,
+						   r->now + (time_t)i * TTL,
+						   why, sizeof(why));
+
+		tls_ctx_put(c);
+	}
+	return NULL;
+}
+
+static void test_each_while_rotating(void)
+{
+	struct tls_ctx_opts o = { 0 };
+	struct tls_idents st;
+	struct tls_ca ca;
+	struct racer r;
+	struct seen s = { 0 };
+	pthread_t t;
+	int i;
+
+	fix_ca(&ca);
+	CU_ASSERT_EQUAL_FATAL(tls_idents_init(&st, &ca, TTL, &o), 0);
+	r = (struct racer){ &st, fix_id(FIX_TD, "ns2", "gateway"), time(NULL) };
+	tls_ctx_put(tls_idents_get(&st, &r.id, r.now, s.gw_serial, 64));
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, rotate_often, &r), 0);
+	for (i = 0; i < RACE_ROUNDS * 4; i++)
+		tls_idents_each(&st, see, &s);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(s.n, RACE_ROUNDS * 4);
+	CU_ASSERT_FALSE(s.bad);
+	tls_idents_free(&st);
+	tls_ca_free(&ca);
+}
+
 UNIT_SUITE(tls_idents)
 {
 	UNIT_TEST(s, test_rotation);
 	UNIT_TEST(s, test_get_renews_and_drop);
+	UNIT_TEST(s, test_each);
+	UNIT_TEST(s, test_each_while_rotating);
 }

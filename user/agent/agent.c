@@ -26,11 +26,13 @@
 #include "../dataplane/reconcile.h"
 #include "../kernel/bpf_load.h"
 #include "../kernel/features.h"
+#include "admin.h"
 #include "apply.h"
 #include "context.h"
 #include "guards.h"
 #include "identity.h"
 #include "reload.h"
+#include "rotate.h"
 #include "watch.h"
 
 void agent_log(const struct agent *a, const char *fmt, ...)
@@ -237,6 +239,7 @@ static int start(struct agent *a)
 	err = err ?: signals(a);
 	err = err ?: lock(a);
 	err = err ?: agent_identity_open(a);
+	err = err ?: admin_open(a);	/* before any thread: see admin.h */
 	err = err ?: guards_check(a);
 	err = err ?: prepare_pins(a);
 	err = err ?: load(a);
@@ -249,13 +252,16 @@ static int start(struct agent *a)
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
 	err = err ?: recount(a);
 	err = err ?: apply_init(a);
+	err = err ?: rotate_init(a);
 	return err ?: watch_init(a);
 }
 
 static void release(struct agent *a)
 {
+	admin_close(a);
 	guards_close(a);	/* what is attached stays */
 	watch_close(a);
+	rotate_close(a);
 	apply_close(a);
 	if (a->loaded)
 		dp_destroy(&a->dp);	/* closes link fds; pins stay */
@@ -274,7 +280,9 @@ int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
 			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
-			   .loop.epfd = -1, .lock = { -1, -1, -1 } };
+			   .rotate_fd = -1,
+			   .loop.epfd = -1, .lock = { -1, -1, -1 },
+			   .admin = { .lfd = -1, .timer_fd = -1 } };
 	int err;
 
 	bpf_log_init(o->verbose);

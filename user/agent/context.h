@@ -14,6 +14,7 @@
 #include "../dataplane/paths.h"
 #include "../tls/ca.h"
 #include "../tls/idents.h"
+#include "admin.h"
 #include "agent.h"
 #include "lock.h"
 #include "loop.h"
@@ -46,6 +47,8 @@ struct agent {
 	struct tls_ca ca;		/* identity.c: the mesh CA */
 	struct tls_idents idents;	/* SVIDs of local workloads */
 	bool ca_open, idents_open;
+	int rotate_fd;			/* rotate.c: SVID renewal timer */
+	struct admin admin;		/* admin.c: <state-dir>/admin.sock */
 };
 
 void agent_log(const struct agent *a, const char *fmt, ...)

@@ -41,46 +41,35 @@ static int open_dir(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-static int lock_pins(struct node_lock *l, const struct dp_paths *p,
-		     bool create, const char *who)
+/*
+ * One of the two locks: the directory <path> (<what> in messages) opened
+ * by <make> with <create> (made private if need be), else as it is (a
+ * missing one is then not locked); then the directory itself locked or,
+ * with <file>, that file in it, into *<lock_fd>.
+ */
+static int lock_dir(const char *who, const char *what, const char *path,
+		    bool create, int (*make)(const char *, char *, size_t),
+		    const char *file, int *dir_fd, int *lock_fd)
 {
 	char why[256] = "";
 	pid_t holder;
 	int err;
 
-	l->pin_fd = create ? dp_pin_root_open(p->pin_root, why, sizeof(why))
-			   : open_dir(p->pin_root);
-	if (l->pin_fd == -ENOENT && !create)
+	*dir_fd = create ? make(path, why, sizeof(why)) : open_dir(path);
+	if (*dir_fd == -ENOENT && !create)
 		return 0;
-	if (l->pin_fd < 0)
-		return say(who, "pin root", p->pin_root, why[0] ? why :
-			   strerror(-l->pin_fd), l->pin_fd);
-	err = lock_take(l->pin_fd, &holder);
+	if (*dir_fd < 0)
+		return say(who, what, path, why[0] ? why : strerror(-*dir_fd),
+			   *dir_fd);
+	if (file) {
+		*lock_fd = lock_file(*dir_fd, file, &holder);
+		err = *lock_fd < 0 ? *lock_fd : 0;
+	} else {
+		err = lock_take(*dir_fd, &holder);
+	}
 	if (err == -EWOULDBLOCK)
-		return busy(who, "pin root", p->pin_root, holder);
-	return err ? say(who, "pin root", p->pin_root, strerror(-err), err)
-		   : 0;
-}
-
-static int lock_state(struct node_lock *l, const struct dp_paths *p,
-		      bool create, const char *who)
-{
-	char why[256] = "";
-	pid_t holder;
-
-	l->state_fd = create ? dir_open_private(p->state_dir, why, sizeof(why))
-			     : open_dir(p->state_dir);
-	if (l->state_fd == -ENOENT && !create)
-		return 0;
-	if (l->state_fd < 0)
-		return say(who, "state dir", p->state_dir, why[0] ? why :
-			   strerror(-l->state_fd), l->state_fd);
-	l->lock_fd = lock_file(l->state_fd, AGENT_LOCK_FILE, &holder);
-	if (l->lock_fd == -EWOULDBLOCK)
-		return busy(who, "state dir", p->state_dir, holder);
-	return l->lock_fd < 0 ? say(who, "state dir", p->state_dir,
-				    strerror(-l->lock_fd), l->lock_fd)
-			      : 0;
+		return busy(who, what, path, holder);
+	return err ? say(who, what, path, strerror(-err), err) : 0;
 }
 
 int node_lock(struct node_lock *l, const struct dp_paths *p, bool create,
@@ -89,8 +78,10 @@ int node_lock(struct node_lock *l, const struct dp_paths *p, bool create,
 	int err;
 
 	l->pin_fd = l->state_fd = l->lock_fd = -1;
-	err = lock_state(l, p, create, who);
-	err = err ?: lock_pins(l, p, create, who);
+	err = lock_dir(who, "state dir", p->state_dir, create, dir_open_private,
+		       AGENT_LOCK_FILE, &l->state_fd, &l->lock_fd);
+	err = err ?: lock_dir(who, "pin root", p->pin_root, create,
+			      dp_pin_root_open, NULL, &l->pin_fd, NULL);
 	if (err)
 		node_unlock(l);
 	return err;

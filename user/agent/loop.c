@@ -46,6 +46,19 @@ void loop_del(struct loop *l, int fd)
 	}
 }
 
+int loop_want_write(struct loop *l, int fd, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0) };
+	int i;
+
+	for (i = 0; i < LOOP_MAX_SRC && l->src[i].fd != fd; i++)
+		;
+	if (i == LOOP_MAX_SRC)
+		return -ENOENT;
+	ev.data.ptr = &l->src[i];
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+}
+
 void loop_stop(struct loop *l)
 {
 	l->stop = true;

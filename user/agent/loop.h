@@ -12,7 +12,8 @@
 
 #define LOOP_MAX_SRC 32
 
-/* Called when <fd> is readable (or has an error or hang-up). */
+/* Called when <fd> is readable (or has an error or hang-up), or writable
+ * after loop_want_write(). */
 typedef void (*loop_fn)(void *ctx, int fd);
 
 struct loop_src {
@@ -34,6 +35,10 @@ int loop_init(struct loop *l);
  * LOOP_MAX_SRC are registered, or -errno. */
 int loop_add(struct loop *l, int fd, loop_fn fn, void *ctx);
 void loop_del(struct loop *l, int fd);
+/* Also calls <fd>'s callback when it is writable (<on>), or no longer.
+ * For a reply that did not fit the socket buffer at once: the callback
+ * writes on when it can, and nothing blocks. Returns 0 or -errno. */
+int loop_want_write(struct loop *l, int fd, bool on);
 /* loop_run() returns once the current callback is done. */
 void loop_stop(struct loop *l);
 /* Dispatches until loop_stop(). Returns 0, or -errno if epoll failed. */

@@ -25,6 +25,7 @@
 #include "../config/object.h"
 #include "../kernel/cgroup.h"
 #include "apply.h"
+#include "svids.h"
 #include "guards.h"
 #include "lastgood.h"
 #include "oversize.h"
@@ -137,6 +138,8 @@ static int compile_apply(struct agent *a, struct config *c, struct model *m,
 			agent_log(a, "writing the tables failed (%s): the "
 				  "tables in force stay", strerror(-err));
 	}
+	if (!err)
+		agent_svids_sync(a, m);
 	if (!err)
 		agent_log(a, "generation %u live: %zu service ports, %zu "
 			  "subsets, %zu endpoints, %zu identities, %zu "

@@ -24,6 +24,8 @@ int cmd_analyze(int argc, char **argv, struct cli_opts *o);
 int cmd_ca(int argc, char **argv, struct cli_opts *o);
 int cmd_features(int argc, char **argv, struct cli_opts *o);
 int cmd_maps(int argc, char **argv, struct cli_opts *o);
+int cmd_proxy_config(int argc, char **argv, struct cli_opts *o);
+int cmd_status(int argc, char **argv, struct cli_opts *o);
 int cmd_uninstall(int argc, char **argv, struct cli_opts *o);
 
 /* Prefix match of <arg> against <full> ("an" matches "analyze"). */

@@ -17,6 +17,11 @@ static const struct cmd cmds[] = {
 	  "features [-o json]: probe the kernel for what the dataplane needs" },
 	{ "maps", cmd_maps,
 	  "maps list|dump NAME [--pin-root DIR] [-o json]: pinned maps in names" },
+	{ "proxy-config", cmd_proxy_config,
+	  "proxy-config secrets|tunnels|refusals [--node N] [-o json]: the "
+	  "agent's mTLS state" },
+	{ "status", cmd_status,
+	  "status [--node NAME | --state-dir DIR] [-o json]: the running agent" },
 	{ "uninstall", cmd_uninstall,
 	  "uninstall --node NAME [...]: remove infermesh from the node" },
 };

@@ -55,6 +55,9 @@ struct dp {
 /* Opens and loads all five objects sharing one set of maps. On failure
  * nothing stays loaded. */
 int dp_load(struct dp *dp, const struct dp_opts *o);
+/* Whether the loaded programs capture mesh calls (their rodata, i.e.
+ * what they do, not what was asked). */
+bool dp_capture_on(const struct dp *dp);
 /* Detaches and unloads everything dp_load and dp_attach_cgroup made. */
 void dp_destroy(struct dp *dp);
 /* Attaches connect4, getpeername4, sockops, connect6 and getpeername6 to

@@ -115,6 +115,11 @@ fail:
 	return err < 0 ? err : -EINVAL;
 }
 
+bool dp_capture_on(const struct dp *dp)
+{
+	return dp->connect && dp->connect->rodata->im_capture;
+}
+
 void dp_destroy(struct dp *dp)
 {
 	while (dp->n_links > 0)

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../tls/conn.h"
 #include "authority.h"
 
 /* hbone-facts section 4 */
@@ -53,6 +54,8 @@ enum hbone_refuse {
 	HBONE_R_PING_TIMEOUT,		/* no PING ACK in time */
 	HBONE_R_PEER_EOF,		/* TCP/TLS ended under open streams */
 	HBONE_R_NO_MEMORY,
+	HBONE_R_KTLS_RECORD,		/* kTLS: a KeyUpdate, alert or bad record */
+	HBONE_R_KTLS_INSTALL,		/* kTLS: keys half installed */
 	HBONE_R_MAX
 };
 
@@ -91,18 +94,35 @@ struct hbone_conf {
 	uint32_t ping_interval_ms;		/* 0: HBONE_PING_INTERVAL_MS */
 	uint32_t ping_timeout_ms;		/* 0: HBONE_PING_TIMEOUT_MS */
 	uint32_t handshake_ms;			/* 0: HBONE_HANDSHAKE_MS */
+	/* Stay on userspace OpenSSL even where the kernel has kTLS. */
+	bool no_ktls;
 };
-
-/* ALPN for an HBONE TLS context: a client offers exactly "h2"; a server
- * selects "h2" and refuses a client that offers ALPN without it. The
- * context's certificates and peer verification are the TLS layer's.
- * Returns 0 or -EINVAL. */
-int hbone_tls_alpn(SSL_CTX *ctx, bool server);
 
 /* Takes ownership of <fd> (connected, non-blocking) and <ssl> (already
  * attached to fd). NULL (fd and ssl freed) when out of memory. */
 struct hbone_conn *hbone_conn_new(int fd, SSL *ssl, bool server,
 				  const struct hbone_conf *cf, uint64_t now_ms);
+/* The same over a user/tls connection (tls_conn_server or tls_conn_client
+ * on <fd>, handshake not started), which judges the peer as the mesh does
+ * (roots, trust domain, the expected SPIFFE ID) and keeps why it refused
+ * (hbone_conn_tls_reason). Takes ownership of <fd> and <t>.
+ *
+ * After the handshake, where the kernel has kTLS (probed once) and the
+ * context was prepared for it (tls_ctx_opts.no_tickets), the traffic keys
+ * go into the socket and HTTP/2 moves with plain read/write; a KeyUpdate
+ * or alert record then ends the connection (HBONE_R_KTLS_RECORD). Else,
+ * or with hbone_conf.no_ktls, OpenSSL keeps the records in userspace. */
+struct hbone_conn *hbone_conn_new_tls(int fd, struct tls_conn *t,
+				      const struct hbone_conf *cf,
+				      uint64_t now_ms);
+/* Why the handshake was refused (TLS_R_NONE: it was not, or the
+ * connection was made with hbone_conn_new). */
+enum tls_refusal hbone_conn_tls_reason(const struct hbone_conn *c);
+/* Whether the kernel does this connection's record crypto (kTLS TX and
+ * RX live); <why> (may be NULL) gets a static sentence: "kTLS TX+RX
+ * installed", "kernel has no kTLS (TCP_ULP tls: ENOENT)", "cipher not
+ * supported by kTLS", "handshake not finished", ... */
+bool hbone_conn_crypto(const struct hbone_conn *c, const char **why);
 /* Reports every open stream closed (CONNECT_ERROR) to its owner, then
  * closes the socket and frees the streams. */
 void hbone_conn_free(struct hbone_conn *c);

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /* One HBONE connection: the TLS handshake under a deadline, then nghttp2 in
- * memory mode between SSL_read/SSL_write and the streams, keepalive PINGs,
- * drain and teardown. */
+ * memory mode between the record layer (hbone_rec.c: OpenSSL or kTLS) and
+ * the streams, keepalive PINGs, drain and teardown. */
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../tls/ktls.h"
 #include "hbone_int.h"
 
 #define READ_CHUNK 16384
+_Static_assert(READ_CHUNK >= KTLS_RECORD_MAX, "ktls_recv takes whole records");
 /* SSL_reads per readable event, so one busy peer cannot starve the loop
  * (level-triggered polling brings us back for the rest). */
 #define READS_PER_EVENT 64
@@ -26,6 +28,8 @@ static const char *const refuse_names[HBONE_R_MAX] = {
 	[HBONE_R_PING_TIMEOUT] = "ping_timeout",
 	[HBONE_R_PEER_EOF] = "peer_eof",
 	[HBONE_R_NO_MEMORY] = "no_memory",
+	[HBONE_R_KTLS_RECORD] = "ktls_record",
+	[HBONE_R_KTLS_INSTALL] = "ktls_install",
 };
 
 const char *hbone_refuse_name(enum hbone_refuse r)
@@ -43,8 +47,18 @@ static uint32_t or_default(uint32_t v, uint32_t def)
 	return v ? v : def;
 }
 
-struct hbone_conn *hbone_conn_new(int fd, SSL *ssl, bool server,
-				  const struct hbone_conf *cf, uint64_t now_ms)
+/* The SSL, and the tls_conn that owns it when there is one. */
+static void free_tls(SSL *ssl, struct tls_conn *t)
+{
+	if (t)
+		tls_conn_free(t);
+	else
+		SSL_free(ssl);
+}
+
+static struct hbone_conn *conn_new(int fd, SSL *ssl, struct tls_conn *t,
+				   bool server, const struct hbone_conf *cf,
+				   uint64_t now_ms)
 {
 	struct hbone_conn *c = calloc(1, sizeof(*c));
 
@@ -52,6 +66,7 @@ struct hbone_conn *hbone_conn_new(int fd, SSL *ssl, bool server,
 		goto fail;
 	c->fd = fd;
 	c->ssl = ssl;
+	c->tls = t;
 	c->server = server;
 	c->cf = *cf;
 	c->cf.ping_interval_ms = or_default(cf->ping_interval_ms, HBONE_PING_INTERVAL_MS);
@@ -76,9 +91,24 @@ struct hbone_conn *hbone_conn_new(int fd, SSL *ssl, bool server,
 	}
 	return c;
 fail:
-	SSL_free(ssl);
+	free_tls(ssl, t);
 	close(fd);
 	return NULL;
+}
+
+struct hbone_conn *hbone_conn_new(int fd, SSL *ssl, bool server,
+				  const struct hbone_conf *cf, uint64_t now_ms)
+{
+	return conn_new(fd, ssl, NULL, server, cf, now_ms);
+}
+
+struct hbone_conn *hbone_conn_new_tls(int fd, struct tls_conn *t,
+				      const struct hbone_conf *cf,
+				      uint64_t now_ms)
+{
+	SSL *ssl = tls_conn_ssl(t);
+
+	return conn_new(fd, ssl, t, SSL_is_server(ssl), cf, now_ms);
 }
 
 void hbone_conn_free(struct hbone_conn *c)
@@ -91,7 +121,7 @@ void hbone_conn_free(struct hbone_conn *c)
 		hbone_stream_free(c->streams);
 	nghttp2_session_del(c->h2);
 	bytebuf_free(&c->out);
-	SSL_free(c->ssl);
+	free_tls(c->ssl, c->tls);
 	close(c->fd);
 	free(c);
 }
@@ -128,7 +158,7 @@ static void conn_fail(struct hbone_conn *c, enum hbone_refuse r)
 		return;
 	hbone_count(c, r);
 	if (c->state == HBONE_OPEN)
-		SSL_shutdown(c->ssl);
+		hbone_rec_shutdown(c);
 	hbone_conn_die(c, NGHTTP2_CONNECT_ERROR);
 }
 
@@ -141,24 +171,22 @@ static void handshake_done(struct hbone_conn *c)
 		conn_fail(c, HBONE_R_TLS);
 		return;
 	}
+	/* before any record moves: the kernel's sequence numbers start at 0 */
+	if (hbone_rec_ready(c)) {
+		conn_fail(c, HBONE_R_KTLS_INSTALL);	/* nothing can be sent */
+		return;
+	}
 	c->state = HBONE_OPEN;
 }
 
 static void do_handshake(struct hbone_conn *c)
 {
-	int r = SSL_do_handshake(c->ssl), err;
+	int r = hbone_rec_handshake(c);
 
-	if (r == 1) {
+	if (r > 0)
 		handshake_done(c);
-		return;
-	}
-	err = SSL_get_error(c->ssl, r);
-	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-		c->hs_want_write = err == SSL_ERROR_WANT_WRITE;
-		return;
-	}
-	ERR_clear_error();
-	conn_fail(c, HBONE_R_TLS);
+	else if (r < 0)
+		conn_fail(c, HBONE_R_TLS);
 }
 
 /* Writes what is buffered; returns 1 when all of it went, 0 when the
@@ -166,18 +194,14 @@ static void do_handshake(struct hbone_conn *c)
 static int write_out(struct hbone_conn *c)
 {
 	while (c->out.len) {
-		int n = SSL_write(c->ssl, c->out.p + c->out.off,
-				  c->out.len > INT32_MAX ? INT32_MAX : (int)c->out.len);
-		int err;
+		ssize_t n = hbone_rec_write(c, c->out.p + c->out.off, c->out.len);
 
 		if (n > 0) {
 			bytebuf_drop(&c->out, (size_t)n);
 			continue;
 		}
-		err = SSL_get_error(c->ssl, n);
-		if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ)
+		if (n == -EAGAIN)
 			return 0;
-		ERR_clear_error();
 		hbone_conn_die(c, NGHTTP2_CONNECT_ERROR);
 		return -1;
 	}
@@ -217,7 +241,7 @@ static void maybe_finish(struct hbone_conn *c)
 	    nghttp2_session_want_read(c->h2) ||
 	    nghttp2_session_want_write(c->h2))
 		return;
-	SSL_shutdown(c->ssl);
+	hbone_rec_shutdown(c);
 	hbone_conn_die(c, c->term_error);
 }
 
@@ -232,18 +256,20 @@ static void peer_eof(struct hbone_conn *c)
  * ended. */
 static int read_in(struct hbone_conn *c)
 {
-	uint8_t buf[READ_CHUNK];
+	uint8_t buf[READ_CHUNK];	/* a whole record: ktls_recv needs it */
 	int i;
 
 	for (i = 0; i < READS_PER_EVENT && c->state == HBONE_OPEN; i++) {
-		int n = SSL_read(c->ssl, buf, sizeof(buf)), err;
-		ssize_t r;
+		ssize_t n = hbone_rec_read(c, buf, sizeof(buf)), r;
 
+		if (n == -EAGAIN)
+			return 0;
+		if (n == -EKEYEXPIRED || n == -EPROTO) {
+			/* a KeyUpdate or alert the kernel cannot follow */
+			conn_fail(c, HBONE_R_KTLS_RECORD);
+			return -1;
+		}
 		if (n <= 0) {
-			err = SSL_get_error(c->ssl, n);
-			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
-				return 0;
-			ERR_clear_error();
 			peer_eof(c);
 			return -1;
 		}

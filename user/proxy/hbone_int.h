@@ -41,6 +41,9 @@ struct hbone_stream {
 struct hbone_conn {
 	int fd;
 	SSL *ssl;
+	struct tls_conn *tls;	/* owns <ssl> when set */
+	bool ktls;		/* the kernel has the keys: no SSL I/O */
+	const char *crypto_why;	/* static: why this record path */
 	nghttp2_session *h2;
 	struct hbone_conf cf;
 	bool server;
@@ -80,6 +83,17 @@ void hbone_server_on_request(struct hbone_conn *c, struct hbone_stream *s);
 /* Server: our final HEADERS went out on <s>. */
 void hbone_server_on_sent(struct hbone_conn *c, struct hbone_stream *s,
 			  uint8_t flags);
+
+/* The record layer (hbone_rec.c): userspace OpenSSL or kTLS. */
+int hbone_rec_handshake(struct hbone_conn *c);
+int hbone_rec_ready(struct hbone_conn *c);
+/* >0 bytes, -EAGAIN, 0 at EOF, -EPROTO/-EKEYEXPIRED for a kTLS record
+ * that is not data or does not authenticate, other -errno when the
+ * connection broke. */
+ssize_t hbone_rec_read(struct hbone_conn *c, void *buf, size_t n);
+/* >0 bytes taken, -EAGAIN, or -errno. */
+ssize_t hbone_rec_write(struct hbone_conn *c, const void *p, size_t n);
+void hbone_rec_shutdown(struct hbone_conn *c);
 
 /* Names and fills the SPIFFE identity of the peer certificate: the first
  * URI SAN of the form spiffe://td/ns/NS/sa/SA. Returns 0 or -ENOENT. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "ktls.h"
 #include "pemfile.h"
 #include "tls_int.h"
 
@@ -85,6 +86,10 @@ struct tls_ctx *tls_ctx_new(const struct tls_ca *ca,
 	if (!t->server || !t->client ||
 	    !server_setup(t->server, o, svid->not_after - svid->issued) ||
 	    !client_setup(t->client, o) || !X509_up_ref(svid->leaf))
+		goto fail;
+	/* kTLS-bound: keep each connection's traffic secrets for the kernel */
+	if (o->no_tickets &&
+	    (ktls_ctx_prepare(t->server) || ktls_ctx_prepare(t->client)))
 		goto fail;
 	t->leaf = svid->leaf;
 	return t;

@@ -29,7 +29,8 @@ struct tls_ctx_opts {
 	bool resume;
 	/* For connections that will go to kTLS: no session tickets at all,
 	 * since a post-handshake message would arrive in a kTLS RX record
-	 * (overrides <resume> on the server side). */
+	 * (overrides <resume> on the server side), and each connection's
+	 * traffic secrets kept for ktls_install (ktls_ctx_prepare). */
 	bool no_tickets;
 };
 

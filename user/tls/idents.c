@@ -119,6 +119,21 @@ time_t tls_idents_next_renewal(struct tls_idents *s)
 	return t;
 }
 
+size_t tls_idents_each(struct tls_idents *s, tls_ident_fn fn, void *ctx)
+{
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->n; i++) {
+		if (!s->v[i].ctx)
+			continue;
+		fn(ctx, &s->v[i]);
+		n++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 void tls_idents_drop(struct tls_idents *s, const struct spiffe_id *id)
 {
 	struct tls_ident *e;

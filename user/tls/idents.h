@@ -47,6 +47,13 @@ struct tls_ctx *tls_idents_get(struct tls_idents *s,
 int tls_idents_rotate(struct tls_idents *s, time_t now);
 /* The earliest renewal time, or 0 when the store is empty. */
 time_t tls_idents_next_renewal(struct tls_idents *s);
+/* Calls <fn>(<ctx>, <e>) once per identity holding an SVID (in no
+ * particular order), with the store locked: a consistent
+ * view while workers rotate and take contexts. <fn> must not call into
+ * the store and should be short (workers wait on the lock); it may take
+ * a reference to e->ctx to keep it. Returns how many. */
+typedef void (*tls_ident_fn)(void *ctx, const struct tls_ident *e);
+size_t tls_idents_each(struct tls_idents *s, tls_ident_fn fn, void *ctx);
 /* Forgets <id> (its workload left the node); live connections keep
  * their context. */
 void tls_idents_drop(struct tls_idents *s, const struct spiffe_id *id);
