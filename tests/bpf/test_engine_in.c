@@ -133,7 +133,7 @@ static void engine_inbound_not_local(void)
 	tls_ctx_put(ctx);
 	if (!CHECK_EQ(t != NULL, 1, "a TLS client towards B's :15008"))
 		goto out;
-	c = hbone_conn_new(fd, tls_conn_detach(t), false, &cf, ef_now_ms());
+	c = hbone_conn_new_tls(fd, t, &cf, ef_now_ms());
 	if (!CHECK_EQ(c != NULL, 1, "HBONE client") ||
 	    !CHECK_EQ(hbone_conn_expect_peer(c, EF_B_ID), 0, "expects B"))
 		goto out;
