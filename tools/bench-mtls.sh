@@ -374,15 +374,20 @@ run_wrk() { # TEST CONTESTANT REP (0: warm-up, not recorded)
 }
 
 run_iperf() { # CONTESTANT REP
-	local f=$RAWDIR/iperf-$1-$2.json g
+	local f=$RAWDIR/iperf-$1-$2.json g stall note=""
 	client_of "$1"
 	run_in "$NSC" "$C_CG" 0 timeout $((DUR + 30)) iperf3 -c "$C_IP" -p "$C_IPERF" \
 		-t "$DUR" --connect-timeout 3000 -J >"$f" 2>&1 || true
-	g=$(python3 -c 'import json, sys
-print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' \
-		"$f" 2>/dev/null) || { log "iperf3 $1: no result (see $f)"; return 0; }
+	# Gbit/s received, and the seconds in which nothing moved (a stall)
+	read -r g stall < <(python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print("%.3f" % (j["end"]["sum_received"]["bits_per_second"] / 1e9),
+      sum(1 for i in j["intervals"] if i["sum"]["bytes"] == 0))' "$f" 2>/dev/null) ||
+		true
+	[ -n "${g:-}" ] || { log "iperf3 $1: no result (see $f)"; return 0; }
 	echo "iperf $1 $2 $g" >>"$RAWDIR/raw"
-	log "$1 iperf r$2: $g Gbit/s"
+	[ "${stall:-0}" -gt 0 ] && note=", stalled: $stall of $DUR s without a byte"
+	log "$1 iperf r$2: $g Gbit/s$note"
 }
 
 # Rounds of every test per contestant, the order reversed every other

@@ -13,19 +13,16 @@
 . "$(dirname "$0")/lib.bash" || exit 2
 
 VIP=10.96.0.5	# model-server (examples/mesh/01-services.yaml)
-PY=$(python3 -c 'import sys; print(sys.executable)')
+PY=$E2E_PY
 ROUTING=06-routing.yaml
 LOG=/run/$IMT_PREFIX-mesh/log/agent-node-a.log
 STORE=/run/$IMT_PREFIX-mesh/state/node-a/lastgood
 
 e2e_need_agent
 
-json() { # FILE EXPR over the JSON in FILE (j)
-	"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
-}
 rows() { # VIEW EXPR over the rows (r) of `maps dump VIEW` on node-a
 	"$MESH" maps node-a dump "$1" -o json >"$E2E_TMP/rows.json" 2>/dev/null || { echo "no-maps"; return; }
-	json "$E2E_TMP/rows.json" "sorted(set(x for x in ($2 for r in j['rows']) if x is not None))"
+	e2e_json "$E2E_TMP/rows.json" "sorted(set(x for x in ($2 for r in j['rows']) if x is not None))"
 }
 weights() {
 	rows services 'str([d["percent"] for d in r["destinations"]]) if r["vip"] == "'"$VIP"'" and r["port"] == 8080 else None'

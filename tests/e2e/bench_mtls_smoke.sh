@@ -9,11 +9,12 @@
 # shellcheck source=tests/e2e/lib.bash
 . "$(dirname "$0")/lib.bash" || exit 2
 for t in wrk nginx iperf3 haproxy stunnel openssl; do e2e_need command -v $t; done
-e2e_need test -x "$OUT/infermesh"
+BIN=${INFERMESH:-$OUT/infermesh}	# the binary the benchmark runs
+e2e_need test -x "$BIN"
 
 export MTLS_PREFIX=$IMT_PREFIX MTLS_RESULTS=$E2E_TMP/results.json MTLS_RAWDIR=$E2E_TMP/raw
 want=(direct haproxy stunnel)
-if "$OUT/infermesh" agent --help 2>&1 | grep -q -- --mtls; then
+if "$BIN" agent --help 2>&1 | grep -q -- --mtls; then
 	want+=(infermesh)
 fi
 
