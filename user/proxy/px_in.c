@@ -115,6 +115,7 @@ void px_in_accept(struct px_worker *w, struct px_lis *l)
 			px_rst_close(fd);
 			continue;
 		}
+		px_nodelay(fd);
 		shake(w, l, fd, &peer);
 	}
 }

@@ -145,6 +145,11 @@ int px_watch(struct px_worker *w, struct px_ev *ev, uint32_t events);
 void px_count(struct px_worker *w, enum px_refuse r);
 /* Closes <fd> with a RST (SO_LINGER 0): the peer sees a reset, not EOF. */
 void px_rst_close(int fd);
+/* Every socket the proxy writes to sends at once (TCP_NODELAY): it relays
+ * what arrived, in pieces the app or the peer already chose; Nagle would
+ * hold a small piece until the previous one is acked, and the peer's
+ * delayed ACK makes that a 40 ms stall per exchange. */
+void px_nodelay(int fd);
 
 /* engine.c: the record crypto of tunnel <c>, and why (a static string). */
 enum px_crypto px_crypto_of(const struct hbone_conn *c, const char **why);

@@ -34,6 +34,7 @@ static int dial_here(void *arg)
 
 	if (fd < 0)
 		return -errno;
+	px_nodelay(fd);
 	if (bind(fd, (const struct sockaddr *)d->src, sizeof(*d->src)) ||
 	    (connect(fd, (const struct sockaddr *)d->dst, sizeof(*d->dst)) &&
 	     errno != EINPROGRESS))

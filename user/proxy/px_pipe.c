@@ -41,6 +41,7 @@ struct px_pipe *px_pipe_new(struct px_worker *w, int fd, bool outbound)
 
 	if (!p)
 		return NULL;
+	px_nodelay(fd);
 	p->ev = (struct px_ev){ .kind = PX_EV_PIPE, .fd = fd };
 	p->w = w;
 	p->outbound = outbound;
