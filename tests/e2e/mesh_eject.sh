@@ -28,6 +28,11 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/lib.bash
 e2e_need_root
+# The kernel's direct path (agents without --mtls): outlier detection counts
+# the local-origin failures sockops sees on a balanced socket; a call the
+# mTLS proxy carries fails in the agent (a 503 or a failed dial), which does
+# not charge the endpoint yet, so ejection and failover are tested here.
+export IMT_MTLS=0
 
 BIN=$OUT/infermesh
 CLIENT=tools/mesh-client.py

@@ -13,9 +13,11 @@
 #include "px_int.h"
 
 #define PX_CHUNK (16u << 10)
-/* Chunks moved per event and direction: a busy pipe yields to others
- * (level-triggered epoll brings us back). */
-#define PX_STEPS 16
+/* A pump runs until a side is full or empty: only then does an event
+ * (EPOLLIN/EPOLLOUT, or the stream's readable/writable) bring it back.
+ * The buffers end it first (256 KiB of stream tx, a 4 MiB window); this
+ * bound only guards against a bug spinning. */
+#define PX_STEPS 1024
 
 struct px_pipe {
 	struct px_ev ev;
