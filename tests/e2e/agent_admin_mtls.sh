@@ -19,6 +19,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/lib.bash
 e2e_need_root
+export IMT_MTLS=1	# tools/mesh.sh's agents run --mtls
 
 BIN=$OUT/infermesh
 STATE=/run/$IMT_PREFIX-mesh
@@ -39,8 +40,8 @@ j() { e2e_json "$E2E_TMP/$1.json" "$2"; }
 listening() { grep -q "mTLS: listening" "$STATE/log/agent-$1.log" 2>/dev/null; }
 
 check "mesh up" timeout 120 "$MESH" up examples/mesh
-check "agent node-a --mtls" "$MESH" agent node-a --mtls
-check "agent node-b --mtls" "$MESH" agent node-b --mtls
+check "agent node-a --mtls" "$MESH" agent node-a
+check "agent node-b --mtls" "$MESH" agent node-b
 check "node-a's proxy listens" wait_for 30 listening node-a
 check "node-b's proxy listens" wait_for 30 listening node-b
 
