@@ -67,8 +67,10 @@ __noinline __u32 im_balance(__u32 gen, const struct im_svc *svc,
 	s = rt ? im_route_pick(rt) : -1;
 	if (s < 0 || s >= IM_MAX_SUBSETS)
 		return IM_DROP_NO_HEALTHY;
-	d->subset = gen * IM_MAX_SUBSETS + s;
-	sub = bpf_map_lookup_elem(&im_subset_v2, &d->subset);
+	/* the key on the stack: 6.1 takes no argument memory as a map key */
+	idx = gen * IM_MAX_SUBSETS + s;
+	d->subset = idx;
+	sub = bpf_map_lookup_elem(&im_subset_v2, &idx);
 	e = sub ? im_lb_choose(gen, d->subset, sub) : -1;
 	if (e < 0)
 		return IM_DROP_NO_HEALTHY;

@@ -12,11 +12,18 @@
 #
 # Environment: OUT (build dir, default .output), BENCH_OBJECTS (10000),
 # BENCH_RUNS (5), BENCH_CALLGRIND=0 to skip callgrind, BENCH_TLS_N (400
-# handshakes per TLS run), BENCH_STREAM_MIB (256 MiB per stream run).
+# handshakes per TLS run), BENCH_STREAM_MIB (256 MiB per stream run),
+# BENCH_L4=0 / BENCH_MTLS=0 to skip those phases, BENCH_QUICK=1 for a
+# smoke run of every phase (one run each, short).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-.output}
 BIN=$OUT/infermesh
+if [ "${BENCH_QUICK:-0}" = 1 ]; then	# a smoke run: every phase, briefly
+	: "${BENCH_RUNS:=1}" "${BENCH_CALLGRIND:=0}" "${BENCH_TLS_N:=50}" "${BENCH_STREAM_MIB:=16}"
+	export L4_DUR=${L4_DUR:-1} L4_REPS=${L4_REPS:-1} L4_ROUNDS=${L4_ROUNDS:-1}
+	export L4_CONNECTS=${L4_CONNECTS:-2000} BENCH_QUICK
+fi
 OBJECTS=${BENCH_OBJECTS:-10000}
 RUNS=${BENCH_RUNS:-5}
 RESULTS=$OUT/bench-results.json
@@ -123,4 +130,15 @@ elif [ "$(id -u)" != 0 ]; then
 	echo "note: not root: L4 dataplane benchmark skipped (tools/bench-l4.sh)"
 else
 	OUT=$OUT tools/bench-l4.sh
+fi
+
+# The mTLS benchmark (tools/bench-mtls.sh: direct, the haproxy and stunnel
+# pairs and infermesh --mtls side by side) appends its mtls_* rows; root
+# only as well; BENCH_MTLS=0 skips it, BENCH_QUICK=1 makes it a smoke run.
+if [ "${BENCH_MTLS:-1}" = 0 ]; then
+	echo "note: BENCH_MTLS=0: mTLS benchmark skipped"
+elif [ "$(id -u)" != 0 ]; then
+	echo "note: not root: mTLS benchmark skipped (tools/bench-mtls.sh)"
+else
+	OUT=$OUT tools/bench-mtls.sh
 fi

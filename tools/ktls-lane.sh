@@ -5,7 +5,8 @@
 # here). Takes the kernel package with apt-get download (unpacked with
 # dpkg-deb -x, never installed), the TLS modules from it, busybox-static,
 # and the static test programs (make $(OUT)/ktls-lane-test
-# $(OUT)/ktls-lane-hbone $(OUT)/ktls-lane-proxy); builds an
+# $(OUT)/ktls-lane-hbone $(OUT)/ktls-lane-proxy), and the agent with its
+# shared libraries for tests/ktls/lane_agent.sh; builds an
 # initramfs, boots it, and passes only when every program printed
 # "LANE RESULT ... failed=0" and returned 0. Any missing piece (a download,
 # a module, qemu) is a FAIL, never a skip. More programs: add them to
@@ -16,9 +17,13 @@ OUT=${OUT:-.output}
 MIB=${1:-32}
 WALL=${KTLS_LANE_TIMEOUT:-420}	# seconds for the whole boot and run
 LANE=$OUT/ktls-lane
-LANE_PROGS=("$OUT/ktls-lane-test" "$OUT/ktls-lane-hbone" "$OUT/ktls-lane-proxy")
-# insmod order: each module after those it needs (kernel-facts.md)
-MODULES="gf128mul ghash-generic ctr gcm cryptd crypto_simd aesni-intel ghash-clmulni-intel tls"
+LANE_BINS=("$OUT/ktls-lane-test" "$OUT/ktls-lane-hbone" "$OUT/ktls-lane-proxy")
+LANE_PROGS=("${LANE_BINS[@]}" tests/ktls/lane_agent.sh)
+AGENT=$OUT/infermesh	# dynamic: goes in with its shared libraries
+# insmod order: each module after those it needs (kernel-facts.md); the
+# agent's tc guard needs the clsact qdisc and the bpf classifier
+MODULES="gf128mul ghash-generic ctr gcm cryptd crypto_simd aesni-intel ghash-clmulni-intel tls
+	sch_ingress cls_bpf"
 
 fail() {
 	echo "*** KTLS LANE FAIL: $* ***" >&2
@@ -43,7 +48,23 @@ fetch_kernel() {
 	echo "$pkg"
 }
 
-# The initramfs tree: busybox, /init, the modules in order, the programs.
+# The agent and every shared library ldd names for it, at the same paths
+# (the loader included), so it runs unchanged in the VM.
+copy_agent() { # ROOT
+	local root=$1 lib
+	[ -x "$AGENT" ] || fail "$AGENT not built (make)"
+	mkdir -p "$root/lane/agent"
+	cp "$AGENT" "$root/lane/agent/infermesh"
+	! ldd "$AGENT" | grep -q 'not found' || fail "$AGENT: a library is missing (ldd)"
+	for lib in $(ldd "$AGENT" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	cp -r tests/ktls/lane-mesh "$root/lane/mesh"
+}
+
+# The initramfs tree: busybox, /init, the modules in order, the programs,
+# the agent.
 build_root() {
 	local root=$LANE/root kdir m f
 	kdir=$(echo "$LANE"/kernel/lib/modules/*)
@@ -63,6 +84,7 @@ build_root() {
 		[ -x "$p" ] || fail "$p not built (make $p)"
 		cp "$p" "$root/lane/run/"
 	done
+	copy_agent "$root"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$LANE/initrd.gz"
 }
 
@@ -95,7 +117,7 @@ verdict() {
 start=$(date +%s)
 mkdir -p "$LANE"
 # (the static link warns about glibc's NSS; the lane program uses none)
-make -s "${LANE_PROGS[@]}" 2>"$LANE/build.log" ||
+make -s "${LANE_BINS[@]}" "$AGENT" 2>"$LANE/build.log" ||
 	{ cat "$LANE/build.log" >&2; fail "building the lane program"; }
 pkg=$(fetch_kernel)
 build_root

@@ -236,6 +236,10 @@ static __always_inline int im_lb_pick_on(struct im_lb_draw *d)
 	 * the random numbers and the search */
 	if (d->hi - d->lo == 1)
 		return !d->now || !im_lb_ejected(d, d->lo) ? (int)d->lo : -1;
+	/* Unrolled: as a loop, clang may enter it in the middle so that its
+	 * back-edge is the fall-through after a helper call, which 6.1's
+	 * verifier refuses ("back-edge from insn N to N+1"; the kTLS lane). */
+#pragma unroll
 	for (t = 0; t < IM_LB_TRIES; t++) {
 		e = im_lb_search(d, from, hi->cum);
 		if (e < 0 || !d->now || !im_lb_ejected(d, e))

@@ -338,15 +338,15 @@ out:
 	fix_down(&f);
 }
 
-/* Capture off (the default): the direct path, exactly as before (a
- * PERMISSIVE port: without mTLS a STRICT one refuses the call, EPERM). */
-static void capture_off_direct(void)
+/* The direct path, not captured: with <flags> and <mode>, every connect
+ * from the pod reaches the endpoint itself and none the agent's 15001,
+ * getpeername() answers the service, and no record is made. */
+static void expect_direct(unsigned int flags, __u8 mode)
 {
 	struct dp_dial_result r;
 	struct cfix f;
 
-	NEED_ROOT();
-	if (!fix_up(&f, CF_LISTEN, IM_MODE_PERMISSIVE))
+	if (!fix_up(&f, flags, mode))
 		return;
 	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
 			.port = htons(VPORT), .n = 20,
@@ -358,6 +358,14 @@ static void capture_off_direct(void)
 		CHECK_EQ(cap_entries(&f), 0, "no record");
 	}
 	fix_down(&f);
+}
+
+/* Capture off (the default): the direct path, exactly as before (a
+ * PERMISSIVE port: without mTLS a STRICT one refuses the call, EPERM). */
+static void capture_off_direct(void)
+{
+	NEED_ROOT();
+	expect_direct(CF_LISTEN, IM_MODE_PERMISSIVE);
 }
 
 /* Capture on, no agent listening: refused, never plaintext to the
@@ -389,41 +397,16 @@ static void capture_no_listener_refused(void)
 /* A DISABLE destination is plain L4: not captured. */
 static void capture_disable_not_captured(void)
 {
-	struct dp_dial_result r;
-	struct cfix f;
-
 	NEED_ROOT();
-	if (!fix_up(&f, CF_CAPTURE | CF_LISTEN, IM_MODE_DISABLE))
-		return;
-	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
-			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns }, &r), 0, "child dialled")) {
-		CHECK_EQ(r.ok, 20, "connects succeed");
-		CHECK_EQ(r.peer_bad, 0, "getpeername() answers the service");
-		CHECK_EQ(capfix_accept_all(f.ep_fd), 20, "endpoint got them");
-		CHECK_EQ(capfix_accept_all(f.l.capture_fd), 0, "15001 none");
-	}
-	fix_down(&f);
+	expect_direct(CF_CAPTURE | CF_LISTEN, IM_MODE_DISABLE);
 }
 
 /* A caller that is no mesh workload is never captured (its calls meet
  * the destination's guard as plaintext). */
 static void capture_non_mesh_caller(void)
 {
-	struct dp_dial_result r;
-	struct cfix f;
-
 	NEED_ROOT();
-	if (!fix_up(&f, CF_CAPTURE | CF_LISTEN | CF_NO_IDENT, IM_MODE_STRICT))
-		return;
-	if (CHECK_EQ(dp_dial_from(&f.cg, &(struct dp_dial){ .ip = htonl(VIP),
-			.port = htons(VPORT), .n = 20,
-			.netns_fd = f.ns }, &r), 0, "child dialled")) {
-		CHECK_EQ(r.ok, 20, "connects succeed");
-		CHECK_EQ(capfix_accept_all(f.ep_fd), 20, "endpoint got them");
-		CHECK_EQ(capfix_accept_all(f.l.capture_fd), 0, "15001 none");
-	}
-	fix_down(&f);
+	expect_direct(CF_CAPTURE | CF_LISTEN | CF_NO_IDENT, IM_MODE_STRICT);
 }
 
 UNIT_SUITE(capture)

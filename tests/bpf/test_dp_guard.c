@@ -25,6 +25,7 @@
 #define ETH_IPV6 0x86dd
 #define ACK	0x10
 #define SYNACK	0x12
+#define ARRAY_N(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct guard_case {
 	const char *what;
@@ -278,19 +279,29 @@ static void run_case(struct dp *dp, int prog_fd, bool tc,
 			 "%s: drop counter %u", gc->what, r);
 }
 
-static void tc_guard_table(void)
+/* Loads the programs with <o> (NULL: defaults), lets <setup> write the
+ * tables, and runs table <cases> through the tc guard (<tc>) or the XDP
+ * one. */
+static void run_table(const struct dp_opts *o, void (*setup)(struct dp *),
+		      bool tc, const struct guard_case *cases, size_t n)
 {
-	struct dp_opts o = { .agent_mark = MARK };
 	struct dp dp;
 	size_t i;
 
-	NEED_ROOT();
-	if (dp_test_load(&dp, &o))
+	if (dp_test_load(&dp, o))
 		return;
-	guard_tables(&dp);
-	for (i = 0; i < sizeof(tc_cases) / sizeof(tc_cases[0]); i++)
-		run_case(&dp, dp_tc_prog_fd(&dp), true, &tc_cases[i]);
+	setup(&dp);
+	for (i = 0; i < n; i++)
+		run_case(&dp, tc ? dp_tc_prog_fd(&dp) : dp_xdp_prog_fd(&dp), tc,
+			 &cases[i]);
 	dp_destroy(&dp);
+}
+
+static void tc_guard_table(void)
+{
+	NEED_ROOT();
+	run_table(&(struct dp_opts){ .agent_mark = MARK }, guard_tables, true,
+		  tc_cases, ARRAY_N(tc_cases));
 }
 
 /* With capture on only the agent (mTLS) listens on a workload's HBONE
@@ -312,17 +323,9 @@ static const struct guard_case capture_cases[] = {
 
 static void tc_guard_capture_hbone(void)
 {
-	struct dp_opts o = { .capture = true };
-	struct dp dp;
-	size_t i;
-
 	NEED_ROOT();
-	if (dp_test_load(&dp, &o))
-		return;
-	guard_tables(&dp);
-	for (i = 0; i < sizeof(capture_cases) / sizeof(capture_cases[0]); i++)
-		run_case(&dp, dp_tc_prog_fd(&dp), true, &capture_cases[i]);
-	dp_destroy(&dp);
+	run_table(&(struct dp_opts){ .capture = true }, guard_tables, true,
+		  capture_cases, ARRAY_N(capture_cases));
 }
 
 /* A frame shorter than an Ethernet header never reaches the tc program:
@@ -407,22 +410,19 @@ static const struct guard_case not_live_cases[] = {
 	  {}, 0, TC_ACT_SHOT, IM_DROP_POLICY_NO_ALLOW, 0 },
 };
 
+static void not_live_tables(struct dp *dp)
+{
+	guard_tables(dp);
+	put_local(dp, NEW_POD, IM_MODE_STRICT);
+	put_local(dp, NEW_PERM, IM_MODE_PERMISSIVE);
+	put_local(dp, WL, IM_MODE_STRICT);	/* live entries win */
+}
+
 static void tc_guard_not_live_workload(void)
 {
-	struct dp dp;
-	size_t i;
-
 	NEED_ROOT();
-	if (dp_test_load(&dp, NULL))
-		return;
-	guard_tables(&dp);
-	put_local(&dp, NEW_POD, IM_MODE_STRICT);
-	put_local(&dp, NEW_PERM, IM_MODE_PERMISSIVE);
-	put_local(&dp, WL, IM_MODE_STRICT);	/* live entries win */
-	for (i = 0; i < sizeof(not_live_cases) / sizeof(not_live_cases[0]);
-	     i++)
-		run_case(&dp, dp_tc_prog_fd(&dp), true, &not_live_cases[i]);
-	dp_destroy(&dp);
+	run_table(NULL, not_live_tables, true, not_live_cases,
+		  ARRAY_N(not_live_cases));
 }
 
 /* Workloads of the destination.ip table, all in policy set 3 (A-F) or
@@ -531,16 +531,8 @@ static const struct guard_case dip_cases[] = {
  * the packet's destination is the workload's address. */
 static void tc_guard_destination_ip(void)
 {
-	struct dp dp;
-	size_t i;
-
 	NEED_ROOT();
-	if (dp_test_load(&dp, NULL))
-		return;
-	dip_tables(&dp);
-	for (i = 0; i < sizeof(dip_cases) / sizeof(dip_cases[0]); i++)
-		run_case(&dp, dp_tc_prog_fd(&dp), true, &dip_cases[i]);
-	dp_destroy(&dp);
+	run_table(NULL, dip_tables, true, dip_cases, ARRAY_N(dip_cases));
 }
 
 /* Workloads of the prefix-length table, policy set 5, PERMISSIVE. */
@@ -647,7 +639,6 @@ static void pfx_tables(struct dp *dp)
 	pfx_clause(dp, 24, IM_ACT_ALLOW, 7703, c24, 2);
 }
 
-#define ARRAY_N(a)	(sizeof(a) / sizeof((a)[0]))
 #define PFX_OK(what, src, dst, port) \
 	DIP_CASE(what, src, dst, port, TC_ACT_OK, IM_DROP_NONE)
 #define PFX_DENY(what, src, dst, port) \
@@ -718,24 +709,21 @@ static void tc_guard_prefix_lengths(void)
 	dp_destroy(&dp);
 }
 
+static void xdp_tables(struct dp *dp)
+{
+	CHECK_EQ(dp_put_xdeny(dp, 0, htonl(IP4(203, 0, 113, 0)), 24, 1), 0,
+		 "deny 203.0.113.0/24");
+	CHECK_EQ(dp_put_xdeny(dp, 0, htonl(IP4(198, 51, 100, 1)), 32, 2), 0,
+		 "deny 198.51.100.1/32");
+	CHECK_EQ(dp_put_xdeny(dp, 1, htonl(IP4(203, 0, 114, 0)), 24, 3), 0,
+		 "gen 1 only: deny 203.0.114.0/24");
+	put_local(dp, WL, IM_MODE_PERMISSIVE);
+}
+
 static void xdp_guard_table(void)
 {
-	struct dp dp;
-	size_t i;
-
 	NEED_ROOT();
-	if (dp_test_load(&dp, NULL))
-		return;
-	CHECK_EQ(dp_put_xdeny(&dp, 0, htonl(IP4(203, 0, 113, 0)), 24, 1), 0,
-		 "deny 203.0.113.0/24");
-	CHECK_EQ(dp_put_xdeny(&dp, 0, htonl(IP4(198, 51, 100, 1)), 32, 2), 0,
-		 "deny 198.51.100.1/32");
-	CHECK_EQ(dp_put_xdeny(&dp, 1, htonl(IP4(203, 0, 114, 0)), 24, 3), 0,
-		 "gen 1 only: deny 203.0.114.0/24");
-	put_local(&dp, WL, IM_MODE_PERMISSIVE);
-	for (i = 0; i < sizeof(xdp_cases) / sizeof(xdp_cases[0]); i++)
-		run_case(&dp, dp_xdp_prog_fd(&dp), false, &xdp_cases[i]);
-	dp_destroy(&dp);
+	run_table(NULL, xdp_tables, false, xdp_cases, ARRAY_N(xdp_cases));
 }
 
 UNIT_SUITE(dp_guard)

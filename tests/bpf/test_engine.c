@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine_fix.h"
+#include "tls/ktls.h"
 
 #define TOTAL (4u << 20)	/* bytes each way */
 #define ECHO_MS 30000
@@ -163,8 +164,12 @@ static void see_tunnel(void *ctx, const struct px_tunnel *t)
 		s->in_peer_a = !strcmp(t->peer_id, EF_A_ID) &&
 			       t->peer_ip == htonl(EF_A_IP);
 	}
-	s->openssl = t->crypto == PX_CRYPTO_OPENSSL &&
-		     !strcmp(t->crypto_why, "kernel has no kTLS");
+	/* without kTLS in the kernel (this machine's) OpenSSL does the
+	 * records, and the view says why */
+	s->openssl = t->crypto_why && *t->crypto_why &&
+		     (ktls_kernel_has_tls(NULL, 0) ||
+		      (t->crypto == PX_CRYPTO_OPENSSL &&
+		       strstr(t->crypto_why, "kTLS")));
 }
 
 /* One call carried: A dials the VIP, B's app accepts it from A's own

@@ -20,14 +20,12 @@
 # - a stale socket and a symlink at the path are replaced at start, the
 #   symlink's target untouched; the socket goes when the agent stops; with
 #   no agent the CLI names the socket and exits 1.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
-# agents without --mtls: the views of the proxy are agent_admin_mtls.sh's
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
+# The views of an agent without --mtls (its checks say "no capture", "mTLS
+# off"): tools/mesh.sh passes --mtls unless told not to.
 export IMT_MTLS=0
 
-BIN=$OUT/infermesh
 TTL=600
 STATE=/run/$IMT_PREFIX-mesh
 SD=$STATE/state/node-a

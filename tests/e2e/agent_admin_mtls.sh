@@ -15,13 +15,10 @@
 # - status says capture and mTLS on, the proxy's calls, and each tunnel's
 #   crypto path.
 # The socket itself and the non-proxy views: tests/e2e/agent_admin.sh.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 export IMT_MTLS=1	# tools/mesh.sh's agents run --mtls
 
-BIN=$OUT/infermesh
 STATE=/run/$IMT_PREFIX-mesh
 ORCH=10.10.1.11			# orchestrator, node-a
 VRB=10.10.2.12			# vector-retriever-b, node-b

@@ -9,26 +9,20 @@
 # removing the DR from the file deletes it and its stored copy.
 # The VirtualService and the DRs share one file so that one rename changes
 # both in one reload. Bounded: every wait has its own timeout.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 
 VIP=10.96.0.5	# model-server (examples/mesh/01-services.yaml)
-BIN=$OUT/infermesh
-PY=$(python3 -c 'import sys; print(sys.executable)')
+PY=$E2E_PY
 ROUTING=06-routing.yaml
 LOG=/run/$IMT_PREFIX-mesh/log/agent-node-a.log
 STORE=/run/$IMT_PREFIX-mesh/state/node-a/lastgood
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
-json() { # FILE EXPR over the JSON in FILE (j)
-	"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
-}
 rows() { # VIEW EXPR over the rows (r) of `maps dump VIEW` on node-a
 	"$MESH" maps node-a dump "$1" -o json >"$E2E_TMP/rows.json" 2>/dev/null || { echo "no-maps"; return; }
-	json "$E2E_TMP/rows.json" "sorted(set(x for x in ($2 for r in j['rows']) if x is not None))"
+	e2e_json "$E2E_TMP/rows.json" "sorted(set(x for x in ($2 for r in j['rows']) if x is not None))"
 }
 weights() {
 	rows services 'str([d["percent"] for d in r["destinations"]]) if r["vip"] == "'"$VIP"'" and r["port"] == 8080 else None'

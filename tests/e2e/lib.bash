@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
 # Sourced by the end-to-end tests (tests/e2e/*.sh, run as root by
-# tests/run-all.sh). Not a test itself: run-all.sh runs only *.sh.
-# Labelled checks, a closing "N passed, N failed" line, and a mesh that is
-# torn down on every exit, failed or not.
+# tests/run-all.sh) as their first line, `. "$(dirname "$0")/lib.bash"`.
+# Not a test itself: run-all.sh runs only *.sh.
+# The preamble every suite shares (unset variables are errors, the repo
+# root is the working directory, a SKIP without root), labelled checks,
+# a closing "N passed, N failed" line, and a mesh that is torn down on
+# every exit, failed or not.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
 OUT=${OUT:-.output}
 export OUT
 MESH=tools/mesh.sh
+BIN=$OUT/infermesh		# the agent, maps and uninstall
+CLIENT=tools/mesh-client.py	# run in a pod by `mesh.sh exec`
 # A prefix of this run's own: two suites running at once (two developers'
 # `make test` on one machine) build two meshes side by side, each in its
 # own namespaces, and never tear down each other's.
@@ -83,6 +90,7 @@ e2e_exit() {
 	exit 1
 }
 trap e2e_exit EXIT
+e2e_need_root
 
 # e2e_need CMD...: what the suite cannot run without (the binary, wrk);
 # missing, it is a failure, not a skip: the build or the packages are broken.
@@ -90,6 +98,11 @@ e2e_need() {
 	"$@" >/dev/null 2>&1 && return 0
 	fail "needs: $* (make OUT=$OUT; tools/packages.txt)"
 	exit 1
+}
+
+# e2e_need_agent: the suite runs the agent ($BIN).
+e2e_need_agent() {
+	e2e_need "$BIN" agent --help
 }
 
 # wait_for SECONDS CMD...: polls CMD every 0.25 s, at most SECONDS.

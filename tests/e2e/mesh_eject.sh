@@ -24,21 +24,17 @@
 # below are exact. The 80/20 split is binomial: N = 2000, p = 0.8 gives
 # 1600 +- 89 at 5 standard deviations (false failure below 1 in 1.7
 # million; 2/3 vs 1/3 or 50/50 still fails).
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 # The kernel's direct path (agents without --mtls): outlier detection counts
 # the local-origin failures sockops sees on a balanced socket; a call the
 # mTLS proxy carries fails in the agent (a 503 or a failed dial), which does
 # not charge the endpoint yet, so ejection and failover are tested here.
 export IMT_MTLS=0
 
-BIN=$OUT/infermesh
-CLIENT=tools/mesh-client.py
 FQ=ai-inference.svc.cluster.local
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
 # The scenario pools: a Service, a DestinationRule and WorkloadEntries each.
 pools_config() { # FILE

@@ -14,21 +14,17 @@
 # Determinism: one client, connections one after the other, one endpoint
 # per priority, and a refused connect is accounted in the kernel before
 # connect() returns: the counts below are exact.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 # The kernel's direct path (agents without --mtls): outlier detection counts
 # the local-origin failures sockops sees on a balanced socket; a call the
 # mTLS proxy carries fails in the agent (a 503 or a failed dial), which does
 # not charge the endpoint yet, so ejection and failover are tested here.
 export IMT_MTLS=0
 
-BIN=$OUT/infermesh
-CLIENT=tools/mesh-client.py
 FQ=ai-inference.svc.cluster.local
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
 # The pool: a Service, a DestinationRule and its WorkloadEntries, all on
 # node-b (a workload on node-a would be one more client of node-a).

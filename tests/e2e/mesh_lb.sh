@@ -16,17 +16,13 @@
 # N = 2000 and p = 0.1 that is 200 +- 67 canary answers: a false failure
 # has odds below 1 in 1.7 million, and a kernel that ignored the weights
 # (50/50 over the two subsets, or 25% per endpoint) still fails at once.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 
 N=2000
 HOLD=20
-BIN=$OUT/infermesh
-CLIENT=tools/mesh-client.py
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
 # The VIP of model-server:8080 once NODE's agent has made it live, by name
 # from `maps dump services`: 30 s at most.

@@ -26,10 +26,8 @@
 # RANDOM meets as well and ROUND_ROBIN more tightly), where LEAST_REQUEST
 # would land 12 sigma away.
 # No timing decides a check: only counts.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 # The kernel's direct path (agents without --mtls). Through the mTLS proxy
 # the balancing holds (the idle endpoint gets its 3/4), but the K held
 # connections are no longer counted active on endpoint -1 after the N new
@@ -40,12 +38,10 @@ N=1000
 K=20
 LR_MIN=682		# 3/4 N - 5 sigma
 CTL_MIN=421 CTL_MAX=579	# 1/2 N +- 5 sigma
-BIN=$OUT/infermesh
-CLIENT=tools/mesh-client.py
 NS=lbtest
 FQ=$NS.svc.cluster.local
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
 # The four services, their endpoints and the client: a config of its own
 # (nine pods start faster than the example mesh's).

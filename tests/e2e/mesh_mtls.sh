@@ -23,11 +23,10 @@
 #     in plaintext; the restarted agent carries them again (time measured,
 #     printed, not judged);
 #   - both agents' proxy counters, logged at SIGTERM, say what they carried.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
-e2e_need test -x "$OUT/infermesh"
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
+
+e2e_need_agent
 e2e_need tcpdump --version
 e2e_need curl --version
 

@@ -19,18 +19,14 @@
 #     forgets its veth, then its config goes: nothing of it is left;
 #   - the listed vpl-late appears: guarded; the agent never stopped.
 # Drops show as client timeouts (1 s); the guard's counters say who.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 
-BIN=$OUT/infermesh
-CLIENT=tools/mesh-client.py
 EXT=10.10.3.10
 GW=169.254.1.1
 GUARD_MS=1000	# the issue's bound: guarded within a second
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 
 mkdir "$E2E_TMP/config"
 e2e_copy_mesh "$E2E_TMP/config" || fail "test config"

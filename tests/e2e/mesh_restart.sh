@@ -13,39 +13,34 @@
 # program on their links (tc, ip) and no pin.
 #
 # The traffic runs on tools/mesh-overlay.py's PERMISSIVE copy of
-# examples/mesh (mTLS does not exist yet), which keeps the
-# AuthorizationPolicies other than model-server's.
+# examples/mesh, which keeps the AuthorizationPolicies other than
+# model-server's, on the kernel's direct path (agents without --mtls): that
+# path is the one that needs no agent. Through the mTLS proxy the agent is
+# in the data path: while it is down, captured calls are refused (fail
+# closed, never plaintext), as tests/e2e/mesh_mtls.sh shows.
 #
 # Tolerances: 5 standard deviations of a binomial over N = 500
 # connections: 10% canary is 50 +- 34, 50% is 250 +- 56; either rejects
 # the other split. Bounded: every step has its own timeout, about 90 s in
 # all on an idle 2-core machine.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
+export IMT_MTLS=0	# the direct path: see above
 
 N=500
 CONNS=8		# wrk's keep-alive connections
 VIP=10.96.0.5	# model-server (examples/mesh/01-services.yaml)
 ORCH=10.96.0.2	# orchestrator
 V1B=10.10.2.14:8080
-BIN=$OUT/infermesh
-PY=$(python3 -c 'import sys; print(sys.executable)')	# not a shim: see mesh.sh
-CLIENT=tools/mesh-client.py
+PY=$E2E_PY
 
-e2e_need "$BIN" agent --help
+e2e_need_agent
 e2e_need command -v wrk
-
-# json FILE EXPR: a Python expression over the JSON in FILE (j).
-json() {
-	"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
-}
 
 # EXPR over the rows of `maps dump VIEW` on NODE (r), as a list.
 rows() { # NODE VIEW EXPR
 	"$MESH" maps "$1" dump "$2" -o json >"$E2E_TMP/rows.json" 2>/dev/null || { echo "no-maps"; return; }
-	json "$E2E_TMP/rows.json" "[x for x in ($3 for r in j['rows']) if x is not None]"
+	e2e_json "$E2E_TMP/rows.json" "[x for x in ($3 for r in j['rows']) if x is not None]"
 }
 
 # Active connections of model-server's :8080 endpoints on NODE.
@@ -83,8 +78,8 @@ split_check() { # LABEL PERCENT LOW HIGH
 	count api-gateway "$VIP" 8080 "$N" "$res"
 	echo "       $(cat "$res")"
 	check_eq "$1: $N new connections, none failed" \
-		"$(json "$res" 'j["connections"] if j["complete"] and not j["errors"] else -1')" "$N"
-	v2=$(json "$res" 'j["answers"].get("model-server-v2", 0)')
+		"$(e2e_json "$res" 'j["connections"] if j["complete"] and not j["errors"] else -1')" "$N"
+	v2=$(e2e_json "$res" 'j["answers"].get("model-server-v2", 0)')
 	check "$1: v2 gets $2% ($v2, want $3..$4)" test "$v2" -ge "$3" -a "$v2" -le "$4"
 }
 
@@ -92,7 +87,7 @@ denied_check() { # LABEL
 	local res=$E2E_TMP/deny.json
 	count reranker "$ORCH" 8080 3 "$res"
 	check_eq "$1: reranker -> orchestrator:8080 refused with EPERM at connect()" \
-		"$(json "$res" 'j["errors"]')" "{'EPERM': 3}"
+		"$(e2e_json "$res" 'j["errors"]')" "{'EPERM': 3}"
 }
 
 # wrk from api-gateway over CONNS keep-alive connections for SECONDS.
@@ -162,7 +157,7 @@ split_check "agent down" 10 16 84
 denied_check "agent down"
 count reranker "$VIP" 8080 100 "$E2E_TMP/ej-down.json"
 check_eq "agent down: ejected model-server-v1-b gets no new connection, none fail" \
-	"$(json "$E2E_TMP/ej-down.json" '(j["answers"].get("model-server-v1-b", 0), j["errors"])')" "(0, {})"
+	"$(e2e_json "$E2E_TMP/ej-down.json" '(j["answers"].get("model-server-v1-b", 0), j["errors"])')" "(0, {})"
 
 agents_start
 # shellcheck disable=SC2016 # $1 is the inner shell's

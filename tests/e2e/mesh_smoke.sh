@@ -5,10 +5,8 @@
 # pod's processes sit in the cgroup its annotation names, the addresses
 # exist only inside the mesh, and `down` leaves nothing, also after an `up`
 # killed halfway.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-. tests/e2e/lib.bash
-e2e_need_root
+# shellcheck source=tests/e2e/lib.bash
+. "$(dirname "$0")/lib.bash" || exit 2
 
 CURL=(curl -s --max-time 5)
 

@@ -206,6 +206,9 @@ int main(int argc, char **argv)
 		lane_report("pki", "making the test CA and leaves");
 	else {
 		lane_report("kernel_tls", NULL);
+		/* what a namespace without loopback would be told */
+		lane_report("kernel_tls_unconnected_probe",
+			    ktls_ulp_try_unconnected() ? "not ENOTCONN" : NULL);
 		both_kernel("both_kernel_aes128", SUITE_128, big);
 		both_kernel("both_kernel_aes256", SUITE_256, bytes);
 		interop("ktls_client_openssl_server_aes256", SUITE_256);

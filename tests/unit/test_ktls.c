@@ -129,6 +129,17 @@ static void install_or_fallback(void)
 	tp_conn_close(&k);
 }
 
+/* The unconnected-socket probe (for a namespace whose loopback is down)
+ * gives the loopback pair's answer, on this kernel and in the lane's. */
+static void probes_agree(void)
+{
+	int u = ktls_ulp_try_unconnected();
+
+	CU_ASSERT_EQUAL(u, ktls_ulp_try());
+	CU_ASSERT(u == 0 || u == ENOENT);
+	CU_ASSERT_EQUAL(u == 0, ktls_kernel_has_tls(NULL, 0));
+}
+
 /* Refused before the socket is touched: no ULP on it afterwards. */
 static void assert_refused(struct tp_conn *k, SSL *ssl, enum ktls_why want)
 {
@@ -226,6 +237,7 @@ UNIT_SUITE(ktls)
 	UNIT_TEST(s, keys_aes128);
 	UNIT_TEST(s, keys_aes256);
 	UNIT_TEST(s, install_or_fallback);
+	UNIT_TEST(s, probes_agree);
 	UNIT_TEST(s, refuses_pending_bytes);
 	UNIT_TEST(s, refuses_without_secrets);
 	UNIT_TEST(s, refuses_other_suites);

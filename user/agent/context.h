@@ -12,14 +12,14 @@
 #include "../dataplane/epslot.h"
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
-#include "../tls/ca.h"
 #include "../proxy/engine.h"
+#include "../tls/ca.h"
 #include "../tls/idents.h"
 #include "admin.h"
 #include "agent.h"
 #include "lock.h"
-#include "peers.h"
 #include "loop.h"
+#include "peers.h"
 
 struct agent {
 	struct agent_opts o;

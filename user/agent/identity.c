@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <stdio.h>
 
+#include "../tls/ktls.h"
 #include "context.h"
 #include "identity.h"
 
 int agent_identity_open(struct agent *a)
 {
-	struct tls_ctx_opts o = { .resume = true };
+	/* Where the kernel has kTLS the tunnels move to it after the
+	 * handshake, and a session ticket sent then would land in the
+	 * kernel's RX path (read() fails with EIO at it): no tickets there,
+	 * resumption only where OpenSSL keeps the data path. */
+	struct tls_ctx_opts o = {
+		.resume = true,
+		.no_tickets = ktls_kernel_has_tls(NULL, 0) == 1,
+	};
 	unsigned int ttl = a->o.svid_ttl ?: SVID_TTL_DEFAULT;
 	char why[1024] = "";
 	int err;

@@ -44,13 +44,11 @@ const char *px_refuse_name(enum px_refuse r)
 	return (unsigned)r < PX_R_MAX ? refuse_names[r] : "unknown";
 }
 
-/* The one place that says which record crypto a tunnel runs on and why;
- * kTLS (user/tls/ktls.h) will answer here once hbone_conn hands its
- * secrets to the kernel. */
+/* The one place that says which record crypto a tunnel runs on and why:
+ * hbone_conn knows (it installs kTLS where the kernel has it). */
 enum px_crypto px_crypto_of(const struct hbone_conn *c, const char **why)
 {
-	*why = "kernel has no kTLS";
-	return PX_CRYPTO_OPENSSL;
+	return hbone_conn_crypto(c, why) ? PX_CRYPTO_KTLS : PX_CRYPTO_OPENSSL;
 }
 
 /* Runs <fn> on worker <w> between two of its batches and waits for it.

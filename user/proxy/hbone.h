@@ -54,7 +54,7 @@ enum hbone_refuse {
 	HBONE_R_PING_TIMEOUT,		/* no PING ACK in time */
 	HBONE_R_PEER_EOF,		/* TCP/TLS ended under open streams */
 	HBONE_R_NO_MEMORY,
-	HBONE_R_KTLS_RECORD,		/* kTLS: a KeyUpdate or alert record */
+	HBONE_R_KTLS_RECORD,		/* kTLS: a KeyUpdate, alert or bad record */
 	HBONE_R_KTLS_INSTALL,		/* kTLS: keys half installed */
 	HBONE_R_MAX
 };

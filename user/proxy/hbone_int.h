@@ -88,7 +88,8 @@ void hbone_server_on_sent(struct hbone_conn *c, struct hbone_stream *s,
 int hbone_rec_handshake(struct hbone_conn *c);
 int hbone_rec_ready(struct hbone_conn *c);
 /* >0 bytes, -EAGAIN, 0 at EOF, -EPROTO/-EKEYEXPIRED for a kTLS record
- * that is not data, other -errno when the connection broke. */
+ * that is not data or does not authenticate, other -errno when the
+ * connection broke. */
 ssize_t hbone_rec_read(struct hbone_conn *c, void *buf, size_t n);
 /* >0 bytes taken, -EAGAIN, or -errno. */
 ssize_t hbone_rec_write(struct hbone_conn *c, const void *p, size_t n);

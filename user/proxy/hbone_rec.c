@@ -108,7 +108,10 @@ ssize_t hbone_rec_read(struct hbone_conn *c, void *buf, size_t n)
 	if (c->ktls) {
 		ssize_t k = ktls_recv(c->fd, buf, n, MSG_DONTWAIT);
 
-		return k == -EWOULDBLOCK ? -EAGAIN : k;
+		if (k == -EWOULDBLOCK || k == -EINTR)
+			return -EAGAIN;
+		/* a record that does not authenticate: no peer of ours */
+		return k == -EBADMSG ? -EPROTO : k;
 	}
 	r = SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)

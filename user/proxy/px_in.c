@@ -31,74 +31,55 @@ static void in_link(struct px_worker *w, struct px_hconn *h)
 	w->conns = h;
 }
 
-static void refuse_tls(struct px_hconn *h, enum tls_refusal r)
+/* The tunnel's handshake, as it went: a proven peer is a tunnel served;
+ * a connection that ended without one is a refused handshake, counted
+ * by the reason tls_conn kept (or the deadline, or our side). */
+void px_in_account(struct px_hconn *h)
 {
-	h->w->cnt.tls_refused[r ? r : TLS_R_INTERNAL]++;
-	px_hconn_free(h);
-}
+	enum tls_refusal r;
 
-/* The handshake is done: the SSL goes to HTTP/2. TLS 1.3 may have
- * brought the client's first frames with its Finished, already in the
- * SSL: read them now, the socket may never poll readable for them. */
-static void to_h2(struct px_hconn *h)
-{
-	struct hbone_conf cf = { .ops = &px_pipe_ops, .owner = h,
-				 .counters = &h->w->cnt.hbone };
-	SSL *ssl = tls_conn_detach(h->tls);
-
-	h->tls = NULL;
-	h->c = hbone_conn_new(h->ev.fd, ssl, true, &cf, h->w->now);
-	if (!h->c) {
-		/* it closed the socket: out of the epoll already */
-		h->ev.fd = -1;
-		h->w->cnt.refused[PX_R_NO_MEMORY]++;
-		px_hconn_free(h);
+	if (h->proven)
+		return;
+	if (hbone_conn_peer_id(h->c)[0]) {
+		h->proven = true;
+		h->w->cnt.in_tunnels++;
 		return;
 	}
-	h->w->cnt.in_tunnels++;
-	hbone_conn_on_readable(h->c, h->w->now);
-}
-
-void px_in_handshake(struct px_hconn *h)
-{
-	switch (tls_conn_handshake(h->tls)) {
-	case TLS_HS_DONE:
-		to_h2(h);
+	if (!hbone_conn_done(h->c))
 		return;
-	case TLS_HS_WANT_READ:
-		if (px_watch(h->w, &h->ev, EPOLLIN))
-			refuse_tls(h, TLS_R_INTERNAL);
-		return;
-	case TLS_HS_WANT_WRITE:
-		if (px_watch(h->w, &h->ev, EPOLLOUT))
-			refuse_tls(h, TLS_R_INTERNAL);
-		return;
-	case TLS_HS_REFUSED:
-		refuse_tls(h, tls_conn_reason(h->tls));
-		return;
-	}
-}
-
-void px_in_tick(struct px_hconn *h)
-{
-	if (h->c) {
-		hbone_conn_tick(h->c, h->w->now);
-		return;
-	}
-	if (h->w->now >= h->deadline)
-		refuse_tls(h, TLS_R_TIMEOUT);
+	h->proven = true;	/* counted once */
+	r = hbone_conn_tls_reason(h->c);
+	if (!r)
+		r = h->w->now >= h->deadline ? TLS_R_TIMEOUT : TLS_R_INTERNAL;
+	h->w->cnt.tls_refused[r]++;
 }
 
 static void shake(struct px_worker *w, struct px_lis *l, int fd,
 		  const struct sockaddr_in *peer)
 {
 	struct px_hconn *h = calloc(1, sizeof(*h));
+	struct hbone_conf cf = { .ops = &px_pipe_ops, .owner = h,
+				 .counters = &w->cnt.hbone };
+	struct tls_conn *t = NULL;
 	struct tls_ctx *ctx;
 	char why[128];
 
-	if (!h) {
-		w->cnt.refused[PX_R_NO_MEMORY]++;
+	ctx = tls_idents_get(w->e->conf.idents, &l->pod->sid, time(NULL), why,
+			     sizeof(why));
+	if (ctx)
+		t = tls_conn_server(ctx, fd);
+	tls_ctx_put(ctx);
+	if (!h || !t) {
+		w->cnt.refused[!ctx ? PX_R_NO_SVID : PX_R_NO_MEMORY]++;
+		tls_conn_free(t);
 		close(fd);
+		free(h);
+		return;
+	}
+	h->c = hbone_conn_new_tls(fd, t, &cf, w->now);	/* owns fd, t */
+	if (!h->c) {
+		w->cnt.refused[PX_R_NO_MEMORY]++;
+		free(h);
 		return;
 	}
 	h->ev = (struct px_ev){ .kind = PX_EV_HCONN, .fd = fd };
@@ -107,22 +88,10 @@ static void shake(struct px_worker *w, struct px_lis *l, int fd,
 	h->peer_ip = peer->sin_addr.s_addr;
 	h->deadline = w->now + HBONE_HANDSHAKE_MS;
 	in_link(w, h);
-	ctx = tls_idents_get(w->e->conf.idents, &l->pod->sid, time(NULL), why,
-			     sizeof(why));
-	if (!ctx) {
-		w->cnt.refused[PX_R_NO_SVID]++;
-		close(fd);
-		h->ev.fd = -1;
+	if (px_watch(w, &h->ev, EPOLLIN)) {
+		w->cnt.refused[PX_R_NO_MEMORY]++;
 		px_hconn_free(h);
-		return;
 	}
-	h->tls = tls_conn_server(ctx, fd);
-	tls_ctx_put(ctx);
-	if (!h->tls) {
-		refuse_tls(h, TLS_R_INTERNAL);
-		return;
-	}
-	px_in_handshake(h);
 }
 
 void px_in_accept(struct px_worker *w, struct px_lis *l)

@@ -83,17 +83,17 @@ struct px_engine;
 struct px_worker;
 struct px_pipe;
 
-/* One HBONE connection on a worker. Outbound ones belong to the pool
- * (hbone_pool.gone tells us when it frees them); inbound ones to the
- * worker, which shakes hands with tls_conn first (for the refusal
- * reasons) and gives the SSL to hbone_conn after. */
+/* One HBONE connection on a worker, over a tls_conn (hbone_conn_new_tls:
+ * the refusal reasons are kept). Outbound ones belong to the pool
+ * (hbone_pool.gone tells us when it frees them), inbound ones to the
+ * worker. */
 struct px_hconn {
 	struct px_ev ev;
 	struct px_worker *w;
-	struct hbone_conn *c;		/* NULL during an inbound handshake */
-	struct tls_conn *tls;		/* inbound handshake; then detached */
+	struct hbone_conn *c;
 	struct px_pod *pod;		/* ours: the caller's / the callee's */
 	bool outbound;
+	bool proven;			/* the peer's identity was proven */
 	uint32_t peer_ip;		/* network order */
 	uint64_t deadline;		/* inbound handshake */
 	uint64_t streams_total, bytes_tx, bytes_rx;
@@ -160,8 +160,9 @@ void px_out_gone(void *owner, struct hbone_conn *c);
 
 /* px_in.c: tunnels accepted on <l>. */
 void px_in_accept(struct px_worker *w, struct px_lis *l);
-void px_in_handshake(struct px_hconn *h);
-void px_in_tick(struct px_hconn *h);
+/* After events on an inbound tunnel: a handshake just done is counted,
+ * one that failed is counted by its reason. */
+void px_in_account(struct px_hconn *h);
 
 /* px_pipe.c: the relay between a plain socket and a stream. */
 struct px_pipe *px_pipe_new(struct px_worker *w, int fd, bool outbound);

@@ -74,7 +74,7 @@ static struct hbone_conn *client_conn(struct px_worker *w, int fd,
 		close(fd);
 		return NULL;
 	}
-	return hbone_conn_new(fd, tls_conn_detach(t), false, &cf, w->now);
+	return hbone_conn_new_tls(fd, t, &cf, w->now);
 }
 
 /* hbone_pool's dial: w->dial_pod is the caller. */

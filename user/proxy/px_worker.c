@@ -69,12 +69,7 @@ static void hconn_unlink(struct px_hconn *h)
 /* Inbound ones only: the pool frees the outbound ones (px_out_gone). */
 void px_hconn_free(struct px_hconn *h)
 {
-	if (h->c) {
-		hbone_conn_free(h->c);	/* its streams hear it first */
-	} else if (h->tls) {
-		tls_conn_free(h->tls);
-		close(h->ev.fd);
-	}
+	hbone_conn_free(h->c);	/* its streams hear it first */
 	px_pipes_detach(h->w, h);
 	hconn_unlink(h);
 	px_pod_put(h->pod);
@@ -87,8 +82,6 @@ static void hconn_sync(struct px_hconn *h)
 {
 	uint32_t ev = EPOLLIN;
 
-	if (!h->c)
-		return;
 	if (hbone_conn_wants_write(h->c)) {
 		hbone_conn_on_writable(h->c, h->w->now);
 		if (hbone_conn_wants_write(h->c))
@@ -101,10 +94,6 @@ static void hconn_sync(struct px_hconn *h)
 
 static void hconn_event(struct px_hconn *h, uint32_t events)
 {
-	if (!h->c) {
-		px_in_handshake(h);
-		return;
-	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		hbone_conn_on_readable(h->c, h->w->now);
 	if (events & EPOLLOUT && !hbone_conn_done(h->c))
@@ -145,10 +134,11 @@ static void conns_tick(struct px_worker *w, bool tick)
 		if (h->outbound)
 			continue;
 		if (tick)
-			px_in_tick(h);
-		else if (h->c)
+			hbone_conn_tick(h->c, w->now);
+		else
 			hconn_sync(h);
-		if (h->c && hbone_conn_done(h->c))
+		px_in_account(h);
+		if (hbone_conn_done(h->c))
 			px_hconn_free(h);
 	}
 }

@@ -15,7 +15,6 @@ struct tls_conn {
 	struct tls_ctx *ctx;
 	enum tls_refusal reason;
 	bool server, done;
-	bool detached;		/* the SSL's owner frees us (tls_conn_detach) */
 	struct spiffe_id expected;	/* client side */
 	struct spiffe_id peer;
 };
@@ -23,22 +22,9 @@ struct tls_conn {
 static int conn_idx = -1;
 static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
 
-/* A detached tls_conn lives exactly as long as its SSL: the callbacks
- * read it during every handshake step, whoever drives them. */
-static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
-			 int idx, long argl, void *argp)
-{
-	struct tls_conn *t = ptr;
-
-	if (!t || !t->detached)
-		return;
-	tls_ctx_put(t->ctx);
-	free(t);
-}
-
 static void conn_idx_init(void)
 {
-	conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_ex_free);
+	conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 static struct tls_conn *conn_of(SSL *ssl)
@@ -107,12 +93,6 @@ void tls_conn_free(struct tls_conn *t)
 	SSL_free(t->ssl);
 	tls_ctx_put(t->ctx);
 	free(t);
-}
-
-SSL *tls_conn_detach(struct tls_conn *t)
-{
-	t->detached = true;
-	return t->ssl;
 }
 
 /* A chain error of X509_verify_cert as a refusal. */

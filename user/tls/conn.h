@@ -34,11 +34,6 @@ struct tls_conn *tls_conn_client(struct tls_ctx *c, int fd,
 				 const struct spiffe_id *expected,
 				 SSL_SESSION *resume);
 void tls_conn_free(struct tls_conn *t);
-/* Hands the SSL to another owner (an hbone_conn, which SSL_free()s it):
- * <t> then lives as long as the SSL does, its checks still run on every
- * handshake step, and tls_conn_reason(t) may be read until the SSL is
- * freed. Never tls_conn_free() a detached connection. */
-SSL *tls_conn_detach(struct tls_conn *t);
 
 /* One step of the handshake on a non-blocking socket (or all of it on a
  * blocking one). */

@@ -61,9 +61,16 @@ int ktls_ctx_prepare(SSL_CTX *ctx);
 enum ktls_result ktls_install(SSL *ssl, enum ktls_why *why);
 
 /* Tries setsockopt(TCP_ULP, "tls") on a fresh loopback pair: 0 when the
- * kernel takes it, else setsockopt's errno (ENOENT: no TLS ULP), or
- * -errno when no loopback pair could be made to try it on. */
+ * kernel takes it, else setsockopt's errno (ENOENT: no TLS ULP). Without a
+ * loopback pair (a namespace whose lo is down) it asks an unconnected
+ * socket instead, and returns -errno only when that cannot tell either. */
 int ktls_ulp_try(void);
+
+/* The same question on an unconnected TCP socket: the kernel looks the
+ * ULP up first (ENOENT: none) and only then does the TLS ULP refuse a
+ * socket that is not established (ENOTCONN, read as 0: it is there).
+ * Returns 0, ENOENT, another errno, or -errno without a socket. */
+int ktls_ulp_try_unconnected(void);
 
 /* Does this kernel take TCP_ULP "tls"? Tried once on a loopback pair and
  * remembered. Returns 1 yes, 0 no; <why> (may be NULL) gets one line. */
