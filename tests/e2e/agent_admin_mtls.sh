@@ -6,7 +6,7 @@
 #   with curl: node-a shows one outbound tunnel to it (pooled: 3 streams
 #   on it), node-b the inbound one from orchestrator's address, both with
 #   the identities each side proved, bytes, and the crypto path with why
-#   (on a kernel without kTLS: openssl, "kernel has no kTLS");
+#   (on a kernel without kTLS: openssl, "kernel has no kTLS ...");
 # - the certificate node-b presents on vector-retriever's :15008 (read by
 #   openssl s_client) has the serial `proxy-config secrets` shows for that
 #   identity;
@@ -60,7 +60,8 @@ check_eq "node-a: bytes both ways" "$(j node-a "[t['bytes_tx'] > 0 and t['bytes_
 "$BIN" features -o json >"$E2E_TMP/features.json"
 if [ "$(j features 'j["features"]["ktls"]["state"]')" = absent ]; then
 	check_eq "node-a: crypto path and why (no kTLS in this kernel)" \
-		"$(j node-a "[(t['crypto'], t['crypto_why']) for t in $out]")" "[('openssl', 'kernel has no kTLS')]"
+		"$(j node-a "[(t['crypto'], t['crypto_why'].startswith('kernel has no kTLS')) for t in $out]")" \
+		"[('openssl', True)]"
 else
 	check_eq "node-a: crypto path (kTLS in this kernel)" \
 		"$(j node-a "[t['crypto'] for t in $out]")" "['ktls']"
