@@ -11,12 +11,19 @@ void hbone_pool_init(struct hbone_pool *p, hbone_dial_fn dial, void *owner)
 	*p = (struct hbone_pool){ .dial = dial, .owner = owner };
 }
 
+static void pool_conn_free(struct hbone_pool *p, struct hbone_conn *c)
+{
+	if (p->gone)
+		p->gone(p->owner, c);
+	hbone_conn_free(c);
+}
+
 void hbone_pool_free(struct hbone_pool *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->n; i++)
-		hbone_conn_free(p->v[i].c);
+		pool_conn_free(p, p->v[i].c);
 	free(p->v);
 	p->v = NULL;
 	p->n = p->cap = 0;
@@ -94,7 +101,7 @@ static struct hbone_pool_conn *dial(struct hbone_pool *p,
 	if (!c)
 		return NULL;
 	if (hbone_conn_expect_peer(c, key->dst_id)) {
-		hbone_conn_free(c);
+		pool_conn_free(p, c);
 		return NULL;
 	}
 	pc = &p->v[p->n++];
@@ -130,7 +137,7 @@ void hbone_pool_tick(struct hbone_pool *p, uint64_t now_ms)
 
 		hbone_conn_tick(pc->c, now_ms);
 		if (hbone_conn_done(pc->c)) {
-			hbone_conn_free(pc->c);
+			pool_conn_free(p, pc->c);
 			p->v[i] = p->v[--p->n];
 			continue;
 		}

@@ -38,8 +38,12 @@ struct hbone_pool_conn {
 	uint64_t idle_since;	/* 0: has streams */
 };
 
+/* The pool is about to free <c> (its socket closes with it). */
+typedef void (*hbone_gone_fn)(void *owner, struct hbone_conn *c);
+
 struct hbone_pool {
 	hbone_dial_fn dial;
+	hbone_gone_fn gone;	/* NULL: nobody needs to know */
 	void *owner;
 	struct hbone_pool_conn *v;
 	size_t n, cap;

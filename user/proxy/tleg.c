@@ -53,7 +53,7 @@ int tleg_setup(int netns_fd)
 
 struct leg {
 	const struct sockaddr_in *src, *dst;
-	int timeout_ms;
+	int timeout_ms;		/* < 0: start the connect, do not wait */
 };
 
 /* A non-blocking connect bounded by poll; blocking again once up. */
@@ -87,9 +87,16 @@ static int leg_here(void *p)
 	      setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
 	      bind(fd, (const struct sockaddr *)l->src, sizeof(*l->src)) ?
 		-errno : 0;
+	if (!err && l->timeout_ms < 0) {
+		if (connect(fd, (const struct sockaddr *)l->dst,
+			    sizeof(*l->dst)) && errno != EINPROGRESS)
+			err = -errno;
+		goto out;
+	}
 	err = err ?: connect_bounded(fd, l->dst, l->timeout_ms);
 	if (!err && fcntl(fd, F_SETFL, 0))
 		err = -errno;
+out:
 	if (err) {
 		close(fd);
 		return err;
@@ -101,6 +108,14 @@ int tleg_connect(int netns_fd, const struct sockaddr_in *src,
 		 const struct sockaddr_in *dst, int timeout_ms)
 {
 	struct leg l = { .src = src, .dst = dst, .timeout_ms = timeout_ms };
+
+	return inpod_call(netns_fd, leg_here, &l);
+}
+
+int tleg_connect_start(int netns_fd, const struct sockaddr_in *src,
+		       const struct sockaddr_in *dst)
+{
+	struct leg l = { .src = src, .dst = dst, .timeout_ms = -1 };
 
 	return inpod_call(netns_fd, leg_here, &l);
 }

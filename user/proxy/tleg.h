@@ -35,4 +35,10 @@ int tleg_setup(int netns_fd);
 int tleg_connect(int netns_fd, const struct sockaddr_in *src,
 		 const struct sockaddr_in *dst, int timeout_ms);
 
+/* The same leg for an event loop: returns the socket (non-blocking,
+ * close-on-exec) with its connect under way, or -errno. It is up when
+ * the socket polls writable with SO_ERROR 0. */
+int tleg_connect_start(int netns_fd, const struct sockaddr_in *src,
+		       const struct sockaddr_in *dst);
+
 #endif
