@@ -3,7 +3,8 @@
  * The engine's :15008 driven directly by HBONE client code (user/proxy
  * hbone*.c with a tls_conn), from the node's address: a CONNECT to an
  * address that is not the pod's is answered 400, a client certificate
- * from another CA never gets through the handshake; each is counted by
+ * from another CA never gets through the handshake, a CONNECT to a port
+ * of the pod where nothing listens is answered 503; each is counted by
  * its reason, and a well-formed CONNECT from the same client gets 200
  * first (the input is right; only what the test changes is refused).
  */
@@ -100,12 +101,14 @@ static int connect_status(struct hbone_conn *c, const char *authority)
 	return p.status;
 }
 
-static char a_ip_port[32], b_ip_port[32];
+static char a_ip_port[32], b_ip_port[32], b_closed_port[32];
 
 static void authorities(void)
 {
 	snprintf(a_ip_port, sizeof(a_ip_port), "10.214.1.2:%d", EF_APP);
 	snprintf(b_ip_port, sizeof(b_ip_port), "10.214.2.2:%d", EF_APP);
+	snprintf(b_closed_port, sizeof(b_closed_port), "10.214.2.2:%d",
+		 EF_APP + 1);
 }
 
 static void engine_inbound_not_local(void)
@@ -144,7 +147,11 @@ static void engine_inbound_not_local(void)
 		close(app);
 	CHECK_EQ(connect_status(c, a_ip_port), 400,
 		 "CONNECT to A's address on B's :15008");
+	/* B itself, a port nobody listens on: the leg is refused */
+	CHECK_EQ(connect_status(c, b_closed_port), 503,
+		 "CONNECT to a port of B without a listener");
 	ef_counters(&f, &n);
+	CHECK_EQ(n.refused[PX_R_WORKLOAD_DOWN], 1, "counted: workload down");
 	CHECK_EQ(n.refused[PX_R_NOT_LOCAL], 1, "counted: not local");
 	CHECK_EQ(n.in_streams, 1, "only the first reached an app");
 out:

@@ -51,7 +51,8 @@ enum px_crypto px_crypto_of(const struct hbone_conn *c, const char **why)
 	return hbone_conn_crypto(c, why) ? PX_CRYPTO_KTLS : PX_CRYPTO_OPENSSL;
 }
 
-/* Runs <fn> on worker <w> between two of its batches and waits for it.
+/* Runs <fn> on worker <w> between two of its batches and waits for it;
+ * callers on several threads take turns (one command slot per worker).
  * Returns 0, or -ETIMEDOUT when the worker did not answer in time. */
 static int worker_run(struct px_worker *w,
 		      void (*fn)(struct px_worker *, void *), void *arg)
@@ -64,12 +65,19 @@ static int worker_run(struct px_worker *w,
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += PX_CMD_WAIT_S;
 	pthread_mutex_lock(&w->mu);
+	while (!err && w->cmd)
+		err = -pthread_cond_timedwait(&w->cv, &w->mu, &until);
+	if (err) {
+		pthread_mutex_unlock(&w->mu);
+		return err;
+	}
 	w->cmd = &c;
 	if (write(w->kick.fd, &one, sizeof(one)) != sizeof(one))
 		err = -errno;
 	while (!err && !c.done)
 		err = -pthread_cond_timedwait(&w->cv, &w->mu, &until);
 	w->cmd = NULL;
+	pthread_cond_broadcast(&w->cv);	/* the next caller's turn */
 	pthread_mutex_unlock(&w->mu);
 	return c.done ? 0 : err;
 }

@@ -22,9 +22,11 @@
  * Anything missing or unknown refuses the connection and counts why:
  * never a plaintext fallback, never a guessed identity.
  *
- * Threads: px_engine_* are called from one thread (the agent's loop);
- * the workers run on their own and read the directory, the SVID store
- * and the policy generation through references.
+ * Threads: px_engine_start, _update and _stop are called from one thread
+ * (the agent's loop); px_engine_counters and _tunnels from any thread
+ * (they take turns on each worker). The workers run on their own and
+ * read the directory, the SVID store and the policy generation through
+ * references.
  */
 #ifndef IM_PROXY_ENGINE_H
 #define IM_PROXY_ENGINE_H
