@@ -125,6 +125,7 @@ struct px_worker {
 	struct px_pipe *dead;		/* freed at the end of the batch */
 	unsigned npipes;
 	struct px_pod *dial_pod;	/* the caller, during hbone_pool_open */
+	enum px_refuse dial_why;	/* why that dial failed */
 	struct px_counters cnt;
 };
 

@@ -64,7 +64,7 @@ static struct hbone_conn *client_conn(struct px_worker *w, int fd,
 	ctx = tls_idents_get(w->e->conf.idents, &w->dial_pod->sid,
 			     time(NULL), why, sizeof(why));
 	if (!ctx) {
-		px_count(w, PX_R_NO_SVID);
+		w->dial_why = PX_R_NO_SVID;
 		close(fd);
 		return NULL;
 	}
@@ -216,11 +216,12 @@ static void carry(struct px_worker *w, struct px_lis *l, int fd)
 	}
 	pool_key(&key, l->pod, dst);
 	w->dial_pod = l->pod;
+	w->dial_why = PX_R_DIAL;	/* unless the dial says better */
 	s = hbone_pool_open(&w->pool, &key, authority, p, w->now);
 	w->dial_pod = NULL;
 	if (!s) {
 		px_count(w, w->pool.n >= HBONE_POOL_MAX_CONNS ? PX_R_POOL_FULL
-							       : PX_R_DIAL);
+							       : w->dial_why);
 		px_pipe_kill(p, true);
 		return;
 	}
