@@ -223,6 +223,9 @@ mkdir "$CFG"
 	die "cannot write the overlay"
 t=$SECONDS
 timeout 120 "$MESH" up "$CFG" || die "tools/mesh.sh up failed"
+# This demo shows the kernel's direct L4 path in plaintext (the agents
+# without --mtls); tests/e2e/mesh_mtls.sh runs the mesh as it is over mTLS.
+export IMT_MTLS=0
 for node in node-a node-b; do
 	# shellcheck disable=SC2046 # one flag a word
 	"$MESH" agent "$node" $(guard_flags "$node") >/dev/null || die "agent $node"

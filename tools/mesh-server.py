@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """A test mesh workload: HTTP/1.1 on each given port of one address, every
 GET answered with the workload's name, so a client can tell which endpoint
-the kernel chose. Keep-alive works (wrk); `Connection: close` too.
+the kernel chose; GET /peer adds the address the connection came from
+(what the application sees of its caller). Keep-alive works (wrk);
+`Connection: close` too.
 
   mesh-server.py NAME ADDRESS PORT[,PORT...]
 """
@@ -17,11 +19,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     body = b""
 
     def do_GET(self):
+        body = self.body
+        if self.path.split("?")[0] == "/peer":
+            body = body.rstrip(b"\n") + b" " + self.client_address[0].encode() + b"\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(self.body)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(self.body)
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass  # thousands of connections per test: no line each

@@ -13,8 +13,10 @@
 #   tools/mesh.sh exec POD CMD...   run CMD in POD's namespace and cgroup
 #   tools/mesh.sh node NODE CMD...  run CMD in NODE's namespace
 #   tools/mesh.sh ext CMD...        run CMD on a host outside the mesh
-#   tools/mesh.sh agent NODE [FLAGS...]   start `infermesh agent` for NODE
-#                                   in the background, print its pid
+#   tools/mesh.sh agent NODE [FLAGS...]   start `infermesh agent --mtls`
+#                                   for NODE in the background, print its
+#                                   pid: mesh calls between pods are mTLS
+#                                   (IMT_MTLS=0: without --mtls)
 #   tools/mesh.sh agent-stop NODE   SIGTERM it and wait (bounded)
 #   tools/mesh.sh maps NODE list|dump ...   `infermesh maps` on NODE's pins
 #   tools/mesh.sh pods              NAME NODE ADDRESS NETNS NODE-IF CGROUP
@@ -226,7 +228,11 @@ agent() { # NODE [FLAGS...]
 	[ -x "$BIN" ] || die "$BIN not built (make OUT=$OUT)"
 	cfg=$(plan | awk '$1 == "config" { print $2 }')
 	mkdir -p "$STATE/bpffs/$node" "$STATE/state/$node"
-	# one CA for the whole mesh, so the nodes' SVIDs verify each other
+	# one CA for the whole mesh, so the nodes' SVIDs verify each other,
+	# and --mtls: the mesh's calls go through the agents' HBONE tunnels
+	# (IMT_MTLS=0: the kernel's direct L4 path only)
+	local mtls=--mtls
+	[ "${IMT_MTLS:-1}" = 0 ] && mtls=""
 	[ -e "$STATE/ca/ca-cert.pem" ] || "$BIN" ca init "$STATE/ca" >/dev/null ||
 		die "could not make the mesh CA in $STATE/ca"
 	# Not through run_in: a function run with & is a subshell of its own,
@@ -236,7 +242,7 @@ agent() { # NODE [FLAGS...]
 	 exec nsenter --net="/run/netns/$P-$node" "$BIN" agent --config "$cfg" \
 		--node "$node" --pin-root "$STATE/bpffs/$node" \
 		--state-dir "$STATE/state/$node" --cgroup-root "$CGROOT/$node" \
-		--ca-dir "$STATE/ca" "$@") >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
+		--ca-dir "$STATE/ca" ${mtls:+"$mtls"} "$@") >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
 	echo $! >"$STATE/agent-$node.pid"
 	echo "$!"
 }

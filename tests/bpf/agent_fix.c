@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -422,4 +423,24 @@ int af_file_count(const char *path, const char *text)
 bool af_file_has(const char *path, const char *text)
 {
 	return af_file_count(path, text) > 0;
+}
+
+long af_in_ns(const struct afix *f, const char *ifname,
+	      long (*fn)(int ifindex, enum dp_guard_kind k),
+	      enum dp_guard_kind k)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	long r = -1;
+
+	if (home < 0)
+		return -1;
+	if (!af_enter_ns(f)) {
+		int ifindex = (int)if_nametoindex(ifname);
+
+		r = ifindex ? fn(ifindex, k) : -1;
+		if (setns(home, CLONE_NEWNET))
+			abort();	/* the rest would run in the wrong place */
+	}
+	close(home);
+	return r;
 }

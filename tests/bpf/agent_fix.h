@@ -17,6 +17,7 @@
 
 #include "agent/agent.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/guard.h"
 #include "kernel/cgroup.h"
 
 #define WAIT_MS 30000		/* start-up probes the kernel first */
@@ -73,6 +74,12 @@ bool af_pinned(const struct afix *f, const char *rel);
 
 /* Agents in children. */
 int af_enter_ns(const struct afix *f);
+/* Runs <fn>(<ifindex of ifname>, <k>) inside the fixture's namespace and
+ * comes back; -1 when the interface is missing or the namespace cannot be
+ * entered. */
+long af_in_ns(const struct afix *f, const char *ifname,
+	      long (*fn)(int ifindex, enum dp_guard_kind k),
+	      enum dp_guard_kind k);
 /* A child in the fixture's namespace, stdout and stderr to <log>,
  * running <fn> on the fixture's agent options; exits 0 when <fn> returned
  * 0, 1 otherwise. */

@@ -69,27 +69,6 @@ static int prog_ids(const struct afix *f, __u32 ids[N_HOOKS])
 	return n;
 }
 
-/* Runs <fn>(<ifindex of name>, <kind>) inside the test's namespace. */
-static long in_ns(const struct afix *f, const char *ifname,
-		  long (*fn)(int ifindex, enum dp_guard_kind k),
-		  enum dp_guard_kind k)
-{
-	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	long r = -1;
-
-	if (home < 0)
-		return -1;
-	if (!af_enter_ns(f)) {
-		int ifindex = (int)if_nametoindex(ifname);
-
-		r = ifindex ? fn(ifindex, k) : -1;
-		if (setns(home, CLONE_NEWNET))
-			abort();	/* the rest would run in the wrong place */
-	}
-	close(home);
-	return r;
-}
-
 /* Any XDP program's id, ours or not. */
 static long xdp_id(int ifindex, enum dp_guard_kind k)
 {
@@ -100,12 +79,12 @@ static long xdp_id(int ifindex, enum dp_guard_kind k)
 
 static long tc_guard(const struct afix *f)
 {
-	return in_ns(f, TC_IF, dp_guard_find, DP_GUARD_TC_EGRESS);
+	return af_in_ns(f, TC_IF, dp_guard_find, DP_GUARD_TC_EGRESS);
 }
 
 static long xdp_guard(const struct afix *f)
 {
-	return in_ns(f, XDP_IF, dp_guard_find, DP_GUARD_XDP);
+	return af_in_ns(f, XDP_IF, dp_guard_find, DP_GUARD_XDP);
 }
 
 /* Lines of `tc filter show` at egress of TC_IF: any filter at all. */
@@ -345,7 +324,7 @@ static void uninstall_removes_all(struct afix *f)
 		 "the state dir is gone");
 	CHECK_EQ(tc_filters(f), 0, "no tc filter at egress of " TC_IF
 		 " (was program %ld)", tc);
-	CHECK_EQ(in_ns(f, XDP_IF, xdp_id, DP_GUARD_XDP), 0, "no XDP program "
+	CHECK_EQ(af_in_ns(f, XDP_IF, xdp_id, DP_GUARD_XDP), 0, "no XDP program "
 		 "on " XDP_IF " (was %ld)", xdp);
 	CHECK_EQ(wait_freed(progs, links, 5000), true, "the programs and "
 		 "links are freed within 5 s");
@@ -386,23 +365,23 @@ static void foreign_xdp_refused(struct afix *f)
 	int status;
 
 	foreign_fd = foreign_xdp();
-	if (!CHECK_EQ(foreign_fd >= 0 && !in_ns(f, XDP_IF, attach_foreign,
+	if (!CHECK_EQ(foreign_fd >= 0 && !af_in_ns(f, XDP_IF, attach_foreign,
 						DP_GUARD_XDP), true,
 		      "someone else's XDP program on " XDP_IF))
 		return;
-	before = in_ns(f, XDP_IF, xdp_id, DP_GUARD_XDP);
+	before = af_in_ns(f, XDP_IF, xdp_id, DP_GUARD_XDP);
 	truncate(f->log2, 0);
 	status = af_reap(af_fork_in_ns(f, f->log2, agent_run), 0, WAIT_MS);
 	CHECK_EQ(WIFEXITED(status) && WEXITSTATUS(status) == 1, true,
 		 "the agent exits 1 (status %#x)", status);
 	CHECK_EQ(af_file_has(f->log2, XDP_IF ": another XDP program"), true,
 		 "its error names " XDP_IF);
-	CHECK_EQ(in_ns(f, XDP_IF, xdp_id, DP_GUARD_XDP), before,
+	CHECK_EQ(af_in_ns(f, XDP_IF, xdp_id, DP_GUARD_XDP), before,
 		 "the other program stays on " XDP_IF);
 	CHECK_EQ(prog_ids(f, ids), 0, "nothing attached to the cgroup");
 	CHECK_EQ(tc_filters(f), 0, "no tc filter on " TC_IF);
 	CHECK_EQ(af_pinned(f, "links/connect4"), false, "no link pinned");
-	in_ns(f, XDP_IF, detach_xdp, DP_GUARD_XDP);
+	af_in_ns(f, XDP_IF, detach_xdp, DP_GUARD_XDP);
 	close(foreign_fd);
 	foreign_fd = -1;
 }

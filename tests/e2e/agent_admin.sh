@@ -22,6 +22,9 @@
 #   no agent the CLI names the socket and exits 1.
 # shellcheck source=tests/e2e/lib.bash
 . "$(dirname "$0")/lib.bash" || exit 2
+# The views of an agent without --mtls (its checks say "no capture", "mTLS
+# off"): tools/mesh.sh passes --mtls unless told not to.
+export IMT_MTLS=0
 
 TTL=600
 STATE=/run/$IMT_PREFIX-mesh

@@ -26,6 +26,11 @@
 # million; 2/3 vs 1/3 or 50/50 still fails).
 # shellcheck source=tests/e2e/lib.bash
 . "$(dirname "$0")/lib.bash" || exit 2
+# The kernel's direct path (agents without --mtls): outlier detection counts
+# the local-origin failures sockops sees on a balanced socket; a call the
+# mTLS proxy carries fails in the agent (a 503 or a failed dial), which does
+# not charge the endpoint yet, so ejection and failover are tested here.
+export IMT_MTLS=0
 
 FQ=ai-inference.svc.cluster.local
 

@@ -3,16 +3,15 @@
 # L4 policy on the test mesh, with examples/mesh as written (STRICT mTLS,
 # its AuthorizationPolicies) and the guards attached: the tc guard at the
 # node side of every pod's veth (egress: towards the pod) and the XDP guard
-# on the node interfaces. Until mutual TLS exists every connection is
-# plaintext, so, as Istio would:
-#   - a mesh workload's plaintext connect() to a STRICT port fails at once
-#     with EPERM, decided at the source from its cgroup: from outside
-#     ai-inference (a workload "outsider" in namespace tenant-x, added to
-#     the copy) and from inside it (orchestrator) alike;
-#   - where the port lets plaintext in (8081 made PERMISSIVE in the copy),
-#     the DENY policy for callers outside ai-inference decides: a plaintext
-#     peer has no namespace, so notNamespaces matches it (EPERM, counted as
-#     policy_deny at the source);
+# on the node interfaces. The agents run --mtls (tools/mesh.sh): a mesh
+# workload's calls carry its authenticated identity, so, as Istio would:
+#   - a mesh workload outside ai-inference (a workload "outsider" in
+#     namespace tenant-x, added to the copy) fails at once with EPERM on
+#     8080 (STRICT) and 8081 (made PERMISSIVE in the copy), decided at the
+#     source from its cgroup by the DENY policy for callers outside
+#     ai-inference (notNamespaces matches tenant-x; counted as policy_deny);
+#   - orchestrator, inside it, reaches vector-retriever's 8080 (its
+#     principal is allowed) and 8081 over mTLS, nothing dropped or denied;
 #   - the same calls from a host outside the mesh (10.10.3.10, no cgroup of
 #     the mesh) are dropped by the destination's guard and counted;
 #   - the PERMISSIVE metrics port 9090 passes, from anywhere;
@@ -108,13 +107,13 @@ done
 
 # ---- the source decides: EPERM at connect() ----
 
-sa=$(e2e_drops node-a strict_plaintext) sb=$(e2e_drops node-b strict_plaintext)
+sa=$(e2e_drops node-a strict_plaintext) pb=$(e2e_drops node-b policy_deny)
 r=$(call outsider "$vip" 8080 3)
 check "outsider (tenant-x) -> vector-retriever:8080 (STRICT): EPERM at once ($r)" at_once "$r" EPERM
 r=$(call outsider "$VR_A" 8080 2)
 check "outsider -> vector-retriever-a's address:8080 on the other node: EPERM at once ($r)" at_once "$r" EPERM
-check_eq "counted once per connect at the source (node-b strict_plaintext +5)" \
-	"$(($(e2e_drops node-b strict_plaintext) - sb))" 5
+check_eq "counted once per connect at the source (node-b policy_deny +5: DENY notNamespaces on its mTLS namespace)" \
+	"$(($(e2e_drops node-b policy_deny) - pb))" 5
 check_eq "no SYN reached the destination's guard (node-a strict_plaintext +0)" \
 	"$(($(e2e_drops node-a strict_plaintext) - sa))" 0
 
@@ -128,17 +127,15 @@ r=$(call outsider "$vip" 9090 4)
 check "outsider -> vector-retriever:9090 (PERMISSIVE metrics): passes ($r)" \
 	test "$(echo "${r% *}" | tr , '\n' | grep -cv '^vector-retriever-')" -eq 0
 
-sa=$(e2e_drops node-a strict_plaintext)
+sa=$(e2e_drops node-a strict_plaintext) pa=$(e2e_drops node-a policy_deny)
 r=$(call orchestrator "$VR_A" 8080 2)
-check "orchestrator (ai-inference) -> vector-retriever-a:8080 in plaintext: EPERM at once ($r)" \
-	at_once "$r" EPERM
-check_eq "counted at the source (node-a strict_plaintext +2)" \
-	"$(($(e2e_drops node-a strict_plaintext) - sa))" 2
-pa=$(e2e_drops node-a policy_deny)
+check_eq "orchestrator (ai-inference) -> vector-retriever-a:8080 (STRICT) over mTLS: its principal is allowed" \
+	"${r% *}" vector-retriever-a
 r=$(call orchestrator "$VR_A" 8081)
-check "orchestrator -> vector-retriever-a:8081 in plaintext: EPERM too, no namespace without mTLS ($r)" \
-	at_once "$r" EPERM
-check_eq "counted as policy_deny at the source (node-a +1)" "$(($(e2e_drops node-a policy_deny) - pa))" 1
+check_eq "orchestrator -> vector-retriever-a:8081 over mTLS: its namespace is ai-inference, DENY notNamespaces does not match" \
+	"${r% *}" vector-retriever-a
+check_eq "nothing dropped or denied for them (node-a strict_plaintext, policy_deny +0)" \
+	"$(($(e2e_drops node-a strict_plaintext) - sa)),$(($(e2e_drops node-a policy_deny) - pa))" "0,0"
 r=$(call orchestrator "$VR_A" 9090)
 check_eq "orchestrator -> vector-retriever-a:9090: passes" "${r% *}" vector-retriever-a
 

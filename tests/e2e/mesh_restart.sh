@@ -13,8 +13,11 @@
 # program on their links (tc, ip) and no pin.
 #
 # The traffic runs on tools/mesh-overlay.py's PERMISSIVE copy of
-# examples/mesh (mTLS does not exist yet), which keeps the
-# AuthorizationPolicies other than model-server's.
+# examples/mesh, which keeps the AuthorizationPolicies other than
+# model-server's, on the kernel's direct path (agents without --mtls): that
+# path is the one that needs no agent. Through the mTLS proxy the agent is
+# in the data path: while it is down, captured calls are refused (fail
+# closed, never plaintext), as tests/e2e/mesh_mtls.sh shows.
 #
 # Tolerances: 5 standard deviations of a binomial over N = 500
 # connections: 10% canary is 50 +- 34, 50% is 250 +- 56; either rejects
@@ -22,6 +25,7 @@
 # all on an idle 2-core machine.
 # shellcheck source=tests/e2e/lib.bash
 . "$(dirname "$0")/lib.bash" || exit 2
+export IMT_MTLS=0	# the direct path: see above
 
 N=500
 CONNS=8		# wrk's keep-alive connections

@@ -61,13 +61,17 @@ static json_t *admin_counters_json(const struct admin_counters *n)
 			 "too_big", (json_int_t)n->too_big);
 }
 
-/* Why mTLS is what it is: until the proxy runs in the agent, nothing is
- * carried over mTLS, and the views say so instead of showing nothing. */
+/* Why mTLS is what it is: without --mtls nothing is carried over mTLS,
+ * and the views say so instead of showing nothing. */
 static json_t *mtls_json(struct agent *a)
 {
+	if (a->px)
+		return json_pack("{s:b, s:s}", "enabled", 1, "why",
+				 "--mtls: the agent's proxy carries captured "
+				 "calls over HBONE and answers :15008");
 	return json_pack("{s:b, s:s}", "enabled", 0, "why",
-			 "the agent runs no mTLS proxy: captured calls are "
-			 "not carried, plain L4 paths only");
+			 "the agent runs no mTLS proxy (no --mtls): captured "
+			 "calls are not carried, plain L4 paths only");
 }
 
 json_t *admin_view_status(struct agent *a)

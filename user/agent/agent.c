@@ -31,6 +31,7 @@
 #include "context.h"
 #include "guards.h"
 #include "identity.h"
+#include "mtls.h"
 #include "reload.h"
 #include "rotate.h"
 #include "watch.h"
@@ -148,6 +149,7 @@ static int load(struct agent *a)
 	struct dp_opts o = {
 		.node_id = node_id(a->o.node),
 		.pin_root = a->paths.pin_root,
+		.capture = a->o.mtls,
 	};
 	int err;
 
@@ -253,12 +255,14 @@ static int start(struct agent *a)
 	err = err ?: recount(a);
 	err = err ?: apply_init(a);
 	err = err ?: rotate_init(a);
+	err = err ?: mtls_start(a);
 	return err ?: watch_init(a);
 }
 
 static void release(struct agent *a)
 {
 	admin_close(a);
+	mtls_stop(a);		/* before the maps and policy it reads go */
 	guards_close(a);	/* what is attached stays */
 	watch_close(a);
 	rotate_close(a);
@@ -280,7 +284,7 @@ int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
 			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
-			   .rotate_fd = -1,
+			   .rotate_fd = -1, .mtls_retry_fd = -1,
 			   .loop.epfd = -1, .lock = { -1, -1, -1 },
 			   .admin = { .lfd = -1, .timer_fd = -1 } };
 	int err;

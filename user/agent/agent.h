@@ -18,6 +18,9 @@ struct agent_opts {
 	const char *locality;		/* default: from the node's workloads */
 	const char *ca_dir;		/* NULL: built-in CA in state_dir/ca */
 	unsigned int svid_ttl;		/* seconds */
+	/* Capture every mesh call that must be mTLS (dp_opts.capture) and
+	 * carry it through the proxy's HBONE tunnels (mtls.h). */
+	bool mtls;
 	/* Interfaces by name and by pattern (links.h's rules (a) and (b)),
 	 * as many as given; rule (c), the route to each local workload,
 	 * unless <no_route_guards>. */

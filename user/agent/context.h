@@ -12,12 +12,14 @@
 #include "../dataplane/epslot.h"
 #include "../dataplane/guard.h"
 #include "../dataplane/paths.h"
+#include "../proxy/engine.h"
 #include "../tls/ca.h"
 #include "../tls/idents.h"
 #include "admin.h"
 #include "agent.h"
 #include "lock.h"
 #include "loop.h"
+#include "peers.h"
 
 struct agent {
 	struct agent_opts o;
@@ -48,6 +50,12 @@ struct agent {
 	struct tls_idents idents;	/* SVIDs of local workloads */
 	bool ca_open, idents_open;
 	int rotate_fd;			/* rotate.c: SVID renewal timer */
+	struct px_engine *px;		/* mtls.c: the mTLS proxy (--mtls) */
+	struct agent_peers peers;	/* the mesh's workloads it has */
+	int mtls_retry_fd;		/* while local workloads have no
+					   listener yet */
+	unsigned int mtls_tries;
+	int mtls_listening;		/* local workloads with listeners */
 	struct admin admin;		/* admin.c: <state-dir>/admin.sock */
 };
 

@@ -10,6 +10,7 @@
 
 #include "../dataplane/links.h"
 #include "guards.h"
+#include "mtls.h"
 
 static void hook_log(void *ctx, const char *line)
 {
@@ -24,6 +25,7 @@ static void on_links(void *ctx, int fd)
 	if (err)
 		agent_log(a, "reading link events failed (%s): the guards "
 			  "attached stay", strerror(-err));
+	mtls_links_changed(a);	/* a pod's link came or went */
 }
 
 int guards_start(struct agent *a)

@@ -28,6 +28,7 @@
 #include "svids.h"
 #include "guards.h"
 #include "lastgood.h"
+#include "mtls.h"
 #include "oversize.h"
 #include "reload.h"
 
@@ -146,6 +147,8 @@ static int compile_apply(struct agent *a, struct config *c, struct model *m,
 			  "policy clauses (locality %s)", a->live_gen,
 			  t.n_svcs, t.n_subsets, t.n_eps, t.n_idents,
 			  t.n_clauses, t.locality ? t.locality : "unknown");
+	if (!err)
+		mtls_peers(a, m);	/* the proxy's workloads follow */
 	tables_free(&t);
 	return err;
 }

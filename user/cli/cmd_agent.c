@@ -63,6 +63,17 @@ static void agent_usage(FILE *f)
 "                       match, no chain to the root) stops the start\n"
 "  --svid-ttl DURATION  lifetime of workload certificates, renewed at\n"
 "                       half-life: N, Ns, Nm or Nh (default 24h, at least 2m)\n"
+"  --mtls               carry every mesh call over mutual TLS: connect4 sends\n"
+"                       each call to a mesh workload's port that is not\n"
+"                       DISABLE to the agent inside the caller's pod, which\n"
+"                       carries it as an HBONE stream (ztunnel's wire format)\n"
+"                       from the caller's address with its SVID to the\n"
+"                       destination's :15008, where the destination's agent\n"
+"                       checks the peer and AuthorizationPolicy and connects\n"
+"                       to the workload from the caller's address. Switching\n"
+"                       it on or off across a restart reloads the programs.\n"
+"                       While no agent runs, captured calls are refused\n"
+"                       (fail closed) until the next one listens\n"
 "\n"
 "Guards follow the interfaces as they come and go (rtnetlink). By default the\n"
 "tc guard sits at egress of every interface the kernel routes a local\n"
@@ -191,6 +202,10 @@ static int parse_args(int argc, char **argv, struct agent_opts *a,
 		}
 		if (!strcmp(f, "--uninstall")) {
 			*uninstall = true;
+			continue;
+		}
+		if (!strcmp(f, "--mtls")) {
+			a->mtls = true;
 			continue;
 		}
 		if (!strcmp(f, "--no-guard-routes")) {
