@@ -61,25 +61,26 @@ static json_t *admin_counters_json(const struct admin_counters *n)
 			 "too_big", (json_int_t)n->too_big);
 }
 
-/* Why mTLS is what it is: without --mtls nothing is carried over mTLS,
- * and the views say so instead of showing nothing. */
-static json_t *mtls_json(struct agent *a)
+/* Per tunnel, the crypto path and why (issue 8: which path is live per
+ * tunnel), and the proxy's traffic; nothing while it does not run. */
+static void proxy_status(struct agent *a, json_t *s)
 {
-	if (a->px)
-		return json_pack("{s:b, s:s}", "enabled", 1, "why",
-				 "--mtls: the agent's proxy carries captured "
-				 "calls over HBONE and answers :15008");
-	return json_pack("{s:b, s:s}", "enabled", 0, "why",
-			 "the agent runs no mTLS proxy (no --mtls): captured "
-			 "calls are not carried, plain L4 paths only");
+	struct px_counters c;
+
+	json_object_set_new(s, "tunnels", admin_tunnels(a));
+	if (!a->px)
+		return;
+	px_engine_counters(a->px, &c);
+	json_object_set_new(s, "proxy", admin_px_traffic(&c));
 }
 
 json_t *admin_view_status(struct agent *a)
 {
 	char started[32];
+	json_t *s;
 
 	admin_time(a->admin.started, started, sizeof(started));
-	return json_pack(
+	s = json_pack(
 		"{s:{s:i, s:s, s:s, s:I}, s:{s:s, s:i, s:I},"
 		" s:{s:b, s:b, s:b, s:s, s:s}, s:o, s:o, s:o, s:o}",
 		"agent", "pid", (int)getpid(), "node", a->o.node,
@@ -92,15 +93,19 @@ json_t *admin_view_status(struct agent *a)
 		"capture", a->loaded && dp_capture_on(&a->dp),
 		"pin_root", a->paths.pin_root,
 		"cgroup_root", a->paths.cgroup_root,
-		"mtls", mtls_json(a),
+		"mtls", admin_mtls(a),
 		"ca", ca_json(a),
 		"svids", svids_json(a),
 		"admin", admin_counters_json(&a->admin.n));
+	if (s)
+		proxy_status(a, s);
+	return s;
 }
 
 json_t *admin_view_tunnels(struct agent *a)
 {
-	return json_pack("{s:o, s:[]}", "mtls", mtls_json(a), "tunnels");
+	return json_pack("{s:o, s:o}", "mtls", admin_mtls(a), "tunnels",
+			 admin_tunnels(a));
 }
 
 static void add_refusal(json_t *rows, const char *source, const char *reason,
@@ -114,11 +119,13 @@ static void add_refusal(json_t *rows, const char *source, const char *reason,
 
 /* Verdicts of AuthorizationPolicy on the connections the agent
  * terminates, by reason (allowing ones too: a deny count means more next
- * to them), and the admin socket's own refusals. */
+ * to them), the proxy's refusals by reason while it runs, and the admin
+ * socket's own. */
 json_t *admin_view_refusals(struct agent *a)
 {
 	const struct admin_counters *n = &a->admin.n;
 	json_t *rows = json_array();
+	struct px_counters c;
 	int r;
 
 	for (r = 0; rows && r < AUTHZ_REASON_MAX; r++)
@@ -126,6 +133,10 @@ json_t *admin_view_refusals(struct agent *a)
 			    r <= AUTHZ_ALLOW_RULE ? "allow" : "deny",
 			    __atomic_load_n(&a->authz.counts[r],
 					    __ATOMIC_RELAXED));
+	if (a->px && rows) {
+		px_engine_counters(a->px, &c);
+		admin_px_refusals(rows, &c);
+	}
 	add_refusal(rows, "admin", "bad_request", "deny", n->bad_request);
 	add_refusal(rows, "admin", "refused_peer", "deny", n->refused_peer);
 	add_refusal(rows, "admin", "busy", "deny", n->busy);

@@ -23,6 +23,17 @@ json_t *admin_view_secrets(struct agent *a);
 json_t *admin_view_tunnels(struct agent *a);
 json_t *admin_view_refusals(struct agent *a);
 
+/* The mTLS proxy (admin_proxy.c): on or off and why; its tunnels, one
+ * object each (direction, addresses, identities, streams, bytes, crypto
+ * path and why); its refusal counters as refusal rows; its traffic. */
+struct px_tunnel;
+struct px_counters;
+json_t *admin_mtls(struct agent *a);
+json_t *admin_tunnel(const struct px_tunnel *t);
+json_t *admin_tunnels(struct agent *a);
+void admin_px_refusals(json_t *rows, const struct px_counters *c);
+json_t *admin_px_traffic(const struct px_counters *c);
+
 /* The CA's trust anchors (admin_secrets.c). */
 struct tls_ca;
 json_t *admin_roots(const struct tls_ca *ca);

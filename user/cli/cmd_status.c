@@ -15,6 +15,27 @@ static const char usage_text[] =
 	"machine): its pid, config\n  generation, dataplane, capture and "
 	"mTLS, CA and SVIDs, admin counters.\n";
 
+static const struct column tunnel_cols[] = {
+	{ "TUNNEL", "direction", NULL },
+	{ "PEER", "peer_ip", NULL },
+	{ "PEER IDENTITY", "peer_id", NULL },
+	{ "STREAMS", "streams", NULL },
+	{ "CRYPTO", "crypto", NULL },
+	{ "WHY", "crypto_why", NULL },
+	{ NULL, NULL, NULL },
+};
+
+/* Per tunnel, the crypto path and why. */
+static void tunnels_text(const json_t *s)
+{
+	const json_t *t = json_object_get(s, "tunnels");
+
+	if (json_array_size(t)) {
+		fputc('\n', stdout);
+		rows_print(stdout, tunnel_cols, t);
+	}
+}
+
 #define KV(i, k, ...) \
 	(kv[i].key = (k), snprintf(kv[i].val, sizeof(kv[i].val), __VA_ARGS__))
 
@@ -28,7 +49,9 @@ static void text(const json_t *s)
 	const json_t *sv = json_object_get(s, "svids");
 	const json_t *ad = json_object_get(s, "admin");
 	const json_t *root = json_array_get(json_object_get(ca, "roots"), 0);
-	struct kv kv[10];
+	const json_t *px = json_object_get(s, "proxy");
+	struct kv kv[11];
+	size_t n = 10;
 
 	KV(0, "NODE", "%s", js(ag, "node"));
 	KV(1, "AGENT", "pid %lld, up %llds (since %s)", ji(ag, "pid"),
@@ -47,7 +70,16 @@ static void text(const json_t *s)
 	KV(9, "ADMIN", "%lld served, %lld bad requests, %lld peers refused, "
 	   "%lld timed out", ji(ad, "served"), ji(ad, "bad_request"),
 	   ji(ad, "refused_peer"), ji(ad, "timed_out"));
-	kv_print(stdout, kv, sizeof(kv) / sizeof(kv[0]));
+	if (json_is_object(px)) {
+		KV(n, "PROXY", "%lld calls out (%lld streams), %lld tunnels "
+		   "in (%lld streams), %lld bytes out, %lld bytes in",
+		   ji(px, "out_accepted"), ji(px, "out_streams"),
+		   ji(px, "in_tunnels"), ji(px, "in_streams"),
+		   ji(px, "bytes_out"), ji(px, "bytes_in"));
+		n++;
+	}
+	kv_print(stdout, kv, n);
+	tunnels_text(s);
 }
 
 int cmd_status(int argc, char **argv, struct cli_opts *o)
