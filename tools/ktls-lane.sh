@@ -21,9 +21,10 @@ LANE_BINS=("$OUT/ktls-lane-test" "$OUT/ktls-lane-hbone" "$OUT/ktls-lane-proxy")
 LANE_PROGS=("${LANE_BINS[@]}" tests/ktls/lane_agent.sh)
 AGENT=$OUT/infermesh	# dynamic: goes in with its shared libraries
 # insmod order: each module after those it needs (kernel-facts.md); the
-# agent's tc guard needs the clsact qdisc and the bpf classifier
+# agents' test mesh needs veth, their tc guard the clsact qdisc and the
+# bpf classifier
 MODULES="gf128mul ghash-generic ctr gcm cryptd crypto_simd aesni-intel ghash-clmulni-intel tls
-	sch_ingress cls_bpf"
+	sch_ingress cls_bpf veth"
 
 fail() {
 	echo "*** KTLS LANE FAIL: $* ***" >&2
@@ -48,19 +49,27 @@ fetch_kernel() {
 	echo "$pkg"
 }
 
-# The agent and every shared library ldd names for it, at the same paths
-# (the loader included), so it runs unchanged in the VM.
-copy_agent() { # ROOT
-	local root=$1 lib
-	[ -x "$AGENT" ] || fail "$AGENT not built (make)"
+# BIN into the tree as /lane/agent/NAME, with every shared library ldd
+# names for it at the same paths (the loader included), so it runs
+# unchanged in the VM.
+copy_dynamic() { # ROOT BIN NAME
+	local root=$1 bin=$2 lib
+	[ -x "$bin" ] || fail "$bin not there (make, or tools/packages.txt)"
+	! ldd "$bin" | grep -q 'not found' || fail "$bin: a library is missing (ldd)"
 	mkdir -p "$root/lane/agent"
-	cp "$AGENT" "$root/lane/agent/infermesh"
-	! ldd "$AGENT" | grep -q 'not found' || fail "$AGENT: a library is missing (ldd)"
-	for lib in $(ldd "$AGENT" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+	cp "$bin" "$root/lane/agent/$3"
+	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
-	cp -r tests/ktls/lane-mesh "$root/lane/mesh"
+}
+
+# The agent, iproute2's ip (busybox's cannot make a veth) and the mesh
+# for tests/ktls/lane_agent.sh.
+copy_agent() { # ROOT
+	copy_dynamic "$1" "$AGENT" infermesh
+	copy_dynamic "$1" "$(command -v ip)" ip
+	cp -r tests/ktls/lane-mesh "$1/lane/mesh"
 }
 
 # The initramfs tree: busybox, /init, the modules in order, the programs,

@@ -19,6 +19,24 @@
 /* The 6.1 uapi headers predate tcx: enum bpf_attach_type value 46. */
 #define IM_BPF_TCX_INGRESS 46
 
+/* Loopback hands the datagram to the receive path through the backlog:
+ * usually run before sendto() returns, but a busy CPU defers it to
+ * ksoftirqd (seen with two agents starting at once under qemu), so the
+ * count is awaited, bounded (1 s), instead of read once. */
+static bool counted_soon(struct probe_bpf *s)
+{
+	struct timespec pause = { .tv_nsec = 5 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (bpf_array_u64(bpf_map__fd(s->maps.im_probe_proto),
+				  IPPROTO_UDP))
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
 /* Sends one UDP datagram to a closed port of this namespace's loopback
  * and reports whether the classifier counted it. */
 static enum feat_state saw_packet(struct probe_bpf *s, const char *hook,
@@ -33,7 +51,7 @@ static enum feat_state saw_packet(struct probe_bpf *s, const char *hook,
 		sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a));
 		close(fd);
 	}
-	if (!bpf_array_u64(bpf_map__fd(s->maps.im_probe_proto), IPPROTO_UDP))
+	if (!counted_soon(s))
 		return feat_say(why, n, FEAT_UNKNOWN,
 				"%s attached, but a UDP packet on lo was not "
 				"seen", hook);
