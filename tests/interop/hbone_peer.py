@@ -9,6 +9,19 @@ CONNECT with :method and :authority only.
   hbone_peer.py client DIR PORT   runs the cases below against an HBONE
                                   server on 127.0.0.1:PORT; one line per case
   hbone_peer.py server DIR        prints "port N", serves until stdin closes
+  hbone_peer.py call DIR NAME HOST:PORT AUTHORITY PEER_ID
+                                  one CONNECT to AUTHORITY through the HBONE
+                                  server at HOST:PORT (a running agent),
+                                  presenting DIR/NAME.pem and requiring
+                                  PEER_ID; on 200 an HTTP/1.1 GET /peer goes
+                                  through it; prints "status N", then what
+                                  came back
+  hbone_peer.py serve-at DIR HOST prints "port 15008", serves HBONE on
+                                  HOST:15008 (a pod's own address, for a
+                                  running agent to call) until stdin
+                                  closes: CONNECTs to HOST:PORT are relayed
+                                  to that port; each CONNECT is printed
+                                  with the client's SPIFFE ID
 
 Both trust DIR/ca.pem; the client presents DIR/client.pem (the 401 case
 DIR/denied.pem) and requires the server's SPIFFE ID; the server presents
@@ -61,11 +74,12 @@ def tls_context(d, name, server):
 class Client:
     """One HBONE connection; every event is kept for the case to judge."""
 
-    def __init__(self, d, port, name='client', settings=True):
-        raw = socket.create_connection(('127.0.0.1', port), timeout=DEADLINE)
+    def __init__(self, d, port, name='client', settings=True,
+                 host='127.0.0.1', server_id=SERVER_ID):
+        raw = socket.create_connection((host, port), timeout=DEADLINE)
         self.sock = tls_context(d, name, False).wrap_socket(
             raw, server_hostname=None)  # no SNI, as ztunnel
-        if spiffe_id(self.sock) != SERVER_ID:
+        if spiffe_id(self.sock) != server_id:
             raise RuntimeError('server identity %r' % spiffe_id(self.sock))
         cfg = h2.config.H2Configuration(client_side=True,
                                         validate_outbound_headers=False,
@@ -87,9 +101,9 @@ class Client:
         if data:
             self.sock.sendall(data)
 
-    def pump(self, until):
+    def pump(self, until, deadline=DEADLINE):
         """Reads events until until() or the deadline; False on timeout."""
-        end = time.monotonic() + DEADLINE
+        end = time.monotonic() + deadline
         while not until():
             if self.closed or time.monotonic() > end:
                 return until()
@@ -294,6 +308,29 @@ def run_client(d, port):
     return 1 if fails else 0
 
 
+def run_call(d, name, hostport, authority, peer_id):
+    """One stream against a real agent: the answer's status and, on 200,
+    the workload's reply to a GET sent through the tunnel."""
+    host, _, port = hostport.rpartition(':')
+    c = Client(d, int(port), name, host=host, server_id=peer_id)
+    sid = c.connect(authority)
+    # an agent may answer 503 only when its own connect to the workload
+    # times out (10 s by default): wait longer than that
+    c.sock.settimeout(3 * DEADLINE)
+    c.pump(lambda: c.status(sid) is not None or c.ended(sid), 3 * DEADLINE)
+    st = c.status(sid)
+    print('status %s' % st, flush=True)
+    if st == 200:
+        c.conn.send_data(sid, b'GET /peer HTTP/1.1\r\nHost: %s\r\n'
+                         b'Connection: close\r\n\r\n' % authority.encode())
+        c.conn.end_stream(sid)
+        c.flush()
+        c.pump(lambda: c.ended(sid))
+        sys.stdout.write(c.body(sid).decode('utf-8', 'replace'))
+    c.close()
+    return 0 if st is not None else 1
+
+
 # ---------------------------------------------------------------- server
 
 class ServerConn:
@@ -391,10 +428,87 @@ class ServerConn:
             self.sock.close()
 
 
-def run_server(d):
+class RelayConn(ServerConn):
+    """A pod's HBONE server: CONNECT to its own address is relayed to that
+    port (a refused connect is 503), any other address is 400."""
+
+    def __init__(self, sock, host):
+        super().__init__(sock)
+        self.host = host
+        self.up = {}  # stream -> socket to the workload
+
+    def answer(self, ev):
+        h = dict(ev.headers)
+        auth = h.get(':authority', '')
+        print('connect %s %s' % (auth, self.peer), flush=True)
+        host, _, port = auth.rpartition(':')
+        status = 400
+        if (h.get(':method') == 'CONNECT' and ':path' not in h and
+                port.isdigit() and host == self.host):
+            try:
+                self.up[ev.stream_id] = socket.create_connection(
+                    (host, int(port)), timeout=DEADLINE)
+                self.pending[ev.stream_id] = b''
+                status = 200
+            except OSError:
+                status = 503
+        self.conn.send_headers(ev.stream_id, [(':status', str(status))],
+                               end_stream=status != 200)
+
+    def handle(self, ev):
+        sid = getattr(ev, 'stream_id', None)
+        if isinstance(ev, h2.events.DataReceived) and sid in self.up:
+            self.up[sid].sendall(ev.data)
+            self.conn.acknowledge_received_data(ev.flow_controlled_length,
+                                                sid)
+        elif isinstance(ev, h2.events.StreamEnded) and sid in self.up:
+            self.up[sid].shutdown(socket.SHUT_WR)  # half-close, passed on
+        elif isinstance(ev, h2.events.StreamReset) and sid in self.up:
+            self.up.pop(sid).close()
+            self.pending.pop(sid, None)
+        elif not isinstance(ev, h2.events.StreamEnded):
+            super().handle(ev)
+
+    def from_workload(self, sid):
+        data = self.up[sid].recv(65536)
+        if data:
+            self.pending[sid] += data
+        else:  # the workload is done: echo() ends the stream once sent
+            self.ended.add(sid)
+            self.up.pop(sid).close()
+
+    def run(self):
+        self.sock.sendall(self.conn.data_to_send())
+        end = time.monotonic() + 60
+        try:
+            while time.monotonic() < end:
+                socks = [self.sock] + list(self.up.values())
+                r = socks if self.sock.pending() else \
+                    select.select(socks, [], [], 0.5)[0]
+                if self.sock in r:
+                    data = self.sock.recv(65536)
+                    if not data:
+                        return
+                    for ev in self.conn.receive_data(data):
+                        self.handle(ev)
+                for sid, u in list(self.up.items()):
+                    if u in r:
+                        self.from_workload(sid)
+                self.echo()
+                self.sock.sendall(self.conn.data_to_send())
+        except Exception:
+            return
+        finally:
+            for u in self.up.values():
+                u.close()
+            self.sock.close()
+
+
+def run_server(d, host=None):
     ctx = tls_context(d, 'server', True)
     lsock = socket.socket()
-    lsock.bind(('127.0.0.1', 0))
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((host or '127.0.0.1', 15008 if host else 0))
     lsock.listen(16)
     print('port %d' % lsock.getsockname()[1], flush=True)
     end = time.monotonic() + 120
@@ -410,7 +524,8 @@ def run_server(d):
             except (ssl.SSLError, OSError):
                 raw.close()
                 continue
-            threading.Thread(target=ServerConn(s).run, daemon=True).start()
+            conn = RelayConn(s, host) if host else ServerConn(s)
+            threading.Thread(target=conn.run, daemon=True).start()
     lsock.close()
     return 0
 
@@ -420,4 +535,9 @@ if __name__ == '__main__':
         sys.exit(run_client(sys.argv[2], int(sys.argv[3])))
     if len(sys.argv) == 3 and sys.argv[1] == 'server':
         sys.exit(run_server(sys.argv[2]))
-    sys.exit('usage: hbone_peer.py client DIR PORT | server DIR')
+    if len(sys.argv) == 4 and sys.argv[1] == 'serve-at':
+        sys.exit(run_server(sys.argv[2], sys.argv[3]))
+    if len(sys.argv) == 7 and sys.argv[1] == 'call':
+        sys.exit(run_call(*sys.argv[2:]))
+    sys.exit('usage: hbone_peer.py client DIR PORT | server DIR | '
+             'call DIR NAME HOST:PORT AUTHORITY PEER_ID | serve-at DIR HOST')
