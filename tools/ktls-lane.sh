@@ -10,7 +10,8 @@
 # initramfs, boots it, and passes only when every program printed
 # "LANE RESULT ... failed=0" and returned 0. Any missing piece (a download,
 # a module, qemu) is a FAIL, never a skip. More programs: add them to
-# LANE_PROGS. Usage: tools/ktls-lane.sh [MiB per direction, default 32]
+# LANE_PROGS; LANE_ONLY="prog..." runs only those (an iteration, not the
+# verdict). Usage: tools/ktls-lane.sh [MiB per direction, default 32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-.output}
@@ -19,6 +20,7 @@ WALL=${KTLS_LANE_TIMEOUT:-420}	# seconds for the whole boot and run
 LANE=$OUT/ktls-lane
 LANE_BINS=("$OUT/ktls-lane-test" "$OUT/ktls-lane-hbone" "$OUT/ktls-lane-proxy")
 LANE_PROGS=("${LANE_BINS[@]}" tests/ktls/lane_agent.sh)
+[ -z "${LANE_ONLY:-}" ] || read -ra LANE_PROGS <<<"$LANE_ONLY"
 AGENT=$OUT/infermesh	# dynamic: goes in with its shared libraries
 # insmod order: each module after those it needs (kernel-facts.md); the
 # agents' test mesh needs veth, their tc guard the clsact qdisc and the

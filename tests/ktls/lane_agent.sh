@@ -4,13 +4,17 @@
 # two real infermesh agents on Debian's 6.1 kernel, as tools/mesh.sh
 # builds the test mesh: nodes lane-a and lane-b (network namespaces joined
 # by a veth), each workload of /lane/mesh a pod (a namespace behind a veth
-# on its node, in its own cgroup). It proves the agents' BPF programs pass
-# this kernel's verifier and work attached: both say their dataplane is
+# on its node, in its own cgroup), the agents with --mtls. It proves the
+# agents' BPF programs pass this kernel's verifier and work attached, and
+# that their HBONE tunnels run on kTLS: both say their dataplane is
 # loaded, the client's connect() to the service address reaches the echo
-# pod on the other node (connect4 rewrote it), the intruder's is refused
-# by the DENY policy and counted (policy_deny up by one), and the agents
-# stop on SIGTERM. Prints "LANE RESULT passed=N failed=M" as the other
-# lane programs do.
+# pod on the other node (connect4 rewrote it, the agents carried it over
+# an mTLS tunnel) and the reply comes back intact, both ends of the tunnel
+# moved the kernel's TLS counters in their pod's namespace (the tunnel's
+# sockets live there) and both agents report the tunnel's crypto as ktls;
+# the intruder's connect() is refused by the DENY policy and counted
+# (policy_deny up by one), and the agents stop on SIGTERM. Prints
+# "LANE RESULT passed=N failed=M" as the other lane programs do.
 B=/lane/agent/infermesh
 IP=/lane/agent/ip	# iproute2's: busybox's cannot make a veth
 CG=/sys/fs/cgroup/lane
@@ -64,7 +68,7 @@ pod() { # NAME NODE NODE-IF ADDRESS
 agent() { # NODE: starts it, its pid in agent_NODE
 	sh -c 'echo $$ >"$1/cgroup.procs" && exec nsenter --net="/run/netns/$0" "$2" agent -v \
 		--config /lane/mesh --node "$0" --pin-root "/sys/fs/bpf/$0" \
-		--state-dir "/lane/state/$0" --cgroup-root "$3/$0" --ca-dir /lane/ca' \
+		--state-dir "/lane/state/$0" --cgroup-root "$3/$0" --ca-dir /lane/ca --mtls' \
 		"$1" "$CG/agents/$1" "$B" "$CG" >"/tmp/agent-$1.log" 2>&1 &
 	eval "agent_${1#lane-}=$!"
 }
@@ -79,6 +83,43 @@ loaded() { # NODE PID
 policy_denies() {
 	"$B" maps dump drops --pin-root /sys/fs/bpf/lane-a \
 		--state-dir /lane/state/lane-a | awk '$1 == "policy_deny" { print $3 }'
+}
+
+# tls_stat NETNS FIELD: that namespace's /proc/net/tls_stat counter
+tls_stat() {
+	nsenter --net="/run/netns/$1" cat /proc/net/tls_stat |
+		awk -v f="$2" '$1 == f { print $2 }'
+}
+
+# tls_moved NETNS FIELD BEFORE: the counter read and above BEFORE
+tls_moved() {
+	tm_now=$(tls_stat "$1" "$2")
+	if [ -n "$3" ] && [ -n "$tm_now" ] && [ "$tm_now" -gt "$3" ]; then
+		ok "$1: $2 $3 -> $tm_now (kernel TLS on the tunnel's socket)"
+	else
+		bad "$1: $2 '$3' -> '$tm_now' (not moved, or unreadable)"
+	fi
+}
+
+# tunnel_ktls NODE DIRECTION: the node's one tunnel, in that direction,
+# with its crypto in the kernel
+tunnel_ktls() {
+	tk_j=$("$B" proxy-config tunnels --state-dir "/lane/state/$1" -o json |
+		tr -d ' \n')
+	tk_n=$(echo "$tk_j" | grep -o '"direction":"[a-z]*"' | wc -l)
+	tk_d=$(echo "$tk_j" | grep -o '"direction":"[a-z]*"' | cut -d'"' -f4)
+	tk_c=$(echo "$tk_j" | grep -o '"crypto":"[a-z]*"' | cut -d'"' -f4)
+	if [ "$tk_n" = 1 ] && [ "$tk_d" = "$2" ] && [ "$tk_c" = ktls ]; then
+		ok "$1: one $2 tunnel, crypto ktls"
+	else
+		bad "$1: tunnels $tk_n, direction '$tk_d', crypto '$tk_c': $tk_j"
+	fi
+}
+
+# the pod's listener of the agent's proxy (the agent makes it in the pod's
+# namespace once a process runs there)
+listening() { # NETNS PORT
+	nsenter --net="/run/netns/$1" netstat -tln | grep -q ":$2 "
 }
 
 stop() { # NODE PID
@@ -114,6 +155,14 @@ pod intruder lane-a vp1 10.10.1.12
 pod echo lane-b vp0 10.10.2.11
 "$B" ca init /lane/ca >/dev/null || bad "ca init"
 
+# a process in each pod before the agents start, as a pod's would be: the
+# agent finds a pod's namespace through a process in its cgroup
+holders=
+for p in client:lane-a intruder:lane-a echo:lane-b; do
+	in_pod "pod-${p%:*}" "$CG/${p#*:}/${p%:*}" sleep 600 &
+	holders="$holders $!"
+done
+
 agent lane-a
 agent lane-b
 # the verifier under TCG is slow: up to 120 s for the load and first apply
@@ -132,6 +181,12 @@ chmod +x /tmp/reply
 in_pod pod-echo "$CG/lane-b/echo" nc -ll -p 8080 -e /tmp/reply &
 wait_for 50 nsenter --net=/run/netns/pod-echo sh -c 'netstat -tln | grep -q ":8080 "' ||
 	bad "echo not listening"
+# the call goes through both agents' in-pod listeners: wait for them
+wait_for 300 listening pod-client 15001 || bad "lane-a: no :15001 in pod-client"
+wait_for 300 listening pod-echo 15008 || bad "lane-b: no :15008 in pod-echo"
+
+c_tx=$(tls_stat pod-client TlsTxSw) c_rx=$(tls_stat pod-client TlsRxSw)
+e_tx=$(tls_stat pod-echo TlsTxSw) e_rx=$(tls_stat pod-echo TlsRxSw)
 
 # 10.96.0.1 is routed nowhere: only connect4 can make this work
 got=$(echo "lane-$$" | in_pod pod-client "$CG/lane-a/client" nc -w 10 10.96.0.1 8080)
@@ -140,6 +195,12 @@ if [ "$got" = "echo:lane-$$" ]; then
 else
 	bad "client -> service: got '$got'"
 fi
+tls_moved pod-client TlsTxSw "$c_tx"
+tls_moved pod-client TlsRxSw "$c_rx"
+tls_moved pod-echo TlsTxSw "$e_tx"
+tls_moved pod-echo TlsRxSw "$e_rx"
+tunnel_ktls lane-a outbound
+tunnel_ktls lane-b inbound
 
 before=$(policy_denies)
 [ -n "$before" ] || bad "drops counter cannot be read"
@@ -158,6 +219,9 @@ fi
 
 stop lane-a "$agent_a"
 stop lane-b "$agent_b"
+for h in $holders; do
+	kill "$h"
+done
 # the agents' own lines; after a failure the logs' ends too (a refused
 # program: the verifier's last words)
 for n in lane-a lane-b; do
