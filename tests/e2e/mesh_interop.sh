@@ -148,10 +148,10 @@ check "the real app answers through the stream, and sees orchestrator's address"
 [ "$fails" -eq 0 ] || printf '       %s\n' "$got"
 refused orch "$VRC:8080" 400 not_local "another pod's address (vector-retriever-c, node-b)"
 refused gw "$VRB:8080" 401 denied "api-gateway, not allowed by vector-retriever-access"
-# (the agent's leg to the pod's closed port is not refused at once here:
-# the kernel's RST is not marked as the leg's packets are, so it is not
-# routed back to the leg, and the 503 comes at the leg's connect timeout;
-# the time is printed, not judged)
+# (the kernel's RST from the closed port carries the leg's mark
+# (fwmark_reflect, user/proxy/tleg.c), so it reaches the leg and the 503
+# comes at once, not at the leg's connect timeout; the time is printed,
+# not judged)
 t0=$(date +%s%N)
 refused orch "$VRB:$NOBODY" 503 workload_down "orchestrator, a port of vector-retriever-b nobody listens on"
 echo "       measured: the 503 came $((($(date +%s%N) - t0) / 1000000)) ms after the CONNECT (with two refusals reads)"

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,13 +13,17 @@
 #include "inpod.h"
 #include "tleg.h"
 
-#define FWMARK_ACCEPT "/proc/sys/net/ipv4/tcp_fwmark_accept"
+#define SYSCTL_V4 "/proc/sys/net/ipv4/"
 
-/* Per namespace: /proc/sys/net shows the opening thread's namespace. */
-static int fwmark_accept_on(void)
+/* Writes "1" to net.ipv4.<name>. Per namespace: /proc/sys/net shows the
+ * opening thread's namespace. */
+static int sysctl_on(const char *name)
 {
-	int fd = open(FWMARK_ACCEPT, O_WRONLY | O_CLOEXEC), err = 0;
+	char path[128];
+	int fd, err = 0;
 
+	snprintf(path, sizeof(path), SYSCTL_V4 "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, "1", 1) != 1)
@@ -27,11 +32,22 @@ static int fwmark_accept_on(void)
 	return err;
 }
 
+/* tcp_fwmark_accept: the app's accepted socket takes the mark of our SYN,
+ * so its replies route back to us. fwmark_reflect: so do the replies the
+ * kernel makes itself (a RST from a port where nothing listens, ICMP):
+ * without it the RST leaves unmarked, never reaches the leg, and the
+ * workload that is down is only noticed when the connect times out. Only
+ * packets that carry the mark get a marked reply: nothing else changes. */
+static int marks_on(void)
+{
+	return sysctl_on("tcp_fwmark_accept") ?: sysctl_on("fwmark_reflect");
+}
+
 static int setup_here(void *unused)
 {
 	unsigned int lo = if_nametoindex("lo");
 	struct rtnl *r;
-	int err = fwmark_accept_on();
+	int err = marks_on();
 
 	if (err)
 		return err;

@@ -11,7 +11,9 @@
  * application's accepted socket takes the mark of the SYN that opened
  * it, and a rule "fwmark TLEG_MARK lookup TLEG_TABLE" with "local
  * 0.0.0.0/0 dev lo table TLEG_TABLE" delivers its replies locally, where
- * the transparent socket takes them. tleg_setup() does that once per pod;
+ * the transparent socket takes them; with net.ipv4.fwmark_reflect=1 so do
+ * the replies the kernel makes itself (a RST from a closed port), so a
+ * workload that is down is seen at once. tleg_setup() does that once per pod;
  * no other traffic of the pod carries the mark, so nothing else changes.
  * The leg never crosses the pod's veth, so the tc guard never sees it.
  */
