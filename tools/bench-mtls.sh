@@ -303,7 +303,11 @@ stn_service() { # NAME MODE ACCEPT CONNECT CERT CHECK
 # CPU (affinity goes down to the agent and its threads). Returns 1, said
 # so, when the binary has no --mtls.
 start_infermesh() {
-	if ! "$BIN" agent --help 2>&1 | grep -q -- '--mtls'; then
+	local help
+	# the whole help first: `| grep -q` would exit at the match and, under
+	# pipefail, the agent's SIGPIPE on its next line would read as "absent"
+	help=$("$BIN" agent --help 2>&1 || true)
+	if [[ $help != *--mtls* ]]; then
 		log "infermesh --mtls not available in $BIN: infermesh left out of this run"
 		echo "unavailable infermesh" >>"$RAWDIR/raw"
 		return 1
