@@ -101,3 +101,15 @@ uint32_t dp_ipv4(const char *s)
 	inet_pton(AF_INET, s, &a);
 	return a;
 }
+
+int dp_wire_pod(int ns, const char *ifc, const char *ip, const char *gw)
+{
+	return dp_ip("link add %s type veth peer name eth0 netns /proc/%d/fd/%d",
+		     ifc, (int)getpid(), ns) |
+	       dp_ip("addr add %s/24 dev %s", gw, ifc) |
+	       dp_ip("link set %s up", ifc) |
+	       dp_ip_in(ns, "link set lo up") |
+	       dp_ip_in(ns, "addr add %s/24 dev eth0", ip) |
+	       dp_ip_in(ns, "link set eth0 up") |
+	       dp_ip_in(ns, "route add default via %s", gw);
+}

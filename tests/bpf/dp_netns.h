@@ -25,6 +25,10 @@ int dp_ip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * namespace could not be entered or left). */
 int dp_ip_in(int ns, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Pod namespace <ns> behind the node's veth <ifc>: <ip>/24 on its eth0,
+ * the node side <gw>/24 and the pod's default route through it. 0 or
+ * non-zero. */
+int dp_wire_pod(int ns, const char *ifc, const char *ip, const char *gw);
 /* A veth pair: <name> and its peer "p-<name>" (no pattern of the tests
  * matches it). Veths, not dummies: a kernel may lack the dummy driver. */
 int dp_veth(const char *name);

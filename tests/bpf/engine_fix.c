@@ -45,19 +45,6 @@ int ef_fd_count(void)
 	return n;
 }
 
-/* Pod <ns> behind the node's veth <ifc>: <ip>/24 with the node at <gw>. */
-static int wire(int ns, const char *ifc, const char *ip, const char *gw)
-{
-	return dp_ip("link add %s type veth peer name eth0 netns /proc/%d/fd/%d",
-		     ifc, (int)getpid(), ns) |
-	       dp_ip("addr add %s/24 dev %s", gw, ifc) |
-	       dp_ip("link set %s up", ifc) |
-	       dp_ip_in(ns, "link set lo up") |
-	       dp_ip_in(ns, "addr add %s/24 dev eth0", ip) |
-	       dp_ip_in(ns, "link set eth0 up") |
-	       dp_ip_in(ns, "route add default via %s", gw);
-}
-
 static int forwarding_on(void)
 {
 	int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
@@ -135,7 +122,7 @@ static bool pod_up(struct ef_pod *p, const char *root, const char *name,
 	return CHECK_EQ(cgroup_tmp_create(&p->cg, root, name), 0, "%s cgroup",
 			name) &&
 	       CHECK_EQ((p->ns = dp_ns_new()) >= 0, 1, "%s namespace", name) &&
-	       CHECK_EQ(wire(p->ns, ifc, ip, gw), 0, "%s wired", name) &&
+	       CHECK_EQ(dp_wire_pod(p->ns, ifc, ip, gw), 0, "%s wired", name) &&
 	       CHECK_EQ(pod_hold(p), true, "%s holder in place", name);
 }
 

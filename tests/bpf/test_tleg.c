@@ -53,19 +53,6 @@ static void fix_down(struct tfix *f)
 		dp_destroy(&f->dp);
 }
 
-/* Pod <ns> behind the node's veth <ifc>: <ip>/24, the node <gw>. */
-static int wire_pod(int ns, const char *ifc, const char *ip, const char *gw)
-{
-	return dp_ip("link add %s type veth peer name eth0 netns /proc/%d/fd/%d",
-		     ifc, (int)getpid(), ns) |
-	       dp_ip("addr add %s/24 dev %s", gw, ifc) |
-	       dp_ip("link set %s up", ifc) |
-	       dp_ip_in(ns, "link set lo up") |
-	       dp_ip_in(ns, "addr add %s/24 dev eth0", ip) |
-	       dp_ip_in(ns, "link set eth0 up") |
-	       dp_ip_in(ns, "route add default via %s", gw);
-}
-
 /* The node (this process's namespace now) routes between the pods. */
 static int topology(struct tfix *f)
 {
@@ -74,8 +61,8 @@ static int topology(struct tfix *f)
 
 	if (fd >= 0)
 		close(fd);
-	return err | wire_pod(f->a, "a0", "10.213.1.2", "10.213.1.1") |
-	       wire_pod(f->b, "b0", "10.213.2.2", "10.213.2.1");
+	return err | dp_wire_pod(f->a, "a0", "10.213.1.2", "10.213.1.1") |
+	       dp_wire_pod(f->b, "b0", "10.213.2.2", "10.213.2.1");
 }
 
 static int app_listen(void *unused)
