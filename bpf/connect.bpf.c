@@ -28,7 +28,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct im_dest {
 	__be32 ip;
 	__be16 port;
-	__u16 pad;
+	__u16 balanced;		/* 1: im_balance chose it (the rest is set) */
 	__u32 subset;		/* absolute im_subset index, if balanced */
 	__u32 slot;		/* the host's im_ep_state slot ... */
 	__u32 epoch;		/* ... and its owner when chosen */
@@ -83,6 +83,7 @@ __noinline __u32 im_balance(__u32 gen, const struct im_svc *svc,
 	d->slot = ep->slot;
 	st = im_slot_state(ep->slot);
 	d->epoch = st ? st->epoch : 0;
+	d->balanced = 1;
 	return IM_DROP_NONE;
 }
 
@@ -221,6 +222,11 @@ __noinline int im_capture_want(__u32 gen, const struct im_dest *d,
 	c->ns = id->ns;
 	c->cgroup = bpf_get_current_cgroup_id();
 	c->wl_cgroup = wl;
+	if (d->balanced) {	/* the agent charges the call's outcome */
+		c->slot = d->slot;
+		c->epoch = d->epoch;
+		c->flags = IM_CAP_BALANCED;
+	}
 	return 1;
 }
 
@@ -241,7 +247,7 @@ static __always_inline int im_capture_redirect(struct bpf_sock_addr *ctx,
 
 	if (!im_capture_want(im_live_gen(), d, &c))
 		return 1;
-	st = sk ? bpf_sk_storage_get(&im_cap_st, sk, 0,
+	st = sk ? bpf_sk_storage_get(&im_cap_st_v2, sk, 0,
 				     BPF_SK_STORAGE_GET_F_CREATE) : 0;
 	if (!st)
 		return im_refuse(IM_DROP_NO_RECORD);
@@ -255,7 +261,8 @@ static __always_inline int im_capture_redirect(struct bpf_sock_addr *ctx,
  * workload's own address): the address the application dialled. */
 static __always_inline struct im_capture *im_captured(struct bpf_sock *sk)
 {
-	return im_capture && sk ? bpf_sk_storage_get(&im_cap_st, sk, 0, 0) : 0;
+	return im_capture && sk ?
+		bpf_sk_storage_get(&im_cap_st_v2, sk, 0, 0) : 0;
 }
 
 SEC("cgroup/connect4")

@@ -15,7 +15,11 @@
  * SYN_SENT -> ESTABLISHED puts it back to 0, or it would cut live
  * connections.
  * With capture on, captured sockets also publish connect4's record for
- * the agent (lib/capture.h).
+ * the agent (lib/capture.h). Such a socket connects to the agent, not to
+ * the endpoint: it counts active for its life like any balanced socket,
+ * but its connect succeeding or failing is not the endpoint's (a refused
+ * 15001 means no agent); the agent charges the call's real outcome
+ * (bpf/outcome.bpf.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -85,8 +89,14 @@ static __always_inline void im_connect(struct bpf_sock_ops *skops,
 }
 
 /* SYN_SENT -> ESTABLISHED. While the agent recounts, only say so: the
- * recount counts every established socket once it is done. */
-static __always_inline void im_conn_up(struct im_sock_info *si)
+ * recount counts every established socket once it is done.
+ * A captured socket is up when it reaches the agent's 127.0.0.1:15001,
+ * which says nothing of the endpoint: its outcome is the agent's to
+ * charge (im_outcome), or every captured call would reset the failures
+ * the agent counts. It still counts active while it lives: the caller's
+ * socket is the call, wherever its bytes go. */
+static __always_inline void im_conn_up(struct im_sock_info *si,
+				       bool captured)
 {
 	struct im_ep_state *st = im_sock_state(si);
 
@@ -94,8 +104,8 @@ static __always_inline void im_conn_up(struct im_sock_info *si)
 		im_flags_swap(&si->flags, 0, IM_SOCK_DONE, IM_SOCK_ESTAB, 0);
 		return;
 	}
-	__sync_fetch_and_add(&st->conns, 1);
-	im_outlier_success(st);
+	if (!captured)
+		im_outlier_success(st);
 	if (im_count_mode() == IM_COUNT_NORMAL)
 		im_count_claim(si, st, 0);
 	else
@@ -113,10 +123,10 @@ static __always_inline void im_state_change(struct bpf_sock_ops *skops,
 		if (to == BPF_TCP_ESTABLISHED) {
 			if (si->flags & IM_SOCK_CONNECT_TO)
 				im_user_timeout(skops, 0);
-			im_conn_up(si);
+			im_conn_up(si, captured);
 		} else if (to == BPF_TCP_CLOSE && !captured &&
 			   im_local_origin(sk))
-			im_outlier_fail(si);	/* (captured: the agent's) */
+			im_outlier_fail(si->slot, si->epoch);
 		return;
 	}
 	if (from != BPF_TCP_ESTABLISHED)

@@ -187,7 +187,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct im_capture);
-} im_cap_st SEC(".maps");
+} im_cap_st_v2 SEC(".maps");
 
 /* ... and the copy sockops publishes for the agent by the address its
  * listener will see (struct im_cap_key); the agent takes it after
@@ -198,7 +198,7 @@ struct {
 	__uint(max_entries, IM_MAX_CAPTURES);
 	__type(key, struct im_cap_key);
 	__type(value, struct im_capture);
-} im_cap SEC(".maps");
+} im_cap_v2 SEC(".maps");
 
 /* The live generation; 0 before the agent wrote anything. */
 static __always_inline __u32 im_live_gen(void)

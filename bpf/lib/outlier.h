@@ -96,45 +96,53 @@ static __always_inline void im_eject(struct im_ep_state *st,
 }
 
 /*
- * A connect from a socket connect4 sent to <si> failed locally (refused,
- * timed out): count it against the host in that cluster, and eject it
- * when the cluster's consecutiveLocalOriginFailures is reached and
- * maxEjectionPercent allows: 100 * (ejected + 1) <= max * hosts, as
- * current Envoy applies it (no "at least one"). A socket whose slot has
- * since been freed (epoch moved on) counts nowhere. The settings come by
- * the slot (im_host), which keeps its cluster across table switches.
+ * A connect to the host connect4 chose (slot <slot>, owned by <epoch>
+ * then) failed locally: refused or timed out, seen by sockops on a
+ * direct socket or by the agent's proxy on a captured call
+ * (bpf/outcome.bpf.c). Count it against the host in that cluster, and
+ * eject it when the cluster's consecutiveLocalOriginFailures is reached
+ * and maxEjectionPercent allows: 100 * (ejected + 1) <= max * hosts, as
+ * current Envoy applies it (no "at least one"). A slot freed since
+ * (epoch moved on) counts nowhere. The settings come by the slot
+ * (im_host), which keeps its cluster across table switches.
+ * Returns enum im_outcome_ret.
  */
-static __always_inline void im_outlier_fail(const struct im_sock_info *si)
+static __always_inline int im_outlier_fail(__u32 slot, __u32 epoch)
 {
-	struct im_ep_state *st = im_slot_state(si->slot);
-	__u32 slot = si->slot, n, live, free;
+	struct im_ep_state *st = im_slot_state(slot);
 	struct im_cl_ej *l;
 	struct im_host *h;
+	__u32 n, live, free;
 	__u64 now;
 
-	if (!st || st->epoch != si->epoch)
-		return;
+	if (!st || st->epoch != epoch)
+		return IM_OUTCOME_STALE;
 	__sync_fetch_and_add(&st->fails, 1);
 	n = __sync_fetch_and_add(&st->consec_fail, 1) + 1;
 	h = bpf_map_lookup_elem(&im_host, &slot);
 	if (!h || !(h->flags & IM_SUB_OUTLIER) || !h->consec_fail ||
 	    n < h->consec_fail)
-		return;
+		return IM_OUTCOME_COUNTED;
 	now = bpf_ktime_get_ns();
+	/* chosen in panic while ejected: it stays as it is */
 	if (now < st->ejected_until)
-		return;		/* chosen in panic while ejected */
+		return IM_OUTCOME_COUNTED;
 	l = bpf_map_lookup_elem(&im_cl_ej, &h->cluster);
-	if (!l)
-		return;		/* no list: never eject uncounted */
+	if (!l)		/* no list: never eject uncounted */
+		return IM_OUTCOME_COUNTED;
 	live = im_ej_live(l, now, &free);
-	if (free < IM_CL_EJECT &&
-	    100 * (live + 1) <= (__u32)h->max_eject_pct * h->n_ep)
-		im_eject(st, h, l, free, slot, now);
+	if (free >= IM_CL_EJECT ||
+	    100 * (live + 1) > (__u32)h->max_eject_pct * h->n_ep)
+		return IM_OUTCOME_COUNTED;
+	im_eject(st, h, l, free, slot, now);
+	return IM_OUTCOME_EJECTED;
 }
 
-/* The connection is up: a success resets the consecutive count. */
+/* The connection is up: one more established, and a success resets the
+ * consecutive count. */
 static __always_inline void im_outlier_success(struct im_ep_state *st)
 {
+	__sync_fetch_and_add(&st->conns, 1);
 	st->consec_fail = 0;
 }
 

@@ -493,7 +493,7 @@ _Static_assert(sizeof(struct im_xdeny_key) == 12, "im_xdeny_key layout");
  * the agent's listener on 127.0.0.1:IM_CAPTURE_PORT inside the caller's
  * own network namespace, after connect4 chose the endpoint as for any
  * call. The agent finds what connect4 decided by the accepted peer's
- * address: sockops copies the socket's record into im_cap before the
+ * address: sockops copies the socket's record into im_cap_v2 before the
  * SYN leaves (TCP_CONNECT_CB), so it is there before accept() can return.
  * IM_HBONE_PORT is the agent's inbound tunnel port on each local
  * workload's address, which the tc guard lets in (mTLS by construction).
@@ -501,11 +501,12 @@ _Static_assert(sizeof(struct im_xdeny_key) == 12, "im_xdeny_key layout");
 #define IM_CAPTURE_PORT		15001
 #define IM_HBONE_PORT		15008
 #define IM_CAPTURE_IP		0x7f000001U	/* 127.0.0.1, host order */
-#define IM_MAX_CAPTURES		65536U	/* im_cap: captured connects not
+#define IM_MAX_CAPTURES		65536U	/* im_cap_v2: captured connects not
 					   yet accepted by the agent */
 
-/* Value of im_cap_st (SK_STORAGE, made by connect4 for a captured socket)
- * and of im_cap (HASH): what the agent needs to carry the call. */
+/* Value of im_cap_st_v2 (SK_STORAGE, made by connect4 for a captured
+ * socket) and of im_cap_v2 (HASH): what the agent needs to carry the
+ * call. (v2: slot, epoch and flags added.) */
 struct im_capture {
 	__be32 vip;		/* address the application dialled */
 	__be32 ep_ip;		/* endpoint connect4 chose */
@@ -516,10 +517,19 @@ struct im_capture {
 	__u32 ns;
 	__u64 cgroup;		/* the caller's own cgroup id */
 	__u64 wl_cgroup;	/* the workload's cgroup (an ancestor) */
+	/* the host connect4 balanced the call to (IM_CAP_BALANCED), as in
+	 * im_sock_info: the agent charges the call's outcome to it */
+	__u32 slot;		/* its im_ep_state slot */
+	__u32 epoch;		/* the slot's owner when chosen */
+	__u32 flags;		/* IM_CAP_* */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct im_capture) == 40, "im_capture layout");
+_Static_assert(sizeof(struct im_capture) == 56, "im_capture layout");
 
-/* Key of im_cap: the captured socket as the agent's listener sees it
+#define IM_CAP_BALANCED	0x01	/* slot and epoch name the chosen host (a
+				   call to a VIP; a pod address is not) */
+
+/* Key of im_cap_v2: the captured socket as the agent's listener sees it
  * after accept(): the listener's network namespace (SO_NETNS_COOKIE) and
  * the peer's address. Unique while the socket lives: every captured
  * socket of a namespace dials the same 127.0.0.1:IM_CAPTURE_PORT. */
@@ -530,6 +540,33 @@ struct im_cap_key {
 	__u16 pad;
 };
 _Static_assert(sizeof(struct im_cap_key) == 16, "im_cap_key layout");
+
+/*
+ * A captured call's outcome, as the agent's proxy saw it (user/proxy/
+ * px_charge.c): the context of im_outcome (bpf/outcome.bpf.c, a SYSCALL
+ * program the agent runs with BPF_PROG_TEST_RUN), which charges it to the
+ * host's im_ep_state with sockops' own rules (bpf/lib/outlier.h), so that
+ * a failed tunnel ejects the host exactly as a refused direct connect
+ * does. Not a map layout: the agent and the program are built together.
+ */
+enum im_outcome_result {
+	IM_OUTCOME_SUCCESS = 1,	/* the call is up: consecutive count reset */
+	IM_OUTCOME_FAILURE = 2,	/* a local-origin failure of the host */
+};
+
+struct im_outcome {
+	__u32 slot;		/* im_capture.slot */
+	__u32 epoch;		/* im_capture.epoch */
+	__u32 result;		/* enum im_outcome_result */
+	__u32 pad;
+};
+
+/* im_outcome's return value. */
+enum im_outcome_ret {
+	IM_OUTCOME_STALE = 0,	/* the slot has another owner: not counted */
+	IM_OUTCOME_COUNTED = 1,
+	IM_OUTCOME_EJECTED = 2,	/* this failure ejected the host */
+};
 
 /*
  * Why a packet was dropped or a connect() refused: the index into im_drops_v2
@@ -548,7 +585,7 @@ enum im_drop_reason {
 	IM_DROP_NO_HEALTHY = 6,		/* connect4: no endpoint to choose */
 	IM_DROP_NO_RECORD = 7,		/* connect4: no memory for the
 					   socket's record (im_sock_st) */
-	IM_DROP_CAPTURE_FULL = 8,	/* sockops: im_cap full; the
+	IM_DROP_CAPTURE_FULL = 8,	/* sockops: im_cap_v2 full; the
 					   agent refuses the connection */
 	IM_DROP_MAX			/* append above this line */
 };

@@ -218,7 +218,8 @@ static bool engine_up(struct efix *f)
 	f->idents_ok = true;
 	if (!ef_policy(f, NULL))
 		return false;
-	c.cap_fd = dp_map_fd(&f->dp, "im_cap");
+	c.cap_fd = dp_map_fd(&f->dp, "im_cap_v2");
+	c.outcome_fd = dp_outcome_prog_fd(&f->dp);
 	peers(f);
 	return CHECK_EQ(px_engine_start(&c, &f->e), 0, "engine started") &&
 	       CHECK_EQ(px_engine_update(f->e, f->peers, 2), 2,

@@ -106,10 +106,10 @@ static bool fix_up(struct cfix *f, unsigned int flags, __u8 mode)
 static int cap_entries(const struct cfix *f)
 {
 	struct im_cap_key k, next;
-	int fd = dp_map_fd(&f->dp, "im_cap"), n = 0;
+	int fd = dp_map_fd(&f->dp, "im_cap_v2"), n = 0;
 	void *prev = NULL;
 
-	if (!CHECK_EQ(fd >= 0, 1, "im_cap exists"))
+	if (!CHECK_EQ(fd >= 0, 1, "im_cap_v2 exists"))
 		return -1;
 	while (n < 10 * N && !bpf_map_get_next_key(fd, prev, &next)) {
 		k = next;
@@ -125,7 +125,7 @@ static int cap_entries(const struct cfix *f)
 static void take_all(struct cfix *f, int want, int *accepted, int *named,
 		     int *missing)
 {
-	int cap = dp_map_fd(&f->dp, "im_cap"), fd;
+	int cap = dp_map_fd(&f->dp, "im_cap_v2"), fd;
 	struct sockaddr_in peer;
 	struct im_capture c;
 	socklen_t len;
@@ -246,7 +246,7 @@ static void capture_records_go_with_sockets(void)
  * refusal's errno in *<err>. */
 static int cap_fill(struct cfix *f, int *err)
 {
-	int fd = dp_map_fd(&f->dp, "im_cap"), n = 0;
+	int fd = dp_map_fd(&f->dp, "im_cap_v2"), n = 0;
 	struct im_capture c = { 0 };
 	struct im_cap_key k = { .netns = 0 };
 	__u32 i;
@@ -321,7 +321,7 @@ static void capture_table_full_refused(void)
 	CHECK_EQ(missing, 1, "without a record: the agent refuses it");
 	CHECK_EQ(capfix_accept_all(f.ep_fd), 0, "the endpoint saw nothing");
 
-	CHECK_EQ(bpf_map_delete_elem(dp_map_fd(&f.dp, "im_cap"), &k), 0,
+	CHECK_EQ(bpf_map_delete_elem(dp_map_fd(&f.dp, "im_cap_v2"), &k), 0,
 		 "one slot freed");
 	if (!dial_held(&f, &c2, &r))
 		goto out;

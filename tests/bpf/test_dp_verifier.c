@@ -15,6 +15,7 @@
 
 #include "connect.skel.h"
 #include "dp_testlib.h"
+#include "outcome.skel.h"
 #include "recount.skel.h"
 #include "sockops.skel.h"
 #include "tc_guard.skel.h"
@@ -60,10 +61,10 @@ static void verified_insns_bounded(void)
 		return;
 	n = check_obj(dp.connect->obj) + check_obj(dp.sockops->obj) +
 	    check_obj(dp.tc->obj) + check_obj(dp.xdp->obj) +
-	    check_obj(dp.recount->obj);
+	    check_obj(dp.recount->obj) + check_obj(dp.outcome->obj);
 	/* connect4, getpeername4, connect6, getpeername6, sockops, tc, xdp,
-	 * the recount iterator at least */
-	CHECK_EQ(n >= 8, 1, "programs checked: %d", n);
+	 * the recount iterator and im_outcome at least */
+	CHECK_EQ(n >= 9, 1, "programs checked: %d", n);
 	dp_destroy(&dp);
 }
 

@@ -23,7 +23,7 @@ static const char *const pinned[] = {
 	"im_ep_state", "im_ep_slot", "im_host", "im_cl_ej",
 	"im_ident", "im_wlport", "im_polset", "im_clause_v2", "im_member_v2",
 	"im_xdeny", "im_drops_v2", "im_sock_st", "im_count", "im_idlvl",
-	"im_local", "im_cap_st", "im_cap",
+	"im_local", "im_cap_st_v2", "im_cap_v2",
 };
 #define N_PINNED (sizeof(pinned) / sizeof(pinned[0]))
 

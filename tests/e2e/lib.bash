@@ -169,6 +169,24 @@ e2e_drops() {
 	e2e_json "$E2E_TMP/drops.json" 'sum(r["count"] for r in j["rows"] if r["reason"] == "'"$2"'")'
 }
 
+# e2e_proxy NODE EXPR: EXPR (Python) over the "proxy" object of NODE's
+# `infermesh status -o json` (p): the --mtls agent's calls and the
+# outcomes it charged to their hosts; "?" when it cannot be read.
+e2e_proxy() {
+	local out=$E2E_TMP/status-$1.json
+	"$BIN" status --state-dir "/run/$IMT_PREFIX-mesh/state/$1" -o json >"$out" 2>/dev/null &&
+		e2e_json "$out" "(lambda p: $2)(j[\"proxy\"])" 2>/dev/null || echo "?"
+}
+
+# e2e_delta BEFORE AFTER: AFTER - BEFORE, or "?" unless both are counts.
+e2e_delta() {
+	if [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]]; then
+		echo $(($2 - $1))
+	else
+		echo "?"
+	fi
+}
+
 # e2e_wait_live NODE SERVICE: waits (30 s at most) until NODE's maps have
 # SERVICE ("fqdn:port"); prints its VIP.
 e2e_wait_live() {

@@ -1,36 +1,39 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Outlier ejection and locality on the test mesh, with an agent on each
-# node and the client api-gateway (node-a, us-east-1/us-east-1a):
-#   - an endpoint whose server is stopped refuses the connections sent to
-#     it until `consecutiveLocalOriginFailures` (2) of them eject it; then
+# Outlier ejection and locality on the test mesh, with an agent (--mtls)
+# on each node and the client api-gateway (node-a, us-east-1/us-east-1a).
+# Every call is mTLS: connect4 chooses the endpoint, node-a's agent carries
+# the call over HBONE to the endpoint's :15008, and an endpoint whose
+# server is stopped answers the CONNECT 503 (its node's agent finds nothing
+# listening): node-a's agent charges that to the endpoint in the kernel's
+# outlier state, as sockops charges a refused direct connect, and resets
+# the caller's connection (the client sees ECONNRESET, not ECONNREFUSED);
+#   - an endpoint whose server is stopped fails the calls sent to it
+#     until `consecutiveLocalOriginFailures` (2) of them eject it; then
 #     traffic goes to the others without a failure, and the endpoint comes
-#     back after baseEjectionTime (2 s) to take its share again;
+#     back after baseEjectionTime (5 s) to take its share again;
 #   - maxEjectionPercent 50 on a pool of two ejects one, never both;
 #   - everything ejected: with minHealthPercent 0 a connect() fails at once
-#     with ECONNREFUSED at the source (no SYN leaves, the drop is counted);
+#     with ECONNREFUSED at the source (connect4 refuses before capturing:
+#     no SYN leaves, not even to the agent; the drop is counted);
 #     with minHealthPercent 50 the pool panics and spreads over all;
 #   - locality `distribute` 80/20 from us-east-1a; failover to us-west-2
 #     once every us-east-1 endpoint is ejected (a second pool: Istio makes
 #     distribute and failover exclusive).
 # Each scenario has its own small service and pods next to the example
-# mesh (made PERMISSIVE, without AuthorizationPolicies, as in mesh_lb.sh),
+# mesh (made PERMISSIVE, without AuthorizationPolicies, as in mesh_lb.sh;
+# PERMISSIVE ports are captured and carried over mTLS like STRICT ones),
 # so that ejections of one never leak into another: the kernel keeps the
 # outlier state by endpoint address.
 #
 # Determinism: one client, connections one after the other, ROUND_ROBIN
-# where a sequence is asserted, and a refused connect is accounted in the
-# kernel (sockops) before connect() returns: the failure counts and orders
-# below are exact. The 80/20 split is binomial: N = 2000, p = 0.8 gives
+# where a sequence is asserted, and a failed call is accounted in the
+# kernel before the client sees it end (the agent charges the 503, then
+# resets the caller): the failure counts and orders below are exact. The 80/20 split is binomial: N = 2000, p = 0.8 gives
 # 1600 +- 89 at 5 standard deviations (false failure below 1 in 1.7
 # million; 2/3 vs 1/3 or 50/50 still fails).
 # shellcheck source=tests/e2e/lib.bash
 . "$(dirname "$0")/lib.bash" || exit 2
-# The kernel's direct path (agents without --mtls): outlier detection counts
-# the local-origin failures sockops sees on a balanced socket; a call the
-# mTLS proxy carries fails in the agent (a 503 or a failed dial), which does
-# not charge the endpoint yet, so ejection and failover are tested here.
-export IMT_MTLS=0
 
 FQ=ai-inference.svc.cluster.local
 
@@ -150,14 +153,18 @@ probe ej 9
 check_eq "ej: round robin over the three endpoints ($(results '" ".join(r)'))" \
 	"$(results 'all(sorted(r[i:i + 3]) == ["ej-1", "ej-2", "ej-3"] for i in (0, 3, 6))')" True
 check "ej: ej-2's server stopped" e2e_server_kill ej-2
+charged=$(e2e_proxy node-a '(p["outcomes"]["failure"], p["outcomes"]["ejections"])')
 probe ej 60
 # ej-2 comes every third connection: refused twice, then ejected;
 # nothing fails after that
 ej_fails=$(results '[i for i, x in enumerate(r) if x not in ("ej-1", "ej-3")]')
 check "ej: ej-2 refused exactly consecutiveLocalOriginFailures (2) times, 3 apart, early ($ej_fails)" \
 	"$E2E_PY" -c 'import sys; f = eval(sys.argv[1]); sys.exit(not (len(f) == 2 and f[1] - f[0] == 3 and f[1] < 6))' "$ej_fails"
-check_eq "ej: those were refusals (ECONNREFUSED)" \
-	"$(results '",".join(sorted(set(x for x in r if not x.startswith("ej-"))))')" "ECONNREFUSED"
+check_eq "ej: those were calls the agent reset after ej-2's 503 (ECONNRESET)" \
+	"$(results '",".join(sorted(set(x for x in r if not x.startswith("ej-"))))')" "ECONNRESET"
+check_eq "ej: node-a's agent charged them: 2 failures, 1 ejection (before: $charged)" \
+	"$(e2e_proxy node-a '(p["outcomes"]["failure"], p["outcomes"]["ejections"])')" \
+	"$("$E2E_PY" -c 'import sys; f, e = eval(sys.argv[1]); print((f + 2, e + 1))' "$charged")"
 check_eq "ej: after the ejection, ej-1 and ej-3 take turns with no failure" \
 	"$(results '",".join(sorted(set(r['"$ej_fails"'[-1] + 1:])))')" "ej-1,ej-3"
 now=$(ejected ej)
@@ -188,8 +195,9 @@ for pod in ej-1 ej-2 ej-3; do
 done
 nh0=$(e2e_drops node-a no_healthy_endpoint)
 probe ej 20
-check_eq "ej: all 20 connections refused (ECONNREFUSED)" \
-	"$(results '",".join(sorted(set(r)))')" "ECONNREFUSED"
+check_eq "ej: the first 6 reset by the agent (2 per endpoint), the other 14 refused at connect()" \
+	"$(results '",".join(sorted(set(r[:6]))) + "|" + ",".join(sorted(set(r[6:])))')" \
+	"ECONNRESET|ECONNREFUSED"
 check_eq "ej: all three ejected" "$(ejected ej)" "ej-1,ej-2,ej-3"
 check_eq "ej: each ejected after its 2 failures: no SYN left after that" \
 	"$(ep ej '[j[k]["failures"] for k in sorted(j)]')" "[2, 4, 2]"
@@ -202,8 +210,8 @@ for pod in pan-1 pan-2; do
 	check "pan: $pod's server stopped" e2e_server_kill "$pod"
 done
 probe pan 4
-check_eq "pan: 4 refusals eject both (maxEjectionPercent 100)" \
-	"$(results '",".join(r)')" "ECONNREFUSED,ECONNREFUSED,ECONNREFUSED,ECONNREFUSED"
+check_eq "pan: 4 failed calls eject both (maxEjectionPercent 100)" \
+	"$(results '",".join(r)')" "ECONNRESET,ECONNRESET,ECONNRESET,ECONNRESET"
 check_eq "pan: both ejected (for 60 s)" "$(ejected pan)" "pan-1,pan-2"
 for pod in pan-1 pan-2; do
 	check "pan: $pod's server started again" e2e_server_start "$pod"
@@ -255,8 +263,8 @@ for pod in fo-a fo-b; do
 	check "fo: $pod's server stopped" e2e_server_kill "$pod"
 done
 probe fo 40
-check_eq "fo: us-east-1a refused twice, then us-east-1b twice" \
-	"$(results '",".join(r[:4])')" "ECONNREFUSED,ECONNREFUSED,ECONNREFUSED,ECONNREFUSED"
+check_eq "fo: us-east-1a failed twice, then us-east-1b twice" \
+	"$(results '",".join(r[:4])')" "ECONNRESET,ECONNRESET,ECONNRESET,ECONNRESET"
 check_eq "fo: then everything fails over to us-west-2, no failure" \
 	"$(results '",".join(sorted(set(r[4:])))')" "fo-w"
 check_eq "fo: every us-east-1 endpoint ejected" "$(ejected fo)" "fo-a,fo-b"

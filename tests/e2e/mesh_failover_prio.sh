@@ -11,16 +11,16 @@
 # While fp-0 serves it takes everything; once it is ejected, traffic moves
 # to fp-1 and never to fp-2; once fp-1 is ejected too, to fp-2.
 #
+# Every call is mTLS (agents with --mtls on both nodes: a node without one
+# refuses mesh calls): a stopped server's endpoint answers the CONNECT 503,
+# which node-a's agent charges to it in the kernel's outlier state and
+# ends with a reset (ECONNRESET at the client).
+#
 # Determinism: one client, connections one after the other, one endpoint
-# per priority, and a refused connect is accounted in the kernel before
-# connect() returns: the counts below are exact.
+# per priority, and a failed call is accounted in the kernel before the
+# client sees it end: the counts below are exact.
 # shellcheck source=tests/e2e/lib.bash
 . "$(dirname "$0")/lib.bash" || exit 2
-# The kernel's direct path (agents without --mtls): outlier detection counts
-# the local-origin failures sockops sees on a balanced socket; a call the
-# mTLS proxy carries fails in the agent (a 503 or a failed dial), which does
-# not charge the endpoint yet, so ejection and failover are tested here.
-export IMT_MTLS=0
 
 FQ=ai-inference.svc.cluster.local
 
@@ -99,6 +99,7 @@ pool_config "$E2E_TMP/config/50-pool.yaml" || fail "pool config"
 check "mesh up: examples/mesh (PERMISSIVE) and the fp pool" \
 	timeout 120 "$MESH" up "$E2E_TMP/config"
 check "agent node-a started" "$MESH" agent node-a
+check "agent node-b started" "$MESH" agent node-b
 vip=$(e2e_wait_live node-a "fp.$FQ:8080") || vip=
 check "node-a: fp has a VIP ($vip)" test -n "$vip"
 [ -n "$vip" ] || exit 1	# the logs follow
@@ -108,16 +109,16 @@ check_eq "fp: while fp-0 (P0) serves, it takes every connection" \
 	"$(results '",".join(sorted(set(r)))')" "fp-0"
 check "fp: fp-0's server stopped" e2e_server_kill fp-0
 probe 30
-check_eq "fp: fp-0 refused twice (consecutiveLocalOriginFailures 2)" \
-	"$(results '",".join(r[:2])')" "ECONNREFUSED,ECONNREFUSED"
+check_eq "fp: fp-0 failed twice (consecutiveLocalOriginFailures 2)" \
+	"$(results '",".join(r[:2])')" "ECONNRESET,ECONNRESET"
 check_eq "fp: then all to fp-1 (P1: monitoring matches), none to fp-2" \
 	"$(results '",".join(sorted(set(r[2:])))')" "fp-1"
 check_eq "fp: fp-0 ejected, and only it" "$(ejected)" "fp-0"
 check "fp: fp-1's server stopped" e2e_server_kill fp-1
 probe 20
-check_eq "fp: fp-1 refused twice, then all to fp-2 (P2)" \
+check_eq "fp: fp-1 failed twice, then all to fp-2 (P2)" \
 	"$(results '",".join(r[:2]) + "|" + ",".join(sorted(set(r[2:])))')" \
-	"ECONNREFUSED,ECONNREFUSED|fp-2"
+	"ECONNRESET,ECONNRESET|fp-2"
 check_eq "fp: fp-0 and fp-1 ejected" "$(ejected)" "fp-0,fp-1"
 
 check "mesh down" timeout 60 "$MESH" down

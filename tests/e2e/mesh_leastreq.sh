@@ -14,6 +14,11 @@
 # shows the kernel's active counts as K and 0. Then N new connections,
 # one after the other, through the same VIP; then the K close and both
 # counts return to 0.
+# Every call is mTLS (agents with --mtls): connect4 chooses the endpoint,
+# the caller's socket goes to node-a's agent, which carries it over HBONE;
+# the kernel counts the caller's socket active for its life, so the counts
+# are the same as on the direct path (the test checks the calls went
+# through the agent).
 #
 # Bounds. LEAST_REQUEST draws two hosts at random (with replacement, as
 # Envoy's power of two choices does) and keeps the one with fewer active
@@ -28,11 +33,6 @@
 # No timing decides a check: only counts.
 # shellcheck source=tests/e2e/lib.bash
 . "$(dirname "$0")/lib.bash" || exit 2
-# The kernel's direct path (agents without --mtls). Through the mTLS proxy
-# the balancing holds (the idle endpoint gets its 3/4), but the K held
-# connections are no longer counted active on endpoint -1 after the N new
-# ones went through the tunnels: a gap of the proxy path, not of this test.
-export IMT_MTLS=0
 
 N=1000
 K=20
@@ -88,7 +88,7 @@ addr() {
 # skewed POOL LO HI WHAT: K connections held on POOL-1, N new ones counted,
 # POOL-2's share checked against LO..HI; the kernel's counts all along.
 skewed() {
-	local pool=$1 lo=$2 hi=$3 what=$4 busy idle pid res held n2
+	local pool=$1 lo=$2 hi=$3 what=$4 busy idle pid res held n2 carried
 	busy=$(addr "$pool-1") idle=$(addr "$pool-2")
 	res=$E2E_TMP/count-$pool.json held=$E2E_TMP/hold-$pool.out
 	: >"$held"
@@ -108,12 +108,15 @@ skewed() {
 	check_eq "$pool: and none on $pool-2 ($idle active)" \
 		"$(e2e_wait_ep_active node-a "$idle" 0)" 0
 
+	carried=$(e2e_proxy node-a 'p["out_streams"]')
 	timeout 120 "$MESH" exec lb-client "$E2E_PY" "$CLIENT" count "${vip[$pool]}" 8080 "$N" \
 		--deadline 90 >"$res"
 	echo "       $pool: $(cat "$res")"
 	check_eq "$pool: $N new connections, none failed" \
 		"$(e2e_json "$res" '(j["connections"] if j["complete"] else -1, sum(j["errors"].values()))')" \
 		"($N, 0)"
+	check_eq "$pool: each carried over mTLS by node-a's agent (streams answered 200)" \
+		"$(e2e_delta "$carried" "$(e2e_proxy node-a 'p["out_streams"]')")" "$N"
 	check_eq "$pool: only $pool-1 and $pool-2 answer" \
 		"$(e2e_json "$res" 'sorted(j["answers"])')" "['$pool-1', '$pool-2']"
 	n2=$(e2e_json "$res" 'j["answers"].get("'"$pool-2"'", 0)')

@@ -93,11 +93,19 @@ void admin_px_refusals(json_t *rows, const struct px_counters *c)
 
 json_t *admin_px_traffic(const struct px_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	/* outcomes: what the captured calls charged to their hosts'
+	 * outlier state (user/proxy/px_charge.h) */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, "
+			 "s:I, s:I}}",
 			 "out_accepted", (json_int_t)c->out_accepted,
 			 "out_streams", (json_int_t)c->out_streams,
 			 "in_tunnels", (json_int_t)c->in_tunnels,
 			 "in_streams", (json_int_t)c->in_streams,
 			 "bytes_out", (json_int_t)c->bytes_out,
-			 "bytes_in", (json_int_t)c->bytes_in);
+			 "bytes_in", (json_int_t)c->bytes_in, "outcomes",
+			 "success", (json_int_t)c->charged_ok,
+			 "failure", (json_int_t)c->charged_fail,
+			 "ejections", (json_int_t)c->ejections,
+			 "stale", (json_int_t)c->charge_stale,
+			 "errors", (json_int_t)c->charge_errors);
 }

@@ -116,7 +116,8 @@ int mtls_start(struct agent *a)
 {
 	struct px_engine_conf c = {
 		.idents = &a->idents, .authz = &a->authz,
-		.cap_fd = dp_map_fd(&a->dp, "im_cap"),
+		.cap_fd = dp_map_fd(&a->dp, "im_cap_v2"),
+		.outcome_fd = dp_outcome_prog_fd(&a->dp),
 	};
 	int err;
 
@@ -124,6 +125,8 @@ int mtls_start(struct agent *a)
 		return 0;
 	if (c.cap_fd < 0)
 		return c.cap_fd;
+	if (c.outcome_fd < 0)
+		return c.outcome_fd;
 	a->mtls_retry_fd = timerfd_create(CLOCK_MONOTONIC,
 					  TFD_NONBLOCK | TFD_CLOEXEC);
 	if (a->mtls_retry_fd < 0)
@@ -155,6 +158,13 @@ static void log_counters(struct agent *a)
 		  (unsigned long long)c.in_streams,
 		  (unsigned long long)c.bytes_out,
 		  (unsigned long long)c.bytes_in);
+	agent_log(a, "mTLS: outcomes charged to their hosts: %llu success, "
+		  "%llu failure (%llu ejections), %llu stale, %llu errors",
+		  (unsigned long long)c.charged_ok,
+		  (unsigned long long)c.charged_fail,
+		  (unsigned long long)c.ejections,
+		  (unsigned long long)c.charge_stale,
+		  (unsigned long long)c.charge_errors);
 	for (i = 0; i < PX_R_MAX; i++)
 		if (c.refused[i])
 			agent_log(a, "mTLS: refused %llu: %s",

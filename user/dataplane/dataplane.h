@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loading, attaching and filling the L4 dataplane programs
- * (bpf/{connect,sockops,tc_guard,xdp_guard,recount}.bpf.c). No policy of its own:
- * the agent decides what goes into the maps, this writes it.
+ * (bpf/{connect,sockops,tc_guard,xdp_guard,recount,outcome}.bpf.c). No
+ * policy of its own: the agent decides what goes into the maps, this
+ * writes it.
  *
  * Every function returns 0 or a negative errno. Not thread safe: one
- * caller owns a struct dp.
+ * caller owns a struct dp (dp_outcome, which needs no struct dp, is).
  */
 #ifndef IM_USER_DATAPLANE_H
 #define IM_USER_DATAPLANE_H
@@ -21,6 +22,7 @@ struct sockops_bpf;
 struct tc_guard_bpf;
 struct xdp_guard_bpf;
 struct recount_bpf;
+struct outcome_bpf;
 struct bpf_link;
 
 /* Load-time configuration (the programs' rodata). */
@@ -48,11 +50,12 @@ struct dp {
 	struct tc_guard_bpf *tc;
 	struct xdp_guard_bpf *xdp;
 	struct recount_bpf *recount;	/* user/dataplane/reconcile.c */
+	struct outcome_bpf *outcome;	/* user/dataplane/outcome.c */
 	struct bpf_link *links[DP_MAX_LINKS];	/* cgroup attachments */
 	int n_links;
 };
 
-/* Opens and loads all five objects sharing one set of maps. On failure
+/* Opens and loads all six objects sharing one set of maps. On failure
  * nothing stays loaded. */
 int dp_load(struct dp *dp, const struct dp_opts *o);
 /* Whether the loaded programs capture mesh calls (their rodata, i.e.
@@ -68,6 +71,15 @@ int dp_map_fd(const struct dp *dp, const char *name);
 /* Program fds for BPF_PROG_TEST_RUN and for attaching elsewhere. */
 int dp_tc_prog_fd(const struct dp *dp);
 int dp_xdp_prog_fd(const struct dp *dp);
+/* im_outcome (bpf/outcome.bpf.c), for dp_outcome(). */
+int dp_outcome_prog_fd(const struct dp *dp);
+
+/* Charges a captured call's outcome <result> (enum im_outcome_result) to
+ * the host in slot <slot> if it is still owned by <epoch>, by running
+ * im_outcome <prog_fd>: sockops' own rules, in the kernel. Callable from
+ * any thread (the proxy's workers). Returns enum im_outcome_ret or
+ * -errno. */
+int dp_outcome(int prog_fd, uint32_t slot, uint32_t epoch, uint32_t result);
 
 /*
  * Table writers. <gen> is the generation being built (0 or 1); nothing

@@ -11,6 +11,7 @@
 
 #include "connect.skel.h"
 #include "dataplane.h"
+#include "outcome.skel.h"
 #include "recount.skel.h"
 #include "sockops.skel.h"
 #include "tc_guard.skel.h"
@@ -109,6 +110,9 @@ int dp_load(struct dp *dp, const struct dp_opts *o)
 	err = DP_OPEN_LOAD(recount, recount_bpf, o, owner);
 	if (err)
 		goto fail;
+	err = DP_OPEN_LOAD(outcome, outcome_bpf, o, owner);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	dp_destroy(dp);
@@ -124,6 +128,7 @@ void dp_destroy(struct dp *dp)
 {
 	while (dp->n_links > 0)
 		bpf_link__destroy(dp->links[--dp->n_links]);
+	outcome_bpf__destroy(dp->outcome);
 	recount_bpf__destroy(dp->recount);
 	xdp_guard_bpf__destroy(dp->xdp);
 	tc_guard_bpf__destroy(dp->tc);
@@ -179,4 +184,10 @@ int dp_tc_prog_fd(const struct dp *dp)
 int dp_xdp_prog_fd(const struct dp *dp)
 {
 	return bpf_program__fd(dp->xdp->progs.im_xdp_guard);
+}
+
+int dp_outcome_prog_fd(const struct dp *dp)
+{
+	return dp->outcome ? bpf_program__fd(dp->outcome->progs.im_outcome)
+			   : -ENOENT;
 }

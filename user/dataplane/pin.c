@@ -41,6 +41,7 @@ static int ensure_bpffs(const char *root)
 static const char *const retired_pins[] = {
 	"im_ep", "im_ep_st", "im_sock", "im_clause", "im_member", "im_cidr",
 	"im_sock_ck", "im_drops", "im_route", "im_subset", "im_ep_v2",
+	"im_cap", "im_cap_st",
 };
 
 _Static_assert(sizeof(retired_pins) / sizeof(retired_pins[0]) <=

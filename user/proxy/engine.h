@@ -54,7 +54,8 @@ struct px_peer {
  * tls_refusal, counted as they are). Stable: counters are indexed by
  * it; append before PX_R_MAX. */
 enum px_refuse {
-	PX_R_NO_RECORD,		/* captured socket without an im_cap record */
+	PX_R_NO_RECORD,		/* captured socket without an im_cap_v2
+				   record */
 	PX_R_UNKNOWN_SOURCE,	/* the calling workload is not a local peer */
 	PX_R_UNKNOWN_DEST,	/* the chosen endpoint is not a mesh peer */
 	PX_R_NO_SVID,		/* no SVID could be issued for a workload */
@@ -83,6 +84,10 @@ struct px_counters {
 	uint64_t out_accepted, out_streams;	/* captured calls carried */
 	uint64_t in_tunnels, in_streams;	/* tunnels and 200s answered */
 	uint64_t bytes_out, bytes_in;	/* app bytes: to peers, from peers */
+	/* captured calls' outcomes charged to their hosts (px_charge.h) */
+	uint64_t charged_ok, charged_fail, ejections;
+	uint64_t charge_stale;		/* the host's slot had a new owner */
+	uint64_t charge_errors;		/* running im_outcome failed */
 	struct hbone_counters hbone;
 };
 
@@ -101,7 +106,9 @@ struct px_tunnel {
 struct px_engine_conf {
 	struct tls_idents *idents;	/* SVIDs; outlives the engine */
 	struct authz_live *authz;	/* the live policy; outlives it */
-	int cap_fd;			/* im_cap (origdst.h) */
+	int cap_fd;			/* im_cap_v2 (origdst.h) */
+	int outcome_fd;			/* im_outcome (px_charge.h); 0: the
+					   outcomes are not charged */
 	unsigned workers;		/* 0: one per online CPU */
 	int connect_timeout_ms;		/* dial and workload leg; 0: 10 s */
 	unsigned max_conns;		/* per worker; 0: 65536 */

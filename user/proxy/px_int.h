@@ -82,6 +82,7 @@ void px_dir_put(struct px_dir *d);
 struct px_engine;
 struct px_worker;
 struct px_pipe;
+struct px_charge;
 
 /* One HBONE connection on a worker, over a tls_conn (hbone_conn_new_tls:
  * the refusal reasons are kept). Outbound ones belong to the pool
@@ -172,6 +173,8 @@ void px_in_account(struct px_hconn *h);
 
 /* px_pipe.c: the relay between a plain socket and a stream. */
 struct px_pipe *px_pipe_new(struct px_worker *w, int fd, bool outbound);
+/* Outbound: the call's outcome, settled as its answer comes. */
+struct px_charge *px_pipe_charge(struct px_pipe *p);
 void px_pipe_attach(struct px_pipe *p, struct hbone_stream *s,
 		    struct px_hconn *h);
 /* The stream is up (200 sent or received): bytes flow. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "origdst.h"
+#include "px_charge.h"
 #include "px_int.h"
 
 /* Connections taken per readable listener event: others get their turn. */
@@ -215,14 +216,18 @@ static void carry(struct px_worker *w, struct px_lis *l, int fd)
 		px_rst_close(fd);
 		return;
 	}
+	px_charge_arm(px_pipe_charge(p), &cap);
 	pool_key(&key, l->pod, dst);
 	w->dial_pod = l->pod;
 	w->dial_why = PX_R_DIAL;	/* unless the dial says better */
 	s = hbone_pool_open(&w->pool, &key, authority, p, w->now);
 	w->dial_pod = NULL;
 	if (!s) {
-		px_count(w, w->pool.n >= HBONE_POOL_MAX_CONNS ? PX_R_POOL_FULL
-							       : w->dial_why);
+		why = w->pool.n >= HBONE_POOL_MAX_CONNS ? PX_R_POOL_FULL
+							: w->dial_why;
+		px_count(w, why);
+		if (why == PX_R_DIAL)	/* the endpoint's, not ours */
+			px_charge_settle(w, px_pipe_charge(p), 0);
 		px_pipe_kill(p, true);
 		return;
 	}

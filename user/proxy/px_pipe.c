@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "px_charge.h"
 #include "px_int.h"
 
 #define PX_CHUNK (16u << 10)
@@ -30,6 +31,7 @@ struct px_pipe {
 	bool s_eof, app_shut;		/* stream -> app */
 	bool s_closed;			/* HTTP/2 closed the stream */
 	uint64_t deadline;		/* the leg's connect */
+	struct px_charge ch;		/* outbound: the call's outcome */
 	uint32_t a2s_off, a2s_len, s2a_off, s2a_len;
 	struct px_pipe *prev, *next;
 	char a2s[PX_CHUNK], s2a[PX_CHUNK];
@@ -51,6 +53,11 @@ struct px_pipe *px_pipe_new(struct px_worker *w, int fd, bool outbound)
 	w->pipes = p;
 	w->npipes++;
 	return p;
+}
+
+struct px_charge *px_pipe_charge(struct px_pipe *p)
+{
+	return &p->ch;
 }
 
 void px_pipe_attach(struct px_pipe *p, struct hbone_stream *s,
@@ -118,6 +125,8 @@ void px_pipes_detach(struct px_worker *w, struct px_hconn *h)
 		next = p->next;
 		if (p->h != h)
 			continue;
+		if (!p->up)	/* the tunnel went before the answer */
+			px_charge_settle(w, &p->ch, 0);
 		p->s = NULL;
 		p->h = NULL;
 		px_pipe_kill(p, true);
@@ -354,6 +363,7 @@ static void on_response(void *ctx, struct hbone_stream *s, int status)
 
 	if (!p || p->dead)
 		return;
+	px_charge_settle(p->w, &p->ch, status);
 	if (status != 200) {
 		p->w->cnt.refused[PX_R_UPSTREAM_STATUS]++;
 		px_pipe_kill(p, true);
@@ -383,6 +393,7 @@ static void on_closed(void *ctx, struct hbone_stream *s, uint32_t h2_error)
 		bool ready = p->h && p->h->c && hbone_conn_ready(p->h->c);
 
 		p->w->cnt.refused[ready ? PX_R_UPSTREAM_STATUS : PX_R_DIAL]++;
+		px_charge_settle(p->w, &p->ch, 0);
 		px_pipe_kill(p, true);
 		return;
 	}
