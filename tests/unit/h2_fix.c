@@ -171,6 +171,9 @@ static nghttp2_session *session(struct hx *x, bool server)
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_close);
 	/* the workload may hold its window shut (hx_side.hold) */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
+	/* nghttp2 assumes 100 streams until the peer's SETTINGS arrive: a
+	 * client that assumes more tests the filter's own limit */
+	nghttp2_option_set_peer_max_concurrent_streams(opt, 1000);
 	CU_ASSERT_FATAL(!(server ? nghttp2_session_server_new2(&h2, cb, x, opt)
 				 : nghttp2_session_client_new2(&h2, cb, x, opt)));
 	CU_ASSERT_FATAL(!nghttp2_submit_settings(h2, NGHTTP2_FLAG_NONE, NULL, 0));

@@ -254,6 +254,30 @@ static void test_many_streams(void)
 	hx_fini(&x);
 }
 
+/* A client that opens more streams than SETTINGS allow (it sends them
+ * before it has read the filter's SETTINGS): the excess is refused. */
+static void test_stream_limit(void)
+{
+	int32_t ids[H2F_MAX_STREAMS + 20];
+	size_t i, refused = 0;
+
+	hx_init(&x);
+	for (i = 0; i < H2F_MAX_STREAMS + 20; i++)
+		ids[i] = hx_request(&x, "POST", MODEL_INFER, GRPC, 5, true,
+				    false);
+	hx_pump(&x);
+	CU_ASSERT_EQUAL(x.judged, H2F_MAX_STREAMS);
+	CU_ASSERT_EQUAL(x.srv.n, H2F_MAX_STREAMS);
+	for (i = 0; i < H2F_MAX_STREAMS + 20; i++) {
+		struct hx_stream *c = hx_st(&x.cli, ids[i]);
+
+		refused += c->closed && c->err == NGHTTP2_REFUSED_STREAM;
+	}
+	CU_ASSERT_EQUAL(refused, 20);
+	CU_ASSERT_EQUAL(x.rc_client, 0);
+	hx_fini(&x);
+}
+
 /* A header block past 60 KiB resets that stream only. */
 static void test_headers_too_big(void)
 {
@@ -359,6 +383,7 @@ UNIT_SUITE(hfilt_h2)
 	UNIT_TEST(s, test_large_body_flow_control);
 	UNIT_TEST(s, test_reset_mirrored);
 	UNIT_TEST(s, test_many_streams);
+	UNIT_TEST(s, test_stream_limit);
 	UNIT_TEST(s, test_headers_too_big);
 	UNIT_TEST(s, test_garbage_goaway);
 	UNIT_TEST(s, test_invalid_frame_goaway);

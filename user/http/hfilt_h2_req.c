@@ -277,6 +277,8 @@ void h2s_request(struct h2s *s)
 	else
 		forward(s, path, norm, n);
 	free(norm);
+	/* nghttp2 copied what it sends: the block is done with */
+	h2f_block_free(&s->req_h);
 }
 
 void h2s_response(struct h2s *s)
@@ -294,6 +296,7 @@ void h2s_response(struct h2s *s)
 		r = nghttp2_submit_response(s->f->down, s->down_id, nv, n,
 					    s->resp_eof ? NULL : &prd);
 	free(nv);
+	h2f_block_free(&s->resp_h);
 	if (r)
 		nghttp2_submit_rst_stream(s->f->down, NGHTTP2_FLAG_NONE,
 					  s->down_id, NGHTTP2_INTERNAL_ERROR);
