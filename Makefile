@@ -142,10 +142,12 @@ demo: all
 # Helpers of tools/bench-l4.sh: tools/bench/NAME.c -> $(OUT)/bench/NAME.
 BENCH_BINS := $(patsubst tools/bench/%.c,$(OUT)/bench/%,$(wildcard tools/bench/*.c))
 
-$(OUT)/bench/%: tools/bench/%.c $(OUT)/libinfermesh.a
+BENCH_LIB := $(wildcard tools/bench/lib/*.c)
+
+$(OUT)/bench/%: tools/bench/%.c $(BENCH_LIB) $(wildcard tools/bench/lib/*.h) $(OUT)/libinfermesh.a
 	$(call msg,BINARY,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iuser $< $(OUT)/libinfermesh.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itools/bench/lib $< $(BENCH_LIB) $(OUT)/libinfermesh.a $(LDLIBS) -o $@
 
 bench: all $(BENCH_BINS)
 	@OUT=$(OUT) tools/bench.sh
