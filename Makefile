@@ -12,7 +12,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   := -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(OUT) $(EXTRA_CFLAGS)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl -lnghttp2 -lssl -lcrypto
+LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl -lnghttp2 -lhttp_parser -lssl -lcrypto
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
 
 ifeq ($(V),1)
