@@ -209,6 +209,11 @@ static int fake_normalize(void *ctx, const char *in, size_t n, char *out,
 
 void hx_init(struct hx *x)
 {
+	hx_init_proto(x, L7_HTTP2);
+}
+
+void hx_init_proto(struct hx *x, enum l7_proto proto)
+{
 	struct hfilt_judge j = { fake_judge, fake_normalize, x };
 
 	memset(x, 0, sizeof(*x));
@@ -216,7 +221,7 @@ void hx_init(struct hx *x)
 	bytebuf_init(&x->srv.out, OUT_MAX);
 	x->cli.h2 = session(x, false);
 	x->srv.h2 = session(x, true);
-	x->f = hfilt_new(L7_HTTP2, &j);
+	x->f = hfilt_new(proto, &j);
 	CU_ASSERT_FATAL(x->f != NULL);
 }
 

@@ -52,6 +52,9 @@ struct hx {
 /* A filter judged by the fake policy: paths under /deny are refused,
  * targets under /bad cannot be normalized, "//" merges. */
 void hx_init(struct hx *x);
+/* The same for a port of <proto> (L7_HTTP: the filter sniffs the
+ * client's HTTP/2 preface). */
+void hx_init_proto(struct hx *x, enum l7_proto proto);
 void hx_fini(struct hx *x);
 /* Moves bytes until nothing moves (bounded). */
 void hx_pump(struct hx *x);

@@ -61,6 +61,33 @@ static void test_unary_allowed(void)
 	hx_fini(&x);
 }
 
+/* On an `http` port a client opening with the HTTP/2 preface gets this
+ * filter: judged, forwarded, answered the same way. */
+static void test_sniffed_on_http_port(void)
+{
+	struct hx_stream *c, *s;
+	int32_t id, deny;
+
+	hx_init_proto(&x, L7_HTTP);
+	id = hx_request(&x, "POST", MODEL_INFER, GRPC, 8, true, false);
+	deny = hx_request(&x, "GET", "/deny/x", "text/plain", 0, true, false);
+	hx_pump(&x);
+	s = hx_srv_nth(&x, 0);
+	CU_ASSERT_FATAL(s != NULL);
+	CU_ASSERT_EQUAL(x.srv.n, 1);
+	CU_ASSERT_STRING_EQUAL(s->path, MODEL_INFER);
+	hx_respond(&x, s->id, "200", GRPC, 4, true, true);
+	hx_pump(&x);
+	c = hx_st(&x.cli, id);
+	CU_ASSERT_STRING_EQUAL(c->grpc_status, "0");
+	CU_ASSERT_EQUAL(c->body, 4);
+	CU_ASSERT_STRING_EQUAL(hx_st(&x.cli, deny)->status, "403");
+	CU_ASSERT_EQUAL(hfilt_stats(x.f)->requests, 2);
+	CU_ASSERT_EQUAL(hfilt_stats(x.f)->denied, 1);
+	CU_ASSERT_EQUAL(x.rc_client, 0);
+	hx_fini(&x);
+}
+
 /* Refused gRPC: HTTP 200 with grpc-status 7 in one HEADERS frame that
  * ends the stream (trailers-only); the workload sees nothing. */
 static void test_grpc_denied(void)
@@ -376,6 +403,7 @@ static void test_app_goaway_and_eof(void)
 UNIT_SUITE(hfilt_h2)
 {
 	UNIT_TEST(s, test_unary_allowed);
+	UNIT_TEST(s, test_sniffed_on_http_port);
 	UNIT_TEST(s, test_grpc_denied);
 	UNIT_TEST(s, test_http_denied);
 	UNIT_TEST(s, test_bad_path);
