@@ -103,6 +103,7 @@ TMP=$(mktemp -d /tmp/imdemo.XXXXXX)
 CFG=$TMP/config	# the agents watch it: nothing else goes there
 POOLS=tools/demo-pools.yaml
 VR=10.96.0.3		# vector-retriever (examples/mesh/01-services.yaml)
+MS=10.96.0.5		# model-server
 CANARY=10.96.1.1	# demo-canary ($POOLS)
 EJECT=10.96.1.2		# demo-eject
 ORCH_IP=10.10.1.11
@@ -312,9 +313,13 @@ echo "reranker -> demo-canary:8080 (demo-canary-access names api-gateway only):"
 out=$(try_connect reranker "$CANARY" 8080)
 echo "    $out"
 claim "refused with EPERM at connect()" grep -q "EPERM" <<<"$out"
+echo "reranker -> model-server:8080 (model-server-access names api-gateway and orchestrator only):"
+out=$(try_connect reranker "$MS" 8080)
+echo "    $out"
+claim "refused with EPERM at connect()" grep -q "EPERM" <<<"$out"
 echo "maps dump drops, policy_no_allow: node-a $before_a -> $(drops node-a policy_no_allow), node-b $before_b -> $(drops node-b policy_no_allow)"
 claim "each refusal counted once, on the caller's node" is \
-	"$(drops node-a policy_no_allow) $(drops node-b policy_no_allow)" "$((before_a + 1)) $((before_b + 1))"
+	"$(drops node-a policy_no_allow) $(drops node-b policy_no_allow)" "$((before_a + 1)) $((before_b + 2))"
 
 step "9. STRICT: plaintext from a process outside the mesh is dropped, and counted"
 before=$(drops node-b strict_plaintext)
