@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "../authz/authz.h"
+#include "../authz/l7.h"
 #include "../tls/idents.h"
 #include "../tls/refusal.h"
 #include "hbone.h"
@@ -106,6 +107,8 @@ struct px_tunnel {
 struct px_engine_conf {
 	struct tls_idents *idents;	/* SVIDs; outlives the engine */
 	struct authz_live *authz;	/* the live policy; outlives it */
+	struct l7_live *l7;		/* the same per HTTP request, on the
+					   ports l7_port names; outlives it */
 	int cap_fd;			/* im_cap_v2 (origdst.h) */
 	int outcome_fd;			/* im_outcome (px_charge.h); 0: the
 					   outcomes are not charged */
