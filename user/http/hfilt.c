@@ -33,14 +33,6 @@ void hfilt_base_init(struct hfilt *f, const struct hfilt_vt *vt,
 	bytebuf_init(&f->to_client, HFILT_QUEUE_MAX);
 }
 
-/* HTTP/2 prior knowledge is hfilt_h2.c's; until it is here such a
- * stream is refused (the relay resets it). */
-static struct hfilt *h2_new(const struct hfilt_judge *j)
-{
-	(void)j;
-	return NULL;
-}
-
 /* The held bytes go to the new filter first; it takes them all unless
  * its queue is full (it cannot be, at the start, but a short take just
  * waits for the next call). */
@@ -87,9 +79,9 @@ static int sniff_from_client(struct hfilt *f, const uint8_t *p, size_t n,
 	d = decided(s);
 	if (d < 0)
 		return 0;
-	s->inner = d ? h2_new(&f->j) : hfilt_h1_new(&f->j);
+	s->inner = d ? hfilt_h2_new(&f->j) : hfilt_h1_new(&f->j);
 	if (!s->inner) {
-		f->st.bad++;	/* no HTTP/2 here yet, or no memory */
+		f->st.bad++;	/* no memory */
 		return -1;
 	}
 	if (s->client_eof)
@@ -176,7 +168,7 @@ struct hfilt *hfilt_new(enum l7_proto proto, const struct hfilt_judge *j)
 	case L7_HTTP:
 		return sniff_new(j);
 	case L7_HTTP2:
-		return h2_new(j);
+		return hfilt_h2_new(j);
 	default:
 		return NULL;
 	}
