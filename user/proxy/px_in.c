@@ -204,7 +204,7 @@ void px_in_request(void *owner, struct hbone_stream *s,
 		return answer(w, s, PX_R_NO_MEMORY, 503);
 	}
 	if (proto != L7_NONE && px_l7_attach(p, proto, &r)) {
-		px_pipe_kill(p, true);	/* no HTTP/2 filter yet, or no memory */
+		px_pipe_kill(p, true);	/* no memory */
 		return answer(w, s, PX_R_NO_MEMORY, 503);
 	}
 	px_pipe_attach(p, s, h);
