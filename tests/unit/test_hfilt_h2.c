@@ -212,6 +212,68 @@ static void test_large_body_flow_control(void)
 	hx_fini(&x);
 }
 
+/* 10 MB down to a client that reads nothing: the workload can send only
+ * what the windows and queues hold; once the client reads, all arrives. */
+static void test_large_response_slow_client(void)
+{
+	const size_t total = 10u << 20;
+	struct hx_stream *c, *s;
+	int32_t id;
+
+	hx_init(&x);
+	x.cli.hold = true;
+	id = hx_request(&x, "POST", MODEL_INFER, GRPC, 5, true, false);
+	hx_pump(&x);
+	s = hx_srv_nth(&x, 0);
+	CU_ASSERT_FATAL(s != NULL);
+	hx_respond(&x, s->id, "200", GRPC, total, true, true);
+	hx_pump(&x);
+	c = hx_st(&x.cli, id);
+	CU_ASSERT(s->sent < (1u << 20));
+	CU_ASSERT(c->body <= H2F_STREAM_WINDOW);
+
+	x.cli.hold = false;
+	nghttp2_session_consume(x.cli.h2, id, x.cli.held);
+	hx_pump(&x);
+	CU_ASSERT_EQUAL(c->body, total);
+	CU_ASSERT_EQUAL(c->bad_bytes, 0);
+	CU_ASSERT_STRING_EQUAL(c->grpc_status, "0");
+	CU_ASSERT(c->closed && !c->err);
+	CU_ASSERT_EQUAL(live_streams(), 0);
+	hx_fini(&x);
+}
+
+/* Random frames after a good start: the filter answers with a GOAWAY or
+ * carries on, never crashes or leaks (ASan), the workload never sees a
+ * request the filter did not judge. */
+static void test_random_frames(void)
+{
+	uint8_t junk[256];
+	unsigned seed = 8081;
+	int round;
+	size_t i;
+
+	for (round = 0; round < 200; round++) {
+		hx_init(&x);
+		hx_request(&x, "GET", "/v1/ok", "text/plain", 0, true, false);
+		hx_pump(&x);
+		x.raw = true;
+		/* a frame header that parses (length within junk), then noise */
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = (uint8_t)rand_r(&seed);
+		junk[0] = 0;
+		junk[1] = 0;
+		junk[2] = junk[2] % (sizeof(junk) - 9);
+		junk[3] %= 10;		/* one of the known frame types */
+		bytebuf_put(&x.cli.out, junk, sizeof(junk));
+		hx_pump(&x);
+		CU_ASSERT(x.rc_client == 0 || x.rc_client == -1);
+		CU_ASSERT(x.rc_client == 0 || x.cli.goaway);
+		CU_ASSERT_EQUAL(x.srv.n, (size_t)x.judged - hfilt_stats(x.f)->denied);
+		hx_fini(&x);
+	}
+}
+
 /* A reset mid-stream crosses the filter, from either side. */
 static void test_reset_mirrored(void)
 {
@@ -409,11 +471,13 @@ UNIT_SUITE(hfilt_h2)
 	UNIT_TEST(s, test_bad_path);
 	UNIT_TEST(s, test_server_stream_piecewise);
 	UNIT_TEST(s, test_large_body_flow_control);
+	UNIT_TEST(s, test_large_response_slow_client);
 	UNIT_TEST(s, test_reset_mirrored);
 	UNIT_TEST(s, test_many_streams);
 	UNIT_TEST(s, test_stream_limit);
 	UNIT_TEST(s, test_headers_too_big);
 	UNIT_TEST(s, test_garbage_goaway);
 	UNIT_TEST(s, test_invalid_frame_goaway);
+	UNIT_TEST(s, test_random_frames);
 	UNIT_TEST(s, test_app_goaway_and_eof);
 }
