@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "origdst.h"
-#include "px_charge.h"
 #include "px_int.h"
 
 /* Connections taken per readable listener event: others get their turn. */
@@ -216,7 +215,7 @@ static void carry(struct px_worker *w, struct px_lis *l, int fd)
 		px_rst_close(fd);
 		return;
 	}
-	px_charge_arm(px_pipe_charge(p), &cap);
+	px_charge_arm(&p->ch, &cap);
 	pool_key(&key, l->pod, dst);
 	w->dial_pod = l->pod;
 	w->dial_why = PX_R_DIAL;	/* unless the dial says better */
@@ -227,7 +226,7 @@ static void carry(struct px_worker *w, struct px_lis *l, int fd)
 							: w->dial_why;
 		px_count(w, why);
 		if (why == PX_R_DIAL)	/* the endpoint's, not ours */
-			px_charge_settle(w, px_pipe_charge(p), 0);
+			px_charge_settle(w, &p->ch, 0);
 		px_pipe_kill(p, true);
 		return;
 	}
