@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../dataplane/gen.h"
@@ -36,6 +37,14 @@
 #include "rotate.h"
 #include "watch.h"
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 void agent_log(const struct agent *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -43,6 +52,8 @@ void agent_log(const struct agent *a, const char *fmt, ...)
 	FILE *f = a->log_hold ? a->log_hold : stderr;
 
 	fprintf(f, "infermesh agent %s: ", a->o.node);
+	if (a->o.verbose)	/* where a start or a reload spends its time */
+		fprintf(f, "[+%.1f ms] ", (double)(mono_us() - a->t0_us) / 1e3);
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);
@@ -231,31 +242,40 @@ static int recount(struct agent *a)
 	return 0;
 }
 
+/* With -v, a step's end is logged (agent_log says when): the start's
+ * time, step by step. */
+static int step(struct agent *a, const char *what, int err)
+{
+	if (a->o.verbose && !err)
+		agent_log(a, "start: %s done", what);
+	return err;
+}
+
 static int start(struct agent *a)
 {
 	int err = loop_init(&a->loop);
 
 	err = err ?: dp_paths_resolve(&a->paths, a->o.node, a->o.pin_root,
 				      a->o.state_dir, a->o.cgroup_root);
-	err = err ?: probe(a);
+	err = err ?: step(a, "kernel probe", probe(a));
 	err = err ?: signals(a);
 	err = err ?: lock(a);
-	err = err ?: agent_identity_open(a);
+	err = err ?: step(a, "identity", agent_identity_open(a));
 	err = err ?: admin_open(a);	/* before any thread: see admin.h */
 	err = err ?: guards_check(a);
 	err = err ?: prepare_pins(a);
-	err = err ?: load(a);
+	err = err ?: step(a, "programs loaded", load(a));
 	if (err)
 		return err;
 	err = dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd, a->paths.pin_root);
-	err = err ?: guards_start(a);
+	err = err ?: step(a, "attached", guards_start(a));
 	if (err && !a->adopted)	/* nothing enforced before us: undo */
 		detach_all(a);
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
-	err = err ?: recount(a);
-	err = err ?: apply_init(a);
+	err = err ?: step(a, "recount", recount(a));
+	err = err ?: step(a, "apply", apply_init(a));
 	err = err ?: rotate_init(a);
-	err = err ?: mtls_start(a);
+	err = err ?: step(a, "mTLS", mtls_start(a));
 	return err ?: watch_init(a);
 }
 
@@ -289,6 +309,7 @@ int agent_run(const struct agent_opts *o)
 			   .admin = { .lfd = -1, .timer_fd = -1 } };
 	int err;
 
+	a.t0_us = mono_us();
 	bpf_log_init(o->verbose);
 	err = start(&a);
 	if (!err) {

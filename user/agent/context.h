@@ -4,6 +4,7 @@
 #ifndef IM_AGENT_CONTEXT_H
 #define IM_AGENT_CONTEXT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../authz/authz.h"
@@ -23,6 +24,8 @@
 
 struct agent {
 	struct agent_opts o;
+	uint64_t t0_us;		/* CLOCK_MONOTONIC at start: with -v, each
+				   log line says how long after it came */
 	struct dp_paths paths;
 	struct node_lock lock;	/* one agent per node */
 	struct dp dp;
