@@ -30,6 +30,7 @@
 #include "admin.h"
 #include "apply.h"
 #include "context.h"
+#include "featcache.h"
 #include "guards.h"
 #include "identity.h"
 #include "mtls.h"
@@ -80,22 +81,56 @@ static int need(const struct agent *a, const struct features *f,
 	return -EOPNOTSUPP;
 }
 
+/* The features this agent's programs and hooks need. */
+static uint32_t needed(const struct agent *a)
+{
+	uint32_t m = FEAT_BIT(FEAT_BPF_SYSCALL) | FEAT_BIT(FEAT_CGROUP2) |
+		     FEAT_BIT(FEAT_CONNECT4) | FEAT_BIT(FEAT_SOCKOPS);
+	size_t i;
+
+	for (i = 0; i < a->o.n_guards; i++)
+		m |= FEAT_BIT(a->o.guards[i].hook == DP_GUARD_XDP ? FEAT_XDP
+								  : FEAT_TC);
+	if (!a->o.no_route_guards)
+		m |= FEAT_BIT(FEAT_TC);
+	return m;
+}
+
+/* Only what the agent needs, and only what this boot of this kernel was
+ * not already seen to have (featcache.h): a restart is back sooner. */
 static int probe(struct agent *a)
 {
+	uint32_t want = needed(a);
+	uint32_t known = featcache_load(a->paths.state_dir) & want;
 	struct features f;
+	int id, err = 0;
+
+	if (known == want) {
+		agent_log(a, "kernel features: present, as probed earlier in "
+			  "this boot (%s/%s)", a->paths.state_dir,
+			  FEATCACHE_FILE);
+		return 0;
+	}
+	features_probe_some(&f, want & ~known);
+	for (id = 0; !err && id < FEAT__COUNT; id++)
+		if (want & ~known & FEAT_BIT(id))
+			err = need(a, &f, id);
+	a->feat_probed = err ? 0 : want;
+	return err;
+}
+
+/* Once the node is ours: what the probe found, for the next start. */
+static int keep_features(struct agent *a)
+{
 	int err;
 
-	features_probe(&f);
-	err = need(a, &f, FEAT_BPF_SYSCALL);
-	err = err ?: need(a, &f, FEAT_CGROUP2);
-	err = err ?: need(a, &f, FEAT_CONNECT4);
-	err = err ?: need(a, &f, FEAT_SOCKOPS);
-	for (size_t i = 0; !err && i < a->o.n_guards; i++)
-		err = need(a, &f, a->o.guards[i].hook == DP_GUARD_XDP ?
-				  FEAT_XDP : FEAT_TC);
-	if (!err && !a->o.no_route_guards)
-		err = need(a, &f, FEAT_TC);
-	return err;
+	if (!a->feat_probed)
+		return 0;
+	err = featcache_store(a->paths.state_dir, a->feat_probed);
+	if (err)	/* the next start probes again: slower, not wrong */
+		agent_log(a, "keeping the kernel features in %s failed: %s",
+			  a->paths.state_dir, strerror(-err));
+	return 0;
 }
 
 /* ---- signals ---- */
@@ -260,6 +295,7 @@ static int start(struct agent *a)
 	err = err ?: step(a, "kernel probe", probe(a));
 	err = err ?: signals(a);
 	err = err ?: lock(a);
+	err = err ?: keep_features(a);
 	err = err ?: step(a, "identity", agent_identity_open(a));
 	err = err ?: admin_open(a);	/* before any thread: see admin.h */
 	err = err ?: guards_check(a);
@@ -305,6 +341,7 @@ int agent_run(const struct agent_opts *o)
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
 			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
 			   .rotate_fd = -1, .mtls_retry_fd = -1,
+			   .podwatch.fd = -1,
 			   .loop.epfd = -1, .lock = { -1, -1, -1 },
 			   .admin = { .lfd = -1, .timer_fd = -1 } };
 	int err;
