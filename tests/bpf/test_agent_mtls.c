@@ -291,8 +291,8 @@ static void listeners_when_the_pod_starts_late(void)
 	ok = ok && CHECK_EQ(pod > 0, 1, "the pod's process started");
 	ok = ok && CHECK_EQ(wait_capture_answers(ns), true,
 			    "the agent's 127.0.0.1:15001 answers in the pod");
-	if (ok)
-		CHECK_EQ(af_file_has(f.log, "listening for 1 of 1 local"), true,
+	if (ok)	/* logged just after the listeners opened */
+		CHECK_EQ(wait_log(&f, "listening for 1 of 1 local"), true,
 			 "logged: listening for the workload");
 	CHECK_EQ(af_stop_agent(&f, SIGTERM), 0, "the agent stopped cleanly");
 out:
