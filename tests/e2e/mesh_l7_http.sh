@@ -69,11 +69,12 @@ denied_total() {
 
 for pod in api-gateway orchestrator; do
 	got=$(call "$pod" POST /v1/predict -d '{"x":1}')
+	echo "       $pod POST /v1/predict: $got"
 	check "$pod POST /v1/predict: 200 from model-server's backend" \
-		grep -qE '^model-server-v1-[abc] POST /v1/predict +200$' <<<"$got"
+		grep -qE '^model-server-[a-z0-9-]+ POST /v1/predict +200$' <<<"$got"
 	got=$(call "$pod" POST /v2/models/llama/infer -d '{}')
 	check "$pod POST /v2/models/llama/infer ({*}): 200 from the backend" \
-		grep -qE '^model-server-v1-[abc] POST /v2/models/llama/infer +200$' <<<"$got"
+		grep -qE '^model-server-[a-z0-9-]+ POST /v2/models/llama/infer +200$' <<<"$got"
 done
 check_eq "the backends logged both POST /v1/predict" "$(seen POST /v1/predict)" 2
 
