@@ -334,7 +334,7 @@ before=$(l7_denied)
 echo "api-gateway GET / on model-server:8080 (model-server-access allows POST on its paths only):"
 out=$("$MESH" exec api-gateway curl -s --max-time 5 -w ' (HTTP %{http_code})' "http://$MS:8080/")
 echo "    $out"
-claim "answered 403 by model-server's agent, never reaching the workload" is "$out" "RBAC: access denied (HTTP 403)"
+claim "answered 403 by model-server's agent (the workload answers any GET with 200)" is "$out" "RBAC: access denied (HTTP 403)"
 echo "proxy-config refusals, l7 no_allow_match (both nodes): $before -> $(l7_denied)"
 claim "counted once" is "$(l7_denied)" "$((before + 1))"
 
