@@ -262,3 +262,44 @@ e2e_wait_ep_active() {
 	done
 	echo "$got"
 }
+
+# ---- helpers of the mTLS tests ----
+
+# e2e_svid DIR NAME CA SAN [START END]: DIR/NAME.pem (the leaf, then CA's
+# ca-cert.pem when it is not the root) and DIR/NAME.key, an ECDSA P-256
+# leaf shaped like the mesh's, signed by CA (a directory in the cacerts
+# layout, e.g. the mesh's) with openssl, as another node of the mesh would
+# be issued one; SAN an openssl subjectAltName value ("URI:spiffe://...",
+# "" for none); START and END (YYYYMMDDHHMMSSZ) its validity, else one day
+# from now.
+e2e_svid() {
+	local d=$1 n=$2 ca=$3 san=$4 dates=(-days 1)
+	[ $# -ge 6 ] && dates=(-startdate "$5" -enddate "$6")
+	mkdir -p "$d/ca-db"
+	: >"$d/ca-db/index.txt"
+	openssl rand -hex 8 >"$d/ca-db/serial"
+	printf '%s\n' "[ca]" "default_ca = c" "[c]" "database = $d/ca-db/index.txt" \
+		"new_certs_dir = $d/ca-db" "serial = $d/ca-db/serial" \
+		"default_md = sha256" "policy = p" \
+		"unique_subject = no" "[p]" "organizationName = optional" >"$d/ca-db/ca.cnf"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth,clientAuth" \
+		${san:+"subjectAltName=critical,$san"} >"$d/$n.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/$n.key" -subj "/O=cluster.local" -out "$d/$n.csr" 2>/dev/null &&
+	openssl ca -batch -config "$d/ca-db/ca.cnf" -cert "$ca/ca-cert.pem" \
+		-keyfile "$ca/ca-key.pem" -notext "${dates[@]}" \
+		-extfile "$d/$n.ext" -in "$d/$n.csr" -out "$d/$n.pem" 2>/dev/null &&
+	{ cmp -s "$ca/ca-cert.pem" "$ca/root-cert.pem" ||
+	  cat "$ca/ca-cert.pem" >>"$d/$n.pem"; }
+}
+
+# e2e_refusals NODE SOURCE REASON: that count of NODE's running agent
+# (`proxy-config refusals`; -1 if unread)
+e2e_refusals() {
+	"$BIN" proxy-config refusals --state-dir "/run/$IMT_PREFIX-mesh/state/$1" \
+		-o json >"$E2E_TMP/refusals.json" 2>/dev/null || { echo -1; return; }
+	e2e_json "$E2E_TMP/refusals.json" \
+		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('$2', '$3'))"
+}

@@ -58,21 +58,9 @@ check "node-a's proxy listens" wait_for 30 listening node-a
 CA=$STATE/ca
 PKI=$E2E_TMP/pki
 mkdir -p "$PKI"
-# issue NAME SA: NAME.pem (leaf, then the CA's certificate when it is not
-# the root) and NAME.key, URI SAN spiffe://cluster.local/ns/ai-inference/sa/SA
-issue() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$PKI/$1.key" -subj "/O=cluster.local" -out "$PKI/$1.csr" &&
-	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
-		"keyUsage=critical,digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth,clientAuth" \
-		"subjectAltName=URI:$ID/$2" >"$PKI/$1.ext" &&
-	openssl x509 -req -in "$PKI/$1.csr" -CA "$CA/ca-cert.pem" \
-		-CAkey "$CA/ca-key.pem" -set_serial "0x$(openssl rand -hex 8)" \
-		-days 1 -sha256 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" &&
-	{ cmp -s "$CA/ca-cert.pem" "$CA/root-cert.pem" ||
-	  cat "$CA/ca-cert.pem" >>"$PKI/$1.pem"; }
-}
+# issue NAME SA: NAME.pem and NAME.key in $PKI (e2e_svid), URI SAN
+# spiffe://cluster.local/ns/ai-inference/sa/SA
+issue() { e2e_svid "$PKI" "$1" "$CA" "URI:$ID/$2"; }
 check "the mesh's CA (cacerts layout) is there" test -s "$CA/ca-key.pem" -a -s "$CA/root-cert.pem"
 cp "$CA/root-cert.pem" "$PKI/ca.pem"
 check "orchestrator's SVID issued by the mesh CA" issue orch orchestrator
@@ -124,12 +112,7 @@ call() {
 	 exec timeout 45 nsenter --net="/run/netns/$IMT_PREFIX-pod-orchestrator" \
 		"$PY" "$PEER" call "$PKI" "$1" "$VRB:15008" "$2" "$ID/vector-retriever")
 }
-refusals() { # the proxy's refusal count REASON on node-b (-1 if unread)
-	"$BIN" proxy-config refusals --state-dir "$STATE/state/node-b" -o json \
-		>"$E2E_TMP/ref.json" 2>/dev/null || { echo -1; return; }
-	e2e_json "$E2E_TMP/ref.json" \
-		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('proxy', '$1'))"
-}
+refusals() { e2e_refusals node-b proxy "$1"; }	# -1 if unread
 # refused NAME AUTHORITY STATUS REASON WHY: the answer is STATUS and node-b
 # counts REASON once more
 refused() {

@@ -165,6 +165,11 @@ static void log_counters(struct agent *a)
 			agent_log(a, "mTLS: handshakes refused %llu: %s",
 				  (unsigned long long)c.tls_refused[i],
 				  tls_refusal_name(i));
+	for (i = 0; i < TLS_R__COUNT; i++)
+		if (c.tls_out_refused[i])
+			agent_log(a, "mTLS: handshakes dialled, refused %llu: %s",
+				  (unsigned long long)c.tls_out_refused[i],
+				  tls_refusal_name(i));
 	for (i = 0; i < HBONE_R_MAX; i++)
 		if (c.hbone.refused[i])
 			agent_log(a, "mTLS: HBONE refused %llu: %s",

@@ -128,6 +128,10 @@ void px_out_gone(void *owner, struct hbone_conn *c)
 			break;
 	if (!h)
 		return;
+	/* a tunnel that never came up says why (the pool frees a failed
+	 * one; the calls on it were refused as dial) */
+	if (hbone_conn_tls_reason(c))
+		w->cnt.tls_out_refused[hbone_conn_tls_reason(c)]++;
 	px_pipes_detach(w, h);
 	if (h->prev)
 		h->prev->next = h->next;
