@@ -115,7 +115,7 @@ void mtls_links_changed(struct agent *a)
 int mtls_start(struct agent *a)
 {
 	struct px_engine_conf c = {
-		.idents = &a->idents, .authz = &a->authz,
+		.idents = &a->idents, .authz = &a->authz, .l7 = &a->l7,
 		.cap_fd = dp_map_fd(&a->dp, "im_cap"),
 	};
 	int err;

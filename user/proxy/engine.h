@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "../authz/authz.h"
+#include "../authz/l7.h"
 #include "../tls/idents.h"
 #include "../tls/refusal.h"
 #include "hbone.h"
@@ -104,6 +105,8 @@ struct px_tunnel {
 struct px_engine_conf {
 	struct tls_idents *idents;	/* SVIDs; outlives the engine */
 	struct authz_live *authz;	/* the live policy; outlives it */
+	struct l7_live *l7;		/* the same per HTTP request, on the
+					   ports l7_port names; outlives it */
 	int cap_fd;			/* im_cap (origdst.h) */
 	unsigned workers;		/* 0: one per online CPU */
 	int connect_timeout_ms;		/* dial and workload leg; 0: 10 s */
