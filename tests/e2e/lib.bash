@@ -295,11 +295,11 @@ e2e_svid() {
 	  cat "$ca/ca-cert.pem" >>"$d/$n.pem"; }
 }
 
-# e2e_refusals NODE SOURCE REASON: that count of NODE's running agent
-# (`proxy-config refusals`; -1 if unread)
+# e2e_refusals NODE SOURCE REASON: NODE's `proxy-config refusals` count
+# (source proxy, tls, tls_out, hbone, l7), -1 if unread.
 e2e_refusals() {
-	"$BIN" proxy-config refusals --state-dir "/run/$IMT_PREFIX-mesh/state/$1" \
-		-o json >"$E2E_TMP/refusals.json" 2>/dev/null || { echo -1; return; }
-	e2e_json "$E2E_TMP/refusals.json" \
+	"$BIN" proxy-config refusals --state-dir "${IMT_STATE:-/run/$IMT_PREFIX-mesh}/state/$1" -o json \
+		>"$E2E_TMP/ref.json" 2>/dev/null || { echo -1; return; }
+	e2e_json "$E2E_TMP/ref.json" \
 		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('$2', '$3'))"
 }
