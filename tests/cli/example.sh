@@ -35,6 +35,19 @@ if ! grep -q 'IM1041' "$tmp/broken.txt"; then
 	echo "FAIL: a 30% maxEjectionPercent on 3 endpoints went unreported"
 	fails=$((fails + 1))
 fi
+# model-server's HTTP ports are judged per request; its metrics port and
+# the other workloads' ports keep the TCP reduction
+"$BIN" analyze --explain -f examples/mesh/ >"$tmp/explain.txt"
+n=$(grep -c 'ports 8081, 8080: judged per request by the destination agent' \
+	"$tmp/explain.txt")
+if [ "$n" -ne 4 ]; then
+	echo "FAIL: explain: the 4 model-server pods' HTTP ports judged per request ($n found)"
+	fails=$((fails + 1))
+fi
+if [ "$(grep -c 'judged per request' "$tmp/explain.txt")" -ne 4 ]; then
+	echo "FAIL: explain: only model-server's ports are judged per request"
+	fails=$((fails + 1))
+fi
 
 [ "$fails" -eq 0 ] || { cat "$tmp/text"; exit 1; }
 echo "example: examples/mesh analyzes clean"
