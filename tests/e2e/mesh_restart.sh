@@ -103,7 +103,7 @@ wrk_check() { # LABEL OUT
 	wait "$wrk_pid"
 	sed -n 's/^/       /; /requests in\|Socket errors\|Non-2xx/p' "$out"
 	reqs=$(awk '/requests in/ { print $1 }' "$out")
-	errs=$(awk '/Socket errors/ { n += $4 + $6 + $8 + $10 } /Non-2xx/ { n += $NF } END { print n + 0 }' "$out" | tr -d ,)
+	errs=$(e2e_wrk_failed "$out")
 	check "$1: wrk made requests (${reqs:-none})" test "${reqs:-0}" -gt 0
 	check_eq "$1: zero failed requests (socket errors, non-2xx)" "$errs" 0
 }

@@ -66,6 +66,7 @@ enum px_refuse {
 	PX_R_WORKLOAD_DOWN,	/* inbound, the workload did not answer: 503 */
 	PX_R_TOO_MANY,		/* the per-worker connection limit */
 	PX_R_NO_MEMORY,
+	PX_R_FD_LIMIT,		/* out of descriptors: accepted and reset */
 	PX_R_MAX
 };
 
