@@ -12,7 +12,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   := -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(OUT) $(EXTRA_CFLAGS)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl -lnghttp2 -lssl -lcrypto
+LDLIBS   := -lbpf -lelf -lz -lyaml -ljansson -lmnl -lnghttp2 -lhttp_parser -lssl -lcrypto
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
 
 ifeq ($(V),1)
@@ -142,10 +142,12 @@ demo: all
 # Helpers of tools/bench-l4.sh: tools/bench/NAME.c -> $(OUT)/bench/NAME.
 BENCH_BINS := $(patsubst tools/bench/%.c,$(OUT)/bench/%,$(wildcard tools/bench/*.c))
 
-$(OUT)/bench/%: tools/bench/%.c $(OUT)/libinfermesh.a
+BENCH_LIB := $(wildcard tools/bench/lib/*.c)
+
+$(OUT)/bench/%: tools/bench/%.c $(BENCH_LIB) $(wildcard tools/bench/lib/*.h) $(OUT)/libinfermesh.a
 	$(call msg,BINARY,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iuser $< $(OUT)/libinfermesh.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itools/bench/lib $< $(BENCH_LIB) $(OUT)/libinfermesh.a $(LDLIBS) -o $@
 
 bench: all $(BENCH_BINS)
 	@OUT=$(OUT) tools/bench.sh

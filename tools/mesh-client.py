@@ -3,9 +3,10 @@
 """A test mesh client: real connect()s from inside a pod (its cgroup is what
 the kernel judges), one process for thousands of them.
 
-  mesh-client.py count HOST PORT N [--deadline S]
-      N connections one after the other, each one GET with
-      `Connection: close`; prints JSON {"answers": {name: count},
+  mesh-client.py count HOST PORT N [--deadline S] [--request "METHOD PATH"]
+      N connections one after the other, each one request (GET /, or
+      METHOD PATH without a body) with `Connection: close`; an answer
+      other than 200 is a failure (EPROTO); prints JSON {"answers": {name: count},
       "errors": {errno name: count}, "elapsed_s": t}. Stops at the
       deadline (default 120 s) or after 10 failures in a row, and says
       so ("complete": false).
@@ -34,9 +35,11 @@ import sys
 import time
 
 
-def one_request(host, port, timeout=5.0):
+def one_request(host, port, timeout=5.0, request="GET /"):
+    method, path = request.split(" ", 1)
+    body = "Content-Length: 0\r\n" if method != "GET" else ""
     with socket.create_connection((host, port), timeout=timeout) as s:
-        s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{body}Connection: close\r\n\r\n".encode())
         data = b""
         while True:
             chunk = s.recv(4096)
@@ -49,13 +52,13 @@ def one_request(host, port, timeout=5.0):
     return body.decode().strip()
 
 
-def count(host, port, n, deadline_s):
+def count(host, port, n, deadline_s, request):
     answers, errors = {}, {}
     start = time.monotonic()
     done = in_a_row = 0
     for done in range(1, n + 1):
         try:
-            name = one_request(host, port)
+            name = one_request(host, port, request=request)
             answers[name] = answers.get(name, 0) + 1
             in_a_row = 0
         except OSError as e:
@@ -147,7 +150,7 @@ def main():
     a = sys.argv[1:]
     opt = lambda name, dflt: a[a.index(name) + 1] if name in a else dflt
     if len(a) >= 4 and a[0] == "count":
-        count(a[1], int(a[2]), int(a[3]), float(opt("--deadline", 120)))
+        count(a[1], int(a[2]), int(a[3]), float(opt("--deadline", 120)), opt("--request", "GET /"))
     elif len(a) >= 4 and a[0] == "hold" and "--pidfile" in a:
         hold(a[1], int(a[2]), int(a[3]), opt("--pidfile", None), float(opt("--max-seconds", 60)),
              opt("--only", None), int(opt("--max-tries", 0)))

@@ -4,11 +4,13 @@
 GET answered with the workload's name, so a client can tell which endpoint
 the kernel chose; GET /peer adds the address the connection came from
 (what the application sees of its caller). Keep-alive works (wrk);
-`Connection: close` too.
+`Connection: close` too. Ports listed in MESH_GRPC_PORTS (comma separated)
+serve gRPC instead (mesh_grpc.py, python3-grpcio).
 
   mesh-server.py NAME ADDRESS PORT[,PORT...]
 """
 import http.server
+import os
 import socketserver
 import sys
 import threading
@@ -41,11 +43,18 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def main():
     name, addr, ports = sys.argv[1], sys.argv[2], sys.argv[3]
     Handler.body = (name + "\n").encode()
-    servers = [Server((addr, int(p)), Handler) for p in ports.split(",")]
-    for s in servers[1:]:
+    grpc_ports = set(os.environ.get("MESH_GRPC_PORTS", "").split(","))
+    mine = ports.split(",")
+    servers = [Server((addr, int(p)), Handler) for p in mine if p not in grpc_ports]
+    grpc_servers = []  # held: a gRPC server object stops when collected
+    if grpc_ports & set(mine):
+        import mesh_grpc  # only here: the HTTP tests need no grpcio
+        grpc_servers = mesh_grpc.serve(name, addr, sorted(grpc_ports & set(mine)))
+    for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     print(f"{name}: serving on {addr} ports {ports}", flush=True)
-    servers[0].serve_forever()
+    threading.Event().wait()  # the servers run in their threads
+    del grpc_servers
 
 
 if __name__ == "__main__":

@@ -158,10 +158,11 @@ bool ef_policy(struct efix *f, const char *yaml)
 	struct compile_in in = { .node = "node-a", .principals = &p,
 				 .namespaces = &ns };
 	struct config *c = calloc(1, sizeof(*c));
-	char text[8192];
+	char text[16384];
 	struct tables t;
 	struct model m;
 	struct authz_gen *g = NULL;
+	struct l7_gen *g7 = NULL;
 	bool ok;
 
 	snprintf(text, sizeof(text), "%s%s", WORKLOADS, yaml ? yaml : "");
@@ -181,6 +182,11 @@ bool ef_policy(struct efix *f, const char *yaml)
 	ok = ok && CHECK_EQ(g != NULL, 1, "policy generation");
 	if (g)
 		authz_live_swap(&f->authz, g);
+	if (ok)
+		g7 = l7_gen_new(&m, "node-a");
+	ok = ok && CHECK_EQ(g7 != NULL, 1, "L7 generation");
+	if (g7)
+		l7_live_swap(&f->l7, g7);
 	model_free(&m);
 	unit_free(c);
 	intern_free(&p);
@@ -209,7 +215,8 @@ static bool engine_up(struct efix *f)
 {
 	struct tls_ctx_opts o = { .resume = true };
 	struct px_engine_conf c = { .idents = &f->idents, .authz = &f->authz,
-				    .workers = 2, .connect_timeout_ms = 3000 };
+				    .l7 = &f->l7, .workers = 2,
+				    .connect_timeout_ms = 3000 };
 
 	if (!CHECK_EQ(ef_ca_make(&f->ca), true, "test CA") ||
 	    !CHECK_EQ(tls_idents_init(&f->idents, &f->ca, 3600, &o), 0,
@@ -236,6 +243,7 @@ bool ef_up(struct efix *f)
 	f->a.ns = f->b.ns = f->app_fd = -1;
 	f->a.holder_fd = f->b.holder_fd = -1;
 	authz_live_init(&f->authz);
+	l7_live_init(&f->l7);
 	f->here = dp_ns_enter();
 	if (f->here < 0)
 		return false;
@@ -272,6 +280,7 @@ void ef_down(struct efix *f)
 	if (f->ca.roots)
 		tls_ca_free(&f->ca);
 	authz_live_free(&f->authz);
+	l7_live_free(&f->l7);
 	if (f->app_fd >= 0)
 		close(f->app_fd);
 	pod_down(&f->a);

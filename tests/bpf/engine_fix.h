@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "authz/authz.h"
+#include "authz/l7.h"
 #include "capture_fix.h"
 #include "proxy/engine.h"
 #include "tls/idents.h"
@@ -47,6 +48,7 @@ struct efix {
 	struct tls_idents idents;
 	bool idents_ok;
 	struct authz_live authz;
+	struct l7_live l7;		/* the same model, per HTTP request */
 	struct px_engine *e;
 	struct px_peer peers[2];
 };
@@ -54,8 +56,9 @@ struct efix {
 bool ef_up(struct efix *f);
 void ef_down(struct efix *f);
 
-/* A fresh policy generation from <yaml> (AuthorizationPolicies; the
- * fixture's WorkloadEntries are added) made live. */
+/* A fresh policy generation from <yaml> (AuthorizationPolicies,
+ * Services; the fixture's WorkloadEntries are added) made live, the L4
+ * one and the L7 one. */
 bool ef_policy(struct efix *f, const char *yaml);
 
 /* A plain connect() from a process in A's cgroup and namespace to

@@ -3,27 +3,8 @@
 # `infermesh ca init|check`: the layout and modes it writes, a CA never
 # replaced, bad directories refused with the file and the fix named; and
 # the agent's --svid-ttl checked before anything starts.
-set -u
-OUT=${OUT:-.output}
-BIN=$OUT/infermesh-san
-fails=0 passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passes=$((passes + 1)); }
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; head -5 "$tmp/out" "$tmp/err"; }
-
-check() { # label, expected rc, command...
-	local label=$1 want=$2 rc=0
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	[ "$rc" -eq "$want" ] && ok || bad "$label: exit $rc, want $want"
-}
-
-says() { # label, text the last stderr must hold
-	grep -qF -- "$2" "$tmp/err" && ok || bad "$1: stderr lacks '$2'"
-}
-
+# shellcheck source=tests/cli/lib/check.bash
+. "$(dirname "$0")/lib/check.bash" || exit 2
 mode() { stat -c %a "$1"; }
 
 check "init" 0 "$BIN" ca init "$tmp/ca"
@@ -71,5 +52,4 @@ for ttl in 1s 0 -5h 10x 24hh 400000h; do
 	says "--svid-ttl $ttl" "--svid-ttl"
 done
 
-echo "ca: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish ca

@@ -1,36 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The command line contract: exit codes, JSON output, abbreviations, errors.
-set -u
-OUT=${OUT:-.output}
-BIN=$OUT/infermesh-san
-fails=0 passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # label, expected rc, command...
-	local label=$1 want=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -eq "$want" ]; then
-		passes=$((passes + 1))
-	else
-		fails=$((fails + 1))
-		echo "FAIL: $label: exit $rc, want $want"
-		head -5 "$tmp/out" "$tmp/err"
-	fi
-}
-
-json_ok() { # label: the last output must be valid JSON
-	if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out"; then
-		passes=$((passes + 1))
-	else
-		fails=$((fails + 1))
-		echo "FAIL: $1: output is not JSON"
-	fi
-}
-
+# shellcheck source=tests/cli/lib/check.bash
+. "$(dirname "$0")/lib/check.bash" || exit 2
 cat >"$tmp/good.yaml" <<'Y'
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication
@@ -62,5 +34,4 @@ json_ok "json error for unknown command"
 check "no inputs exits 2" 2 "$BIN" analyze
 check "help" 0 "$BIN" --help
 
-echo "cli: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli

@@ -210,7 +210,7 @@ static void bad_requests_answered(void)
 	/* a request may end with \r\n, as telnet sends it */
 	j = answer(client(&w, "refusals\r\n"), &len);
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "refusals")),
-			AUTHZ_REASON_MAX + 5);
+			2 * AUTHZ_REASON_MAX + 5);	/* authz and l7 */
 	json_decref(j);
 	CU_ASSERT_EQUAL(w.a.admin.n.bad_request, 4);
 	world_close(&w);

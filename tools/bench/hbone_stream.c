@@ -38,6 +38,8 @@
 #include "tls/svid.h"
 #include "tls/x509_make.h"
 
+#include "bench_pki.h"
+
 #define CHUNK (256u << 10)
 #define RUNS_MAX 15
 #define LOOP_MS 60000	/* one run's bound */
@@ -424,53 +426,6 @@ static void floor_row(int runs)
 	EVP_CIPHER_CTX_free(c);
 }
 
-/* ---- setup (as tls_handshake.c: a CA and two SVIDs in memory) ---- */
-
-static struct tls_ctx *ctx_for(const struct tls_ca *ca, const char *sa)
-{
-	/* kTLS-bound contexts, as the agent's tunnels use them */
-	struct tls_ctx_opts o = { .no_tickets = true };
-	struct spiffe_id id;
-	struct tls_svid svid;
-	struct tls_ctx *c = NULL;
-	char why[256];
-
-	if (!spiffe_make(&id, "cluster.local", "bench", sa) &&
-	    !tls_svid_issue(&svid, ca, &id, time(NULL), 3600)) {
-		c = tls_ctx_new(ca, &svid, &o, why, sizeof(why));
-		tls_svid_free(&svid);
-	}
-	return c;
-}
-
-static int make_ca(struct tls_ca *ca)
-{
-	time_t now = time(NULL);
-	struct x509_spec s = { .cn = "bench root", .is_ca = true,
-			       .not_before = now - 60, .not_after = now + 7200 };
-
-	memset(ca, 0, sizeof(*ca));
-	s.key = ca->key = x509_p256_key();
-	ca->cert = ca->key ? x509_make(&s) : NULL;
-	ca->chain = sk_X509_new_null();
-	ca->roots = X509_STORE_new();
-	return ca->cert && ca->chain && ca->roots &&
-	       X509_STORE_add_cert(ca->roots, ca->cert) == 1 ? 0 : -1;
-}
-
-static int listen_lo(struct run *r)
-{
-	socklen_t l = sizeof(r->addr);
-
-	r->addr.sin_family = AF_INET;
-	r->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return r->lfd >= 0 &&
-	       !bind(r->lfd, (struct sockaddr *)&r->addr, sizeof(r->addr)) &&
-	       !listen(r->lfd, 16) &&
-	       !getsockname(r->lfd, (struct sockaddr *)&r->addr, &l) ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	long mib = argc > 1 ? atol(argv[1]) : 256;
@@ -478,6 +433,8 @@ int main(int argc, char **argv)
 	const char *only = argc > 3 ? argv[3] : NULL;
 	struct run r = { .bytes = (uint64_t)mib << 20 };
 	struct tls_ca ca;
+	/* kTLS-bound contexts, as the agent's tunnels use them */
+	const struct tls_ctx_opts opts = { .no_tickets = true };
 
 	if (mib < 1 || mib > 65536 || runs < 1 || runs > RUNS_MAX) {
 		fprintf(stderr, "usage: hbone_stream [MiB 1..65536] [runs 1..%d] "
@@ -485,8 +442,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(chunk, 0x5a, sizeof(chunk));
-	if (make_ca(&ca) || listen_lo(&r) || !(r.srv = ctx_for(&ca, "server")) ||
-	    !(r.cli = ctx_for(&ca, "client"))) {
+	if (bench_ca_make(&ca) ||
+	    (r.lfd = bench_listen_lo(&r.addr, 16)) < 0 ||
+	    !(r.srv = bench_ctx(&ca, "server", &opts)) ||
+	    !(r.cli = bench_ctx(&ca, "client", &opts))) {
 		fprintf(stderr, "hbone_stream: setup failed\n");
 		goto out;
 	}

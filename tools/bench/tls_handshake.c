@@ -35,6 +35,8 @@
 #include "tls/svid.h"
 #include "tls/x509_make.h"
 
+#include "bench_pki.h"
+
 enum variant { V_TCP, V_FULL, V_RESUMED };
 
 struct run {
@@ -264,64 +266,22 @@ static void floor_row(void)
 	EVP_PKEY_free(peer);
 }
 
-/* ---- setup ---- */
-
-static struct tls_ctx *ctx_for(const struct tls_ca *ca, const char *sa)
-{
-	struct tls_ctx_opts o = { .resume = true };
-	struct spiffe_id id;
-	struct tls_svid svid;
-	struct tls_ctx *c = NULL;
-	char why[256];
-
-	if (!spiffe_make(&id, "cluster.local", "bench", sa) &&
-	    !tls_svid_issue(&svid, ca, &id, time(NULL), 3600)) {
-		c = tls_ctx_new(ca, &svid, &o, why, sizeof(why));
-		tls_svid_free(&svid);
-	}
-	return c;
-}
-
-static int make_ca(struct tls_ca *ca)
-{
-	time_t now = time(NULL);
-	struct x509_spec s = { .cn = "bench root", .is_ca = true,
-			       .not_before = now - 60, .not_after = now + 7200 };
-
-	memset(ca, 0, sizeof(*ca));
-	s.key = ca->key = x509_p256_key();
-	ca->cert = ca->key ? x509_make(&s) : NULL;
-	ca->chain = sk_X509_new_null();
-	ca->roots = X509_STORE_new();
-	return ca->cert && ca->chain && ca->roots &&
-	       X509_STORE_add_cert(ca->roots, ca->cert) == 1 ? 0 : -1;
-}
-
-static int listen_lo(struct run *r)
-{
-	socklen_t l = sizeof(r->addr);
-
-	r->addr.sin_family = AF_INET;
-	r->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return r->lfd >= 0 &&
-	       !bind(r->lfd, (struct sockaddr *)&r->addr, sizeof(r->addr)) &&
-	       !listen(r->lfd, 128) &&
-	       !getsockname(r->lfd, (struct sockaddr *)&r->addr, &l) ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	struct run r = { .n = argc > 1 ? atol(argv[1]) : 400 };
 	struct tls_ca ca;
+	/* stateful resumption, as the agent's contexts */
+	const struct tls_ctx_opts opts = { .resume = true };
 	int rc = 1;
 
 	if (r.n < 10 || r.n > 100000) {
 		fprintf(stderr, "usage: tls_handshake [N: 10 to 100000]\n");
 		return 2;
 	}
-	if (make_ca(&ca) || listen_lo(&r) || !(r.srv = ctx_for(&ca, "server")) ||
-	    !(r.cli = ctx_for(&ca, "client"))) {
+	if (bench_ca_make(&ca) ||
+	    (r.lfd = bench_listen_lo(&r.addr, 128)) < 0 ||
+	    !(r.srv = bench_ctx(&ca, "server", &opts)) ||
+	    !(r.cli = bench_ctx(&ca, "client", &opts))) {
 		fprintf(stderr, "tls_handshake: setup failed\n");
 		goto out;
 	}

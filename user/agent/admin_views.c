@@ -133,6 +133,11 @@ json_t *admin_view_refusals(struct agent *a)
 			    r <= AUTHZ_ALLOW_RULE ? "allow" : "deny",
 			    __atomic_load_n(&a->authz.counts[r],
 					    __ATOMIC_RELAXED));
+	for (r = 0; rows && r < AUTHZ_REASON_MAX; r++)
+		add_refusal(rows, "l7", authz_reason_name(r),
+			    r <= AUTHZ_ALLOW_RULE ? "allow" : "deny",
+			    __atomic_load_n(&a->l7.counts[r],
+					    __ATOMIC_RELAXED));
 	if (a->px && rows) {
 		px_engine_counters(a->px, &c);
 		admin_px_refusals(rows, &c);

@@ -57,6 +57,7 @@ static void on_gc_timer(void *ctx, int fd)
 int apply_init(struct agent *a)
 {
 	authz_live_init(&a->authz);
+	l7_live_init(&a->l7);
 	a->epslot = epslot_new();
 	if (!a->epslot)
 		return -ENOMEM;
@@ -76,6 +77,7 @@ void apply_close(struct agent *a)
 	epslot_free(a->epslot);
 	a->epslot = NULL;
 	authz_live_free(&a->authz);
+	l7_live_free(&a->l7);
 }
 
 /* t->eps with every host's state slot, allocated where new. */
@@ -132,6 +134,19 @@ static void switch_authz(struct agent *a, const struct tables *t)
 			  "tables: tunnelled connections are refused until the "
 			  "next reload");
 	authz_live_swap(&a->authz, g);
+}
+
+/* Without memory for the new generation, requests on L7 ports are
+ * refused (no_tables) rather than judged by the old policies. */
+void apply_l7(struct agent *a, const struct model *m)
+{
+	struct l7_gen *g = l7_gen_new(m, a->o.node);
+
+	if (!g)
+		agent_log(a, "inbound HTTP authorization: no memory for the new "
+			  "policies: requests on HTTP ports judged per request "
+			  "are refused until the next reload");
+	l7_live_swap(&a->l7, g);
 }
 
 int apply_tables(struct agent *a, const struct tables *t)

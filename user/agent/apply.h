@@ -14,6 +14,9 @@ void apply_close(struct agent *a);
  * update of im_cfg. On error the idle generation is cleared again and the
  * live tables are untouched. Returns 0 or -errno. */
 int apply_tables(struct agent *a, const struct tables *t);
+/* Makes the L7 policy of <m> for this node's workloads live (right after
+ * apply_tables: the kernel's tables for those ports come from <m> too). */
+void apply_l7(struct agent *a, const struct model *m);
 /* Writes the names of <t> for `infermesh maps` into the state dir. */
 int apply_names(struct agent *a, const struct tables *t, unsigned int gen);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../authz/authz.h"
+#include "../authz/l7.h"
 #include "../compile/compile.h"
 #include "../dataplane/dataplane.h"
 #include "../dataplane/epslot.h"
@@ -42,6 +43,8 @@ struct agent {
 	struct epslot *epslot;	/* slots the live tables use */
 	struct authz_live authz;	/* apply.c: the live policy tables, for
 					   connections the agent terminates */
+	struct l7_live l7;		/* apply.c: the same per HTTP request,
+					   on the ports judged that way */
 	/* While set, agent_log() and the findings go here instead of
 	 * stderr: a reload pass that may be redone holds its lines
 	 * (reload.c), so one reload logs each line once. */

@@ -141,7 +141,7 @@ static void raise_nofile(struct agent *a)
 int mtls_start(struct agent *a)
 {
 	struct px_engine_conf c = {
-		.idents = &a->idents, .authz = &a->authz,
+		.idents = &a->idents, .authz = &a->authz, .l7 = &a->l7,
 		.cap_fd = dp_map_fd(&a->dp, "im_cap"),
 	};
 	int err;

@@ -135,6 +135,8 @@ static int compile_apply(struct agent *a, struct config *c, struct model *m,
 		log_overflows(a, &t);
 		log_notes(a, &t);
 		err = apply_tables(a, &t);
+		if (!err)
+			apply_l7(a, m);
 		if (err)
 			agent_log(a, "writing the tables failed (%s): the "
 				  "tables in force stay", strerror(-err));

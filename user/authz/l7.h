@@ -67,6 +67,12 @@ struct l7_verdict {
 
 struct l7_gen;
 
+/* A generation (holding one reference) for the workloads of <m> placed on
+ * <node> (all of them when NULL): their enforced policies copied out of
+ * the model, the ports model_l7_ports judges per request, MeshConfig's
+ * pathNormalization. NULL on allocation failure. */
+struct l7_gen *l7_gen_new(const struct model *m, const char *node);
+
 /* Another reference to <g>, returned (NULL stays NULL). */
 struct l7_gen *l7_gen_ref(struct l7_gen *g);
 void l7_gen_put(struct l7_gen *g);
@@ -106,5 +112,7 @@ void l7_live_free(struct l7_live *l);
 void l7_live_swap(struct l7_live *l, struct l7_gen *g);
 /* A reference to the live generation (NULL before the first apply). */
 struct l7_gen *l7_live_get(struct l7_live *l);
+/* Counts verdict <v> by its reason (once per judged request). */
+void l7_live_count(struct l7_live *l, const struct l7_verdict *v);
 
 #endif

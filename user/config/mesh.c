@@ -39,6 +39,8 @@ static void mesh_merge(struct mesh_config *dst, const struct mesh_config *src)
 		dst->default_providers = src->default_providers;
 	if (src->connect_timeout.set)
 		dst->connect_timeout = src->connect_timeout;
+	if (src->path_normalization.normalization.set)
+		dst->path_normalization = src->path_normalization;
 	dst->at = src->at;
 }
 

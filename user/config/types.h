@@ -465,6 +465,10 @@ struct pod_spec {
 
 enum outbound_mode { OUT_REGISTRY_ONLY, OUT_ALLOW_ANY, OUT_ALLOW_ANY_DYNAMIC_DNS };
 extern const char *const outbound_mode_names[];
+/* pathNormalization.normalization; DEFAULT behaves as BASE */
+enum path_norm { PN_DEFAULT, PN_NONE, PN_BASE, PN_MERGE_SLASHES,
+		 PN_DECODE_AND_MERGE_SLASHES };
+extern const char *const path_norm_names[];
 
 struct mesh_zipkin { const struct ynode *at; const char *service; struct opt_i64 port, max_tag_length; };
 struct extension_provider {
@@ -495,6 +499,8 @@ struct mesh_config {
 	LIST(struct extension_provider) extension_providers;
 	struct default_providers default_providers;
 	struct opt_dur connect_timeout;
+	struct { const struct ynode *at; struct opt_enum normalization; }
+		path_normalization;
 };
 
 #endif

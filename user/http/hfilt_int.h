@@ -10,6 +10,10 @@
 
 #include "hfilt.h"
 
+/* Each queue's bound (to_app, to_client): a whole rewritten header block
+ * and the body that follows it fit (hfilt_h1.c asserts it). */
+#define HFILT_QUEUE_MAX (192u << 10)
+
 struct hfilt_vt {
 	int (*from_client)(struct hfilt *f, const uint8_t *p, size_t n,
 			   size_t *used);

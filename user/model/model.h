@@ -325,4 +325,25 @@ void resolve_traffic_policy(const struct config *c,
 void resolve_endpoints(const struct registry *r, struct arena *a,
 		       struct model_service *s);
 
+/* ---- ports judged per HTTP request (l7_ports.c) ---- */
+
+/* How a workload port speaks; the numbers of enum l7_proto (authz/l7.h). */
+enum l7_family { L7F_NONE = 0, L7F_HTTP = 1, L7F_HTTP2 = 2 };
+
+struct l7_port_eff {
+	uint32_t port;		/* workload (target) port */
+	enum l7_family family;
+};
+
+/* The ports of <mw> judged per request: the port speaks HTTP (Istio's
+ * protocol selection over the services selecting <mw>) AND an enforced
+ * policy of <mw> has an HTTP-only field in a rule that can apply to it.
+ * The one decision both the L7 evaluator and the kernel's tables follow.
+ * Fills up to <cap> entries of <out>; returns how many there are. */
+size_t model_l7_ports(const struct model *m, const struct model_workload *mw,
+		      struct l7_port_eff *out, size_t cap);
+/* The entry of <port> among <v>, or L7F_NONE. */
+enum l7_family l7_family_of(const struct l7_port_eff *v, size_t n,
+			    uint32_t port);
+
 #endif

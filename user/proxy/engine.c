@@ -37,6 +37,9 @@ static const char *const refuse_names[PX_R_MAX] = {
 	[PX_R_WORKLOAD_DOWN] = "workload_down",
 	[PX_R_TOO_MANY] = "too_many",
 	[PX_R_NO_MEMORY] = "no_memory",
+	[PX_R_HTTP_DENIED] = "http_denied",
+	[PX_R_HTTP_BAD] = "http_bad",
+	[PX_R_L7_NO_POLICY] = "l7_no_policy",
 	[PX_R_FD_LIMIT] = "fd_limit",
 };
 

@@ -17,7 +17,10 @@
  * answers each CONNECT: 400 when the address is not this workload's, 401
  * when AuthorizationPolicy (authz.h) denies the authenticated peer, 503
  * when the workload does not answer, 200 once the leg to it (tleg.h,
- * from the peer's own address) is up; then bytes flow both ways.
+ * from the peer's own address) is up; then bytes flow both ways. On a
+ * port the policy judges per HTTP request (l7.h) the CONNECT needs only
+ * a proven peer, and the bytes flow through an HTTP filter (hfilt.h)
+ * that judges every request.
  *
  * Anything missing or unknown refuses the connection and counts why:
  * never a plaintext fallback, never a guessed identity.
@@ -36,6 +39,7 @@
 #include <stdint.h>
 
 #include "../authz/authz.h"
+#include "../authz/l7.h"
 #include "../tls/idents.h"
 #include "../tls/refusal.h"
 #include "hbone.h"
@@ -66,6 +70,10 @@ enum px_refuse {
 	PX_R_WORKLOAD_DOWN,	/* inbound, the workload did not answer: 503 */
 	PX_R_TOO_MANY,		/* the per-worker connection limit */
 	PX_R_NO_MEMORY,
+	PX_R_HTTP_DENIED,	/* a request on an L7 port refused: 403 */
+	PX_R_HTTP_BAD,		/* malformed / smuggling / too big: 400, 431,
+				   or a reset once a body went out */
+	PX_R_L7_NO_POLICY,	/* a request judged with no L7 generation */
 	PX_R_FD_LIMIT,		/* out of descriptors: accepted and reset */
 	PX_R_MAX
 };
@@ -102,6 +110,8 @@ struct px_tunnel {
 struct px_engine_conf {
 	struct tls_idents *idents;	/* SVIDs; outlives the engine */
 	struct authz_live *authz;	/* the live policy; outlives it */
+	struct l7_live *l7;		/* the same per HTTP request, on the
+					   ports l7_port names; outlives it */
 	int cap_fd;			/* im_cap (origdst.h) */
 	unsigned workers;		/* 0: one per online CPU */
 	int connect_timeout_ms;		/* dial and workload leg; 0: 10 s */

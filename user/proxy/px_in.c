@@ -3,7 +3,10 @@
  * workload's SVID and shake hands with tls_conn (so every refusal has its
  * reason), then HTTP/2 takes over; each CONNECT is judged (the address
  * must be this workload's, AuthorizationPolicy must allow the proven
- * peer) and answered only once the leg to the workload is up. */
+ * peer) and answered only once the leg to the workload is up. On a port
+ * the policy judges per HTTP request (l7.h) the CONNECT only needs a
+ * proven peer: the stream's pipe carries an HTTP filter (px_l7.c) and
+ * every request is judged on everything the policy says. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -117,24 +120,44 @@ void px_in_accept(struct px_worker *w, struct px_lis *l)
 	}
 }
 
-/* The policy's verdict on <peer_id> reaching <a> from the tunnel's
- * source. */
-static bool allowed(struct px_hconn *h, const struct authority *a,
-		    const char *peer_id)
+/* The connection as the policy sees it: the proven peer <id> (parsed
+ * from <peer_id>) reaching <a> from the tunnel's source. False when the
+ * handshake proved no identity: never guess. */
+static bool conn_req(struct px_hconn *h, const struct authority *a,
+		     const char *peer_id, struct spiffe_id *id,
+		     struct authz_req *r)
 {
-	struct authz_verdict v;
-	struct spiffe_id id;
-	struct authz_req r = {
+	*r = (struct authz_req){
 		.wl_ip = h->pod->ip, .src_ip = h->peer_ip,
 		.dst_ip = a->ip.v4.s_addr, .dst_port = a->port,
 	};
+	if (!peer_id || spiffe_parse(peer_id, strlen(peer_id), id))
+		return false;
+	r->peer = (struct authz_peer){ .authenticated = true, .td = id->td,
+				       .ns = id->ns, .sa = id->sa };
+	return true;
+}
 
-	if (!peer_id || spiffe_parse(peer_id, strlen(peer_id), &id))
-		return false;	/* the handshake proved none: never guess */
-	r.peer = (struct authz_peer){ .authenticated = true, .td = id.td,
-				      .ns = id.ns, .sa = id.sa };
-	authz_check(h->w->e->conf.authz, &r, &v, NULL, 0);
+/* The L4 verdict, for ports not judged per request. */
+static bool allowed(struct px_hconn *h, const struct authz_req *r)
+{
+	struct authz_verdict v;
+
+	authz_check(h->w->e->conf.authz, r, &v, NULL, 0);
 	return v.allow;
+}
+
+/* How the port speaks if its requests are judged one by one (l7.h):
+ * then the CONNECT itself is not judged, every request is. */
+static enum l7_proto l7_proto_of(struct px_worker *w, uint32_t wl_ip,
+				 uint16_t port)
+{
+	struct l7_live *live = w->e->conf.l7;
+	struct l7_gen *g = live ? l7_live_get(live) : NULL;
+	enum l7_proto proto = l7_port(g, wl_ip, port);
+
+	l7_gen_put(g);
+	return proto;
 }
 
 static void answer(struct px_worker *w, struct hbone_stream *s,
@@ -152,12 +175,18 @@ void px_in_request(void *owner, struct hbone_stream *s,
 	struct sockaddr_in src = { .sin_family = AF_INET,
 				   .sin_addr.s_addr = h->peer_ip };
 	struct sockaddr_in dst = { .sin_family = AF_INET };
+	enum l7_proto proto;
+	struct spiffe_id id;
+	struct authz_req r;
 	struct px_pipe *p;
 	int fd;
 
 	if (a->family != AF_INET || a->ip.v4.s_addr != h->pod->ip)
 		return answer(w, s, PX_R_NOT_LOCAL, 400);
-	if (!allowed(h, a, peer_id))
+	if (!conn_req(h, a, peer_id, &id, &r))
+		return answer(w, s, PX_R_DENIED, 401);
+	proto = l7_proto_of(w, h->pod->ip, a->port);
+	if (proto == L7_NONE && !allowed(h, &r))
 		return answer(w, s, PX_R_DENIED, 401);
 	if (w->npipes >= w->e->conf.max_conns)
 		return answer(w, s, PX_R_TOO_MANY, 503);
@@ -169,6 +198,10 @@ void px_in_request(void *owner, struct hbone_stream *s,
 	p = px_pipe_new(w, fd, false);
 	if (!p) {
 		close(fd);
+		return answer(w, s, PX_R_NO_MEMORY, 503);
+	}
+	if (proto != L7_NONE && px_l7_attach(p, proto, &r)) {
+		px_pipe_kill(p, true);	/* no memory */
 		return answer(w, s, PX_R_NO_MEMORY, 503);
 	}
 	px_pipe_attach(p, s, h);

@@ -177,6 +177,35 @@ void px_in_accept(struct px_worker *w, struct px_lis *l);
  * one that failed is counted by its reason. */
 void px_in_account(struct px_hconn *h);
 
+/* The relay between a plain socket and a stream (px_pipe.c), and, on
+ * inbound streams to a port judged per HTTP request, the filter between
+ * them (px_l7.c). */
+#define PX_CHUNK (16u << 10)
+/* A pump runs until a side is full or empty: only then does an event
+ * (EPOLLIN/EPOLLOUT, or the stream's readable/writable) bring it back.
+ * The buffers end it first (256 KiB of stream tx, a 4 MiB window); this
+ * bound only guards against a bug spinning. */
+#define PX_STEPS 1024
+
+struct px_l7;
+
+struct px_pipe {
+	struct px_ev ev;
+	struct px_worker *w;
+	struct hbone_stream *s;
+	struct px_hconn *h;		/* the tunnel, for its byte counts */
+	struct px_l7 *l7;		/* inbound to an L7 port, else NULL */
+	bool outbound;
+	bool up, connecting, dead;
+	bool app_eof, s_shut;		/* app -> stream */
+	bool s_eof, app_shut;		/* stream -> app */
+	bool s_closed;			/* HTTP/2 closed the stream */
+	uint64_t deadline;		/* the leg's connect */
+	uint32_t a2s_off, a2s_len, s2a_off, s2a_len;
+	struct px_pipe *prev, *next;
+	char a2s[PX_CHUNK], s2a[PX_CHUNK];
+};
+
 /* px_pipe.c: the relay between a plain socket and a stream. */
 struct px_pipe *px_pipe_new(struct px_worker *w, int fd, bool outbound);
 void px_pipe_attach(struct px_pipe *p, struct hbone_stream *s,
@@ -201,5 +230,19 @@ void px_in_request(void *owner, struct hbone_stream *s,
 /* Both directions' callbacks: requests go to px_in, the rest to the
  * stream's pipe. */
 extern const struct hbone_ops px_pipe_ops;
+/* px_pipe.c, for px_l7.c: byte counts of a pipe's direction. */
+void px_pipe_count(struct px_pipe *p, bool tx, size_t n);
+
+/* px_l7.c: inbound pipe <p> filters HTTP (<proto>, not L7_NONE), each
+ * request judged with connection <c> (its peer strings are copied) by
+ * the live generation. Returns 0 or -ENOMEM. */
+int px_l7_attach(struct px_pipe *p, enum l7_proto proto,
+		 const struct authz_req *c);
+void px_l7_free(struct px_pipe *p);
+/* Moves what can move both ways through the filter; false when the pipe
+ * died (a reset). */
+bool px_l7_pump(struct px_pipe *p);
+/* Whether the socket has bytes waiting to go to the workload. */
+bool px_l7_app_pending(const struct px_pipe *p);
 
 #endif

@@ -12,29 +12,6 @@
 
 #include "px_int.h"
 
-#define PX_CHUNK (16u << 10)
-/* A pump runs until a side is full or empty: only then does an event
- * (EPOLLIN/EPOLLOUT, or the stream's readable/writable) bring it back.
- * The buffers end it first (256 KiB of stream tx, a 4 MiB window); this
- * bound only guards against a bug spinning. */
-#define PX_STEPS 1024
-
-struct px_pipe {
-	struct px_ev ev;
-	struct px_worker *w;
-	struct hbone_stream *s;
-	struct px_hconn *h;		/* the tunnel, for its byte counts */
-	bool outbound;
-	bool up, connecting, dead;
-	bool app_eof, s_shut;		/* app -> stream */
-	bool s_eof, app_shut;		/* stream -> app */
-	bool s_closed;			/* HTTP/2 closed the stream */
-	uint64_t deadline;		/* the leg's connect */
-	uint32_t a2s_off, a2s_len, s2a_off, s2a_len;
-	struct px_pipe *prev, *next;
-	char a2s[PX_CHUNK], s2a[PX_CHUNK];
-};
-
 struct px_pipe *px_pipe_new(struct px_worker *w, int fd, bool outbound)
 {
 	struct px_pipe *p = calloc(1, sizeof(*p));
@@ -105,6 +82,7 @@ void px_pipe_reap(struct px_worker *w)
 			hbone_stream_set_ctx(p->s, NULL);
 			hbone_stream_release(p->s);
 		}
+		px_l7_free(p);
 		free(p);
 	}
 }
@@ -140,14 +118,14 @@ static void interest(struct px_pipe *p)
 	else if (p->up) {
 		if (!p->app_eof && !p->a2s_len)
 			ev |= EPOLLIN;
-		if (p->s2a_len)
+		if (p->l7 ? px_l7_app_pending(p) : p->s2a_len)
 			ev |= EPOLLOUT;
 	}
 	if (px_watch(p->w, &p->ev, ev))
 		px_pipe_kill(p, true);
 }
 
-static void count(struct px_pipe *p, bool tx, size_t n)
+void px_pipe_count(struct px_pipe *p, bool tx, size_t n)
 {
 	if (tx) {
 		p->w->cnt.bytes_out += n;
@@ -175,7 +153,7 @@ static bool pump_a2s(struct px_pipe *p)
 				goto reset;
 			if (!n)
 				return true;	/* writable() resumes us */
-			count(p, true, (size_t)n);
+			px_pipe_count(p, true, (size_t)n);
 			p->a2s_off += (uint32_t)n;
 			p->a2s_len -= (uint32_t)n;
 			continue;
@@ -219,7 +197,7 @@ static bool pump_s2a(struct px_pipe *p)
 				return true;	/* EPOLLOUT resumes us */
 			if (n < 0)
 				goto reset;
-			count(p, false, (size_t)n);
+			px_pipe_count(p, false, (size_t)n);
 			p->s2a_off += (uint32_t)n;
 			p->s2a_len -= (uint32_t)n;
 			continue;
@@ -258,7 +236,7 @@ static void pump(struct px_pipe *p)
 		px_pipe_kill(p, true);
 		return;
 	}
-	if (!pump_a2s(p) || !pump_s2a(p))
+	if (p->l7 ? !px_l7_pump(p) : !pump_a2s(p) || !pump_s2a(p))
 		return;
 	if (p->s_shut && p->app_shut && p->s_closed) {
 		px_pipe_kill(p, false);

@@ -20,6 +20,8 @@ const char *const metric_names[] = { "ALL_METRICS", "REQUEST_COUNT",
 const char *const tag_op_names[] = { "UPSERT", "REMOVE", NULL };
 const char *const outbound_mode_names[] = { "REGISTRY_ONLY", "ALLOW_ANY",
 	"ALLOW_ANY_DYNAMIC_DNS", NULL };
+const char *const path_norm_names[] = { "DEFAULT", "NONE", "BASE",
+	"MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES", NULL };
 
 static const struct field f_meta[] = {
 	FLD(struct meta, "name", F_STR, name),

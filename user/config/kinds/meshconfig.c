@@ -48,6 +48,13 @@ static const struct field f_outbound[] = {
 };
 static SCHEMA(s_outbound, struct outbound_policy, f_outbound);
 
+struct path_normalization { const struct ynode *at; struct opt_enum normalization; };
+static const struct field f_pathnorm[] = {
+	FENUM(struct path_normalization, "normalization", normalization,
+	      path_norm_names),
+};
+static SCHEMA(s_pathnorm, struct path_normalization, f_pathnorm);
+
 static const struct field f_mesh[] = {
 	FLD(struct mesh_config, "trustDomain", F_STR, trust_domain),
 	FLD(struct mesh_config, "rootNamespace", F_STR, root_namespace),
@@ -61,5 +68,7 @@ static const struct field f_mesh[] = {
 	     s_provider),
 	FSUB(struct mesh_config, "defaultProviders", F_OBJ, default_providers, s_defprov),
 	FLD(struct mesh_config, "connectTimeout", F_DUR, connect_timeout),
+	FSUB(struct mesh_config, "pathNormalization", F_OBJ, path_normalization,
+	     s_pathnorm),
 };
 SCHEMA_OPEN(schema_mesh_config, struct mesh_config, f_mesh);
