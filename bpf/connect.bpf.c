@@ -111,6 +111,9 @@ __noinline __u32 im_source_verdict(__u32 gen, const struct im_dest *d)
 	mtls = im_mtls && wp->mode != IM_MODE_DISABLE;
 	if (!mtls && wp->mode == IM_MODE_STRICT)
 		return IM_DROP_STRICT_PLAINTEXT;
+	/* the destination's guard would drop it: fail at once */
+	if (!mtls && (wp->flags & IM_WLPORT_L7))
+		return IM_DROP_L7_PLAINTEXT;
 	if (mtls) {
 		peer.principal = id->principal;
 		peer.ns = id->ns;

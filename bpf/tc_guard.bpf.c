@@ -5,8 +5,10 @@
  * Istio, principals and namespaces never match it, notPrincipals and
  * notNamespaces always do; ipBlocks judge the source address and
  * destination.ip the workload's address the packet is for. STRICT ports
- * drop it, PERMISSIVE ports pass it to the policy. Each drop is counted by
- * its stable reason.
+ * drop it, PERMISSIVE ports pass it to the policy, except ports judged per
+ * HTTP request (IM_WLPORT_L7): only the agent's leg may reach those, as
+ * the L4 policy there is wider than the requests' (l7_plaintext). Each
+ * drop is counted by its stable reason.
  *
  * Which packets are judged: every packet to a port with its own im_wlport
  * entry (a listening port: nothing but inbound traffic reaches it), and
@@ -64,6 +66,9 @@ static __always_inline __u32 im_judge(const struct im_pkt *pk)
 		return IM_DROP_NONE;
 	if (wp->mode == IM_MODE_STRICT)
 		return IM_DROP_STRICT_PLAINTEXT;
+	/* PERMISSIVE too: only the agent can judge its requests */
+	if (wp->flags & IM_WLPORT_L7)
+		return IM_DROP_L7_PLAINTEXT;
 	return im_policy_verdict(gen, wp->polset, &peer, pk->daddr,
 				 bpf_ntohs(pk->dport));
 }

@@ -3,9 +3,12 @@
 """A test mesh workload: HTTP/1.1 on each given port of one address, every
 GET answered with the workload's name, so a client can tell which endpoint
 the kernel chose; GET /peer adds the address the connection came from
-(what the application sees of its caller). Keep-alive works (wrk);
+(what the application sees of its caller). POST reads its body
+(Content-Length) and answers "NAME POST PATH". Keep-alive works (wrk);
 `Connection: close` too. Ports listed in MESH_GRPC_PORTS (comma separated)
-serve gRPC instead (mesh_grpc.py, python3-grpcio).
+serve gRPC instead (mesh_grpc.py, python3-grpcio). With MESH_REQUEST_LOG
+set, every request is logged on stdout as "request METHOD PATH", so a test
+can prove which requests reached the backend (and which never did).
 
   mesh-server.py NAME ADDRESS PORT[,PORT...]
 """
@@ -20,15 +23,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     body = b""
 
-    def do_GET(self):
-        body = self.body
-        if self.path.split("?")[0] == "/peer":
-            body = body.rstrip(b"\n") + b" " + self.client_address[0].encode() + b"\n"
+    def note(self):
+        if os.environ.get("MESH_REQUEST_LOG"):
+            print(f"request {self.command} {self.path}", flush=True)
+
+    def answer(self, body):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self):
+        self.note()
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        self.answer(self.body.rstrip(b"\n") + f" POST {self.path}\n".encode())
+
+    def do_GET(self):
+        self.note()
+        body = self.body
+        if self.path.split("?")[0] == "/peer":
+            body = body.rstrip(b"\n") + b" " + self.client_address[0].encode() + b"\n"
+        self.answer(body)
 
     def log_message(self, *args):
         pass  # thousands of connections per test: no line each

@@ -378,9 +378,15 @@ struct im_wlport_key {
 };
 _Static_assert(sizeof(struct im_wlport_key) == 8, "im_wlport_key layout");
 
+/* im_wlport.flags. A former padding byte, always written 0 before: an
+ * entry without flags means what it always did. */
+#define IM_WLPORT_L7	1	/* judged per HTTP request by the agent:
+				   plaintext never reaches it unjudged */
+
 struct im_wlport {
 	__u8 mode;		/* enum im_mode */
-	__u8 pad[3];
+	__u8 flags;		/* IM_WLPORT_* */
+	__u8 pad[2];
 	__u32 polset;		/* index into im_polset; 0 = no policy */
 };
 _Static_assert(sizeof(struct im_wlport) == 8, "im_wlport layout");
@@ -550,6 +556,9 @@ enum im_drop_reason {
 					   socket's record (im_sock_st) */
 	IM_DROP_CAPTURE_FULL = 8,	/* sockops: im_cap full; the
 					   agent refuses the connection */
+	IM_DROP_L7_PLAINTEXT = 9,	/* plaintext to a port judged per
+					   HTTP request (IM_WLPORT_L7), which
+					   only the agent's leg may reach */
 	IM_DROP_MAX			/* append above this line */
 };
 _Static_assert(IM_DROP_MAX <= IM_DROP_SLOTS, "im_drops_v2 too small");

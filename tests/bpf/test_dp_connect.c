@@ -490,6 +490,17 @@ static void put_ident(struct dpfix *f, const struct cgroup_tmp *cg,
 	CHECK_EQ(dp_put_idlvl(&f->dp, 0, &lv), 0, "identity levels");
 }
 
+/* The endpoint's port becomes one judged per HTTP request (set 1 kept). */
+static void flag_l7(struct dpfix *f, __u8 mode)
+{
+	struct im_wlport wp = { .mode = mode, .polset = 1,
+				.flags = IM_WLPORT_L7 };
+	struct im_ep ep = ep_of(f, 0);
+
+	CHECK_EQ(dp_put_wlport(&f->dp, 0, ep.ip, ep.port, &wp), 0,
+		 "endpoint port, L7");
+}
+
 /* The caller's cgroup is workload principal 9 in namespace 3; the single
  * endpoint's policy set 1 is <clauses> (DENY first). */
 static void put_policy_target(struct dpfix *f, __u8 mode)
@@ -568,6 +579,9 @@ static void connect_policy_mtls(void)
 		    IM_DROP_POLICY_DENY);
 	put_rule(&f, 0, IM_ACT_DENY, IM_F_NOTPRINC, 9);
 	expect_dial(&f, "DENY notPrincipals [9], caller 9", false, 0);
+	/* over mTLS the agent judges the requests: the set decides here */
+	flag_l7(&f, IM_MODE_STRICT);
+	expect_dial(&f, "port judged per HTTP request, over mTLS", false, 0);
 	dpfix_down(&f);
 }
 
@@ -594,6 +608,10 @@ static void connect_policy_plaintext(void)
 		    IM_DROP_POLICY_DENY);
 	put_rule(&f, 0, IM_ACT_ALLOW, IM_F_PORTS, ntohs(f.ep[0].port));
 	expect_dial(&f, "ALLOW ports [its port], plaintext", false, 0);
+	/* the destination's guard would drop it: refused at once */
+	flag_l7(&f, IM_MODE_PERMISSIVE);
+	expect_dial(&f, "ALLOW ports [its port], port judged per HTTP "
+		    "request, plaintext", true, IM_DROP_L7_PLAINTEXT);
 	dpfix_down(&f);
 }
 

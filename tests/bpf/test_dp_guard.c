@@ -65,7 +65,8 @@ static void put_ipb_clause(struct dp *dp, __u32 idx, __u8 action, __u32 ip,
 }
 
 /*
- * WL:8081 STRICT; WL:9090 PERMISSIVE with set 1; WL's other ports
+ * WL:8081 STRICT; WL:9090 PERMISSIVE with set 1; WL:8080 PERMISSIVE with
+ * set 1 and judged per HTTP request (IM_WLPORT_L7); WL's other ports
  * PERMISSIVE with set 2; WL_OPEN PERMISSIVE without policy.
  *  set 1: DENY ipBlocks 10.9.0.0/16; ALLOW ipBlocks 10.0.0.0/8
  *  set 2: DENY notNamespaces [3] ports [7001];
@@ -76,6 +77,8 @@ static void guard_tables(struct dp *dp)
 {
 	struct im_wlport strict = { .mode = IM_MODE_STRICT };
 	struct im_wlport metrics = { .mode = IM_MODE_PERMISSIVE, .polset = 1 };
+	struct im_wlport http = { .mode = IM_MODE_PERMISSIVE, .polset = 1,
+				  .flags = IM_WLPORT_L7 };
 	struct im_wlport other = { .mode = IM_MODE_PERMISSIVE, .polset = 2 };
 	struct im_wlport open = { .mode = IM_MODE_PERMISSIVE };
 	struct im_polset s1 = { .first = 0, .n = 2, .has_allow = 1 };
@@ -85,6 +88,8 @@ static void guard_tables(struct dp *dp)
 		 "WL:8081");
 	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL), htons(9090), &metrics), 0,
 		 "WL:9090");
+	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL), htons(8080), &http), 0,
+		 "WL:8080");
 	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL), 0, &other), 0, "WL:*");
 	CHECK_EQ(dp_put_wlport(dp, 0, htonl(WL_OPEN), 0, &open), 0,
 		 "WL_OPEN:*");
@@ -110,6 +115,16 @@ static const struct guard_case tc_cases[] = {
 	  { .daddr = WL, .dport = 8081 }, {}, MARK, TC_ACT_OK, IM_DROP_NONE, 0 },
 	{ "STRICT port, another mark", TCP, { .daddr = WL, .dport = 8081 },
 	  {}, MARK + 1, TC_ACT_SHOT, IM_DROP_STRICT_PLAINTEXT, 0 },
+	/* set 1 would allow 10.2.3.4: the flag alone drops it */
+	{ "SYN to a PERMISSIVE port judged per HTTP request", TCP,
+	  { .saddr = IP4(10, 2, 3, 4), .daddr = WL, .dport = 8080 }, {},
+	  0, TC_ACT_SHOT, IM_DROP_L7_PLAINTEXT, 0 },
+	{ "data to a port judged per HTTP request", TCP,
+	  { .saddr = IP4(10, 2, 3, 4), .daddr = WL, .dport = 8080,
+	    .tcp_flags = ACK }, {}, 0, TC_ACT_SHOT, IM_DROP_L7_PLAINTEXT, 0 },
+	{ "port judged per HTTP request, the agent's mark", TCP,
+	  { .saddr = IP4(10, 2, 3, 4), .daddr = WL, .dport = 8080 }, {},
+	  MARK, TC_ACT_OK, IM_DROP_NONE, 0 },
 	{ "9090 from an ALLOW ipBlock", TCP,
 	  { .saddr = IP4(10, 2, 3, 4), .daddr = WL, .dport = 9090 }, {},
 	  0, TC_ACT_OK, IM_DROP_NONE, 0 },

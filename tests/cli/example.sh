@@ -35,6 +35,30 @@ if ! grep -q 'IM1041' "$tmp/broken.txt"; then
 	echo "FAIL: a 30% maxEjectionPercent on 3 endpoints went unreported"
 	fails=$((fails + 1))
 fi
+# model-server's HTTP ports are judged per request; its metrics port and
+# the other workloads' ports keep the TCP reduction
+"$BIN" analyze --explain -f examples/mesh/ >"$tmp/explain.txt"
+n=$(grep -c 'ports 8081, 8080: judged per request by the destination agent' \
+	"$tmp/explain.txt")
+if [ "$n" -ne 4 ]; then
+	echo "FAIL: explain: the 4 model-server pods' HTTP ports judged per request ($n found)"
+	fails=$((fails + 1))
+fi
+if [ "$(grep -c 'judged per request' "$tmp/explain.txt")" -ne 4 ]; then
+	echo "FAIL: explain: only model-server's ports are judged per request"
+	fails=$((fails + 1))
+fi
+# the same in JSON: model-server-v1-a's 8081 (HTTP2) and 8080 (HTTP)
+"$BIN" analyze --explain -o json -f examples/mesh/ >"$tmp/explain.json"
+got=$(python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(sorted((w["name"], p["port"], p["protocol"]) for w in j["workloads"]
+	     for p in w["judgedPerRequest"] if w["name"] == "model-server-v1-a"))' \
+	"$tmp/explain.json")
+if [ "$got" != "[('model-server-v1-a', 8080, 'HTTP'), ('model-server-v1-a', 8081, 'HTTP2')]" ]; then
+	echo "FAIL: explain -o json: model-server-v1-a judgedPerRequest: $got"
+	fails=$((fails + 1))
+fi
 
 [ "$fails" -eq 0 ] || { cat "$tmp/text"; exit 1; }
 echo "example: examples/mesh analyzes clean"

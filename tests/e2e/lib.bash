@@ -268,3 +268,12 @@ e2e_wait_ep_active() {
 	done
 	echo "$got"
 }
+
+# e2e_refusals NODE SOURCE REASON: NODE's `proxy-config refusals` count
+# (source proxy, tls, hbone, l7), -1 if unread.
+e2e_refusals() {
+	"$BIN" proxy-config refusals --state-dir "$IMT_STATE/state/$1" -o json \
+		>"$E2E_TMP/ref.json" 2>/dev/null || { echo -1; return; }
+	e2e_json "$E2E_TMP/ref.json" \
+		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('$2', '$3'))"
+}

@@ -110,7 +110,7 @@ check_eq "maps list: the dataplane's maps, im_svc with 15 service ports" \
 "$MESH" maps node-a dump drops -o json >"$E2E_TMP/drops.json" 2>&1
 check_eq "maps dump drops: every reason by name" \
 	"$(e2e_json "$E2E_TMP/drops.json" '",".join(r["reason"] for r in j["rows"])')" \
-	"malformed,strict_plaintext,policy_deny,policy_no_allow,xdp_denied_source,no_healthy_endpoint,no_socket_record,capture_table_full"
+	"malformed,strict_plaintext,policy_deny,policy_no_allow,xdp_denied_source,no_healthy_endpoint,no_socket_record,capture_table_full,l7_plaintext"
 
 # The pins outlive the agent: maps still reads them once it is gone.
 check "agent node-a stops on SIGTERM" "$MESH" agent-stop node-a

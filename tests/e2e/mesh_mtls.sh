@@ -12,9 +12,11 @@
 #     marker sent in plaintext across the same link (the control);
 #   - api-gateway -> vector-retriever:8080 is refused at connect() and
 #     counted as policy_no_allow on node-a (the source judges first);
-#   - model-server:8080 is reached by nobody at L4: model-server-access's
-#     principal rule has HTTP methods and paths, which Istio drops for TCP
-#     traffic, so only its port-9090 rule is left (until L7 authz);
+#   - model-server:8080 is judged per HTTP request (model-server-access
+#     names methods and paths): the kernel lets its callers' connect()
+#     through at L4 (the principal part of the rule), and no request that
+#     the policy does not allow gets an answer from the backend (without
+#     the HTTP filter the agent refuses the CONNECT itself: 401);
 #   - a process with orchestrator's address but outside the mesh's cgroups
 #     is not captured: its plaintext to a STRICT port is dropped by the
 #     destination's guard (strict_plaintext on node-b), while PERMISSIVE
@@ -127,11 +129,17 @@ check_eq "counted once by node-a's connect4 as policy_no_allow" \
 
 before=$(e2e_drops node-a policy_no_allow)
 for pod in orchestrator api-gateway; do
-	timeout 10 "$MESH" exec "$pod" "${CURL[@]}" "http://$MS:8080/" >/dev/null
-	check_eq "$pod -> model-server:8080 refused: no L4 rule allows it (HTTP-only rule dropped for TCP)" "$?" 7
+	got=$(timeout 10 "$MESH" exec "$pod" "${CURL[@]}" -w '\n%{http_code}' \
+		"http://$MS:8080/")
+	rc=$?
+	check "$pod -> model-server:8080: connect() passes at L4 (curl: not 'cannot connect')" \
+		test "$rc" -ne 7
+	check "$pod -> model-server:8080: GET / gets no answer from the backend" \
+		test "$(tail -n 1 <<<"$got")" != 200 -a \
+		-z "$(grep '^model-server' <<<"$got")"
 done
-check_eq "both counted as policy_no_allow on node-a" \
-	"$(e2e_drops node-a policy_no_allow)" "$((before + 2))"
+check_eq "neither refused by node-a's connect4 (policy_no_allow +0)" \
+	"$(e2e_drops node-a policy_no_allow)" "$before"
 got=$(timeout 10 "$MESH" exec orchestrator "${CURL[@]}" "http://$MS:9090/")
 check "orchestrator -> model-server:9090 (its port rule) works" \
 	grep -q '^model-server' <<<"$got"

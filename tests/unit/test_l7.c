@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "authz/l7.h"
+#include "compile/compile.h"
 #include "harness.h"
 #include "model/model.h"
 
@@ -617,6 +618,110 @@ static void peers_and_tables(void)
 	done(&f);
 }
 
+/* ---- the kernel's tables on those ports (compile_authz.c) ---- */
+
+struct kfix {
+	struct fix f;
+	struct tables t;
+	struct intern p, ns;
+	struct authz_gen *g;
+};
+
+static void kbuild(struct kfix *k, const char *yaml)
+{
+	struct compile_in in = { .node = "node-a", .principals = &k->p,
+				 .namespaces = &k->ns };
+
+	memset(k, 0, sizeof(*k));
+	build(&k->f, true, yaml);
+	in.m = &k->f.m;
+	CU_ASSERT_EQUAL_FATAL(compile_tables(&in, &k->t), 0);
+	k->g = authz_gen_new(&k->t, &k->p, &k->ns);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k->g);
+}
+
+static void kdone(struct kfix *k)
+{
+	authz_gen_put(k->g);
+	tables_free(&k->t);
+	intern_free(&k->p);
+	intern_free(&k->ns);
+	done(&k->f);
+}
+
+/* The im_wlport entry of <ip>:<port>, or NULL. */
+static const struct ct_wlport *wlport(const struct kfix *k, const char *ip,
+				      uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < k->t.n_wlports; i++)
+		if (k->t.wlports[i].ip == ip4(ip) &&
+		    k->t.wlports[i].port == htons(port))
+			return &k->t.wlports[i];
+	return NULL;
+}
+
+/* <sa> of ai-inference over mTLS to <wl>:<port>: the kernel's verdict
+ * (<kernel>), or the agent's on a CONNECT alone. */
+static struct authz_verdict l4(const struct kfix *k, const char *sa,
+			       const char *wl, uint16_t port, bool kernel)
+{
+	struct authz_req r = {
+		.wl_ip = ip4(wl), .src_ip = ip4(GW), .dst_ip = ip4(wl),
+		.dst_port = port,
+		.peer = { .authenticated = true, .td = "cluster.local",
+			  .ns = "ai-inference", .sa = sa },
+	};
+	struct authz_verdict v;
+
+	(kernel ? authz_eval_kernel : authz_eval)(k->g, &r, &v);
+	return v;
+}
+
+#define K_ALLOWED(v, why) do { struct authz_verdict v_ = (v); \
+	CU_ASSERT_TRUE(v_.allow); CU_ASSERT_EQUAL(v_.reason, why); } while (0)
+#define K_DENIED(v, why) do { struct authz_verdict v_ = (v); \
+	CU_ASSERT_FALSE(v_.allow); CU_ASSERT_EQUAL(v_.reason, why); } while (0)
+
+static void kernel_tables_for_l7_ports(void)
+{
+	const struct ct_wlport *w;
+	struct kfix k;
+
+	kbuild(&k, NULL);
+	/* model-server's HTTP ports: flagged, and a set of their own */
+	w = wlport(&k, MS, 8080);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(w->v.flags, IM_WLPORT_L7);
+	CU_ASSERT_NOT_EQUAL(w->v.polset, wlport(&k, MS, 0)->v.polset);
+	CU_ASSERT_EQUAL(wlport(&k, MS, 8081)->v.flags, IM_WLPORT_L7);
+	CU_ASSERT_EQUAL(wlport(&k, MS, 9090)->v.flags, 0);
+	/* connect4 lets the callers the requests may allow through ... */
+	K_ALLOWED(l4(&k, "api-gateway", MS, 8080, true), AUTHZ_ALLOW_RULE);
+	K_ALLOWED(l4(&k, "orchestrator", MS, 8081, true), AUTHZ_ALLOW_RULE);
+	/* ... and no one else: the principal rule keeps its L4 part */
+	K_DENIED(l4(&k, "vector-retriever", MS, 8080, true),
+		 AUTHZ_DENY_NO_ALLOW_MATCH);
+	/* the agent judges a CONNECT alone there by the TCP reduction */
+	K_DENIED(l4(&k, "api-gateway", MS, 8080, false),
+		 AUTHZ_DENY_NO_ALLOW_MATCH);
+	/* vector-retriever's TCP ports: exactly as before */
+	CU_ASSERT_PTR_NULL(wlport(&k, RET, 8080));
+	K_ALLOWED(l4(&k, "orchestrator", RET, 8080, true), AUTHZ_ALLOW_RULE);
+	K_DENIED(l4(&k, "api-gateway", RET, 8080, true),
+		 AUTHZ_DENY_NO_ALLOW_MATCH);
+	K_ALLOWED(l4(&k, "api-gateway", RET, 9090, true), AUTHZ_ALLOW_RULE);
+	kdone(&k);
+	/* a DENY rule with HTTP fields: left to the requests on HTTP ports,
+	 * every connection on TCP ports (Istio's reduction) */
+	kbuild(&k, AP("deny-get", "DENY",
+		"  - to:\n    - operation: {methods: [GET]}\n"));
+	K_ALLOWED(l4(&k, "api-gateway", MS, 8080, true), AUTHZ_ALLOW_RULE);
+	K_DENIED(l4(&k, "api-gateway", MS, 9090, true), AUTHZ_DENY_RULE);
+	kdone(&k);
+}
+
 UNIT_SUITE(l7)
 {
 	UNIT_TEST(s, seed_model_server_access);
@@ -633,4 +738,5 @@ UNIT_SUITE(l7)
 	UNIT_TEST(s, unknown_key_fails_closed);
 	UNIT_TEST(s, actions_in_order);
 	UNIT_TEST(s, peers_and_tables);
+	UNIT_TEST(s, kernel_tables_for_l7_ports);
 }

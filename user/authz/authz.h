@@ -75,9 +75,15 @@ struct authz_gen *authz_gen_new(const struct tables *t,
 struct authz_gen *authz_gen_ref(struct authz_gen *g);
 void authz_gen_put(struct authz_gen *g);
 
-/* The verdict for <r> under <g>. No allocation, no lock. */
+/* The verdict for <r> under <g>. No allocation, no lock. On a port
+ * judged per HTTP request (IM_WLPORT_L7) a CONNECT alone is judged by
+ * the TCP reduction: the HTTP filter judges its requests (l7.h). */
 void authz_eval(const struct authz_gen *g, const struct authz_req *r,
 		struct authz_verdict *v);
+/* The kernel's own verdict (connect4, the tc guard) on <r>: on such a
+ * port, the wider set the kernel holds there. For tests and tools. */
+void authz_eval_kernel(const struct authz_gen *g, const struct authz_req *r,
+		       struct authz_verdict *v);
 
 /* The live generation, swapped as a whole. */
 struct authz_live {

@@ -124,7 +124,7 @@ static enum authz_reason walk(const struct authz_gen *g, uint32_t set,
 
 static enum authz_reason judge(const struct authz_gen *g,
 			       const struct authz_req *r,
-			       struct authz_verdict *v)
+			       struct authz_verdict *v, bool kernel)
 {
 	struct im_peer p = { .ip = r->src_ip };
 	struct im_wlport *wp;
@@ -133,6 +133,11 @@ static enum authz_reason judge(const struct authz_gen *g,
 	if (!g)
 		return AUTHZ_DENY_NO_TABLES;
 	wp = im_wlport_find(0, r->wl_ip, htons(r->dst_port), &exact);
+	/* a port judged per HTTP request carries the kernel's wider L7 set;
+	 * a CONNECT alone there is judged by the TCP reduction, the
+	 * workload's own set (port 0): the HTTP filter judges the requests */
+	if (wp && (wp->flags & IM_WLPORT_L7) && !kernel)
+		wp = im_wlport_find(0, r->wl_ip, 0, &exact);
 	if (!wp)
 		return AUTHZ_DENY_UNKNOWN_DEST;
 	v->polset = wp->polset;
@@ -147,13 +152,25 @@ static enum authz_reason judge(const struct authz_gen *g,
 	return walk(g, wp->polset, &p, r);
 }
 
-void authz_eval(const struct authz_gen *g, const struct authz_req *r,
-		struct authz_verdict *v)
+static void eval(const struct authz_gen *g, const struct authz_req *r,
+		 struct authz_verdict *v, bool kernel)
 {
 	memset(v, 0, sizeof(*v));
 	cur = g;
 	last_clause = UINT32_MAX;
-	decided(g, v, judge(g, r, v));
+	decided(g, v, judge(g, r, v, kernel));
+}
+
+void authz_eval(const struct authz_gen *g, const struct authz_req *r,
+		struct authz_verdict *v)
+{
+	eval(g, r, v, false);
+}
+
+void authz_eval_kernel(const struct authz_gen *g, const struct authz_req *r,
+		       struct authz_verdict *v)
+{
+	eval(g, r, v, true);
 }
 
 const char *authz_reason_name(enum authz_reason r)

@@ -8,6 +8,14 @@
  * workload). Workloads with the same enforced policies share one policy
  * set. DENY clauses come first (the kernel's walk stops at the first
  * match).
+ *
+ * Ports judged per HTTP request (model_l7_ports) get a second set, the
+ * L7 form of the same policies: wider, never narrower, than the agent's
+ * verdicts on the requests, since the kernel cannot see a request. An
+ * ALLOW rule keeps its L4 parts, its HTTP fields taken as "could match"
+ * (not dropped, as on TCP ports); a DENY rule with HTTP fields is left to
+ * the requests (not widened to every connection). Those ports are flagged
+ * IM_WLPORT_L7: plaintext that bypasses the agent is dropped there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,11 +25,17 @@
 
 #include "compile_clause.h"
 
+/* The workload a policy set was made for, and in which form. */
+struct set_owner {
+	const struct model_workload *mw;
+	bool l7;
+};
+
 struct pol_ctx {
 	const struct compile_in *in;
 	struct tables *t;
 	struct intern rules;		/* rule names -> rule_id */
-	const struct model_workload **set_owner; /* by polset index */
+	struct set_owner *set_owner;	/* by polset index */
 	size_t cap_owner;
 };
 
@@ -92,18 +106,40 @@ static int rule_clause(struct pol_ctx *pc, const struct ap_eff *p,
 	return err;
 }
 
-static int rule_clauses(struct pol_ctx *pc, const struct ap_eff *p, size_t i)
+/* The rule as the kernel judges it, or NULL when it has no part there.
+ * TCP ports: Istio's reduction (an ALLOW rule with HTTP fields is gone).
+ * L7 ports: see the top of the file; <tmp> holds the stripped form. */
+static const struct ap_rule *kernel_form(struct pol_ctx *pc,
+					 const struct ap_eff *p,
+					 const struct ap_rule_eff *re, bool l7,
+					 struct ap_rule_eff *tmp)
+{
+	if (re->fate == L4_AS_WRITTEN)
+		return &re->l4;
+	if (!l7)
+		return re->fate == L4_DROPPED ? NULL : &re->l4;
+	if (p->action != AP_ALLOW)
+		return NULL;
+	/* what DENY's reduction does: HTTP fields removed, wider */
+	authz_reduce_rule(&pc->t->arena, re->rule, AP_DENY, tmp);
+	return &tmp->l4;
+}
+
+static int rule_clauses(struct pol_ctx *pc, const struct ap_eff *p, size_t i,
+			bool l7)
 {
 	const struct ap_rule_eff *re = &p->rules[i];
-	const struct ap_rule *r = &re->l4;
-	size_t nf = r->from.n ? r->from.n : 1, nt = r->to.n ? r->to.n : 1;
-	size_t f, to;
+	struct ap_rule_eff tmp;
+	const struct ap_rule *r = kernel_form(pc, p, re, l7, &tmp);
+	size_t nf, nt, f, to;
 	char name[320];
 	uint32_t id;
 	int err = 0;
 
-	if (re->fate == L4_DROPPED)
-		return 0;	/* Istio: an ALLOW rule with HTTP fields is gone */
+	if (!r)
+		return 0;
+	nf = r->from.n ? r->from.n : 1;
+	nt = r->to.n ? r->to.n : 1;
 	snprintf(name, sizeof(name), "%s/%s rules[%zu]", p->obj->ns,
 		 p->obj->meta.name ? p->obj->meta.name : "", re->index);
 	id = intern_id(&pc->rules, name);
@@ -144,7 +180,7 @@ static bool same_policies(const struct authz_eff *a, const struct authz_eff *b)
 	}
 }
 
-static int policy_clauses(struct pol_ctx *pc, const struct ap_eff *p)
+static int policy_clauses(struct pol_ctx *pc, const struct ap_eff *p, bool l7)
 {
 	size_t i;
 	int err = 0;
@@ -155,7 +191,7 @@ static int policy_clauses(struct pol_ctx *pc, const struct ap_eff *p)
 	if (!enforced(p))
 		return 0;
 	for (i = 0; !err && i < p->n_rules; i++)
-		err = rule_clauses(pc, p, i);
+		err = rule_clauses(pc, p, i, l7);
 	return err;
 }
 
@@ -179,7 +215,7 @@ static int too_many_clauses(struct pol_ctx *pc,
 }
 
 static int new_polset(struct pol_ctx *pc, const struct model_workload *mw,
-		      uint32_t *out)
+		      bool l7, uint32_t *out)
 {
 	struct im_polset ps = { .first = (uint32_t)pc->t->n_clauses,
 				.has_allow = mw->authz.has_allow };
@@ -189,7 +225,7 @@ static int new_polset(struct pol_ctx *pc, const struct model_workload *mw,
 	int err = 0;
 
 	for (i = 0; !err && i < mw->authz.n; i++)	/* DENY before ALLOW */
-		err = policy_clauses(pc, &mw->authz.v[i]);
+		err = policy_clauses(pc, &mw->authz.v[i], l7);
 	if (err)
 		return err;
 	n = pc->t->n_clauses - ps.first;
@@ -207,12 +243,13 @@ static int new_polset(struct pol_ctx *pc, const struct model_workload *mw,
 	if (!slot)
 		return -ENOMEM;
 	*slot = ps;
-	snprintf(name, sizeof(name), "%s/%s", mw->wl->ns, mw->wl->name);
+	snprintf(name, sizeof(name), "%s/%s%s", mw->wl->ns, mw->wl->name,
+		 l7 ? " (HTTP ports)" : "");
 	return CT_NAME(pc->t, polset_names, *out, name);
 }
 
 static int polset_of(struct pol_ctx *pc, const struct model_workload *mw,
-		     uint32_t *out)
+		     bool l7, uint32_t *out)
 {
 	size_t k;
 	int err;
@@ -221,18 +258,19 @@ static int polset_of(struct pol_ctx *pc, const struct model_workload *mw,
 	if (!n_enforced(&mw->authz) && !mw->authz.has_allow)
 		return 0;
 	for (k = 1; k < pc->t->n_polsets; k++)
-		if (same_policies(&pc->set_owner[k]->authz, &mw->authz)) {
+		if (pc->set_owner[k].l7 == l7 &&
+		    same_policies(&pc->set_owner[k].mw->authz, &mw->authz)) {
 			*out = (uint32_t)k;
 			return 0;
 		}
-	err = new_polset(pc, mw, out);
+	err = new_polset(pc, mw, l7, out);
 	if (err)
 		return err;
 	if (*out >= pc->cap_owner &&
 	    grow((void **)&pc->set_owner, &pc->cap_owner,
 		    sizeof(*pc->set_owner)))
 		return -ENOMEM;
-	pc->set_owner[*out] = mw;
+	pc->set_owner[*out] = (struct set_owner){ mw, l7 };
 	return 0;
 }
 
@@ -251,7 +289,7 @@ uint8_t ct_mode(enum mtls_mode m)
 }
 
 static int put_wlport(struct tables *t, uint32_t ip, uint32_t port,
-		      enum mtls_mode mode, uint32_t polset)
+		      enum mtls_mode mode, uint32_t polset, bool l7)
 {
 	struct ct_wlport *w = CT_PUSH(t, wlports);
 
@@ -261,21 +299,62 @@ static int put_wlport(struct tables *t, uint32_t ip, uint32_t port,
 	w->port = htons((uint16_t)port);
 	w->v.mode = ct_mode(mode);
 	w->v.polset = polset;
+	w->v.flags = l7 ? IM_WLPORT_L7 : 0;
 	return 0;
 }
 
-/* Port 0 carries the workload's mode; portLevelMtls ports their own. */
+static bool has_mtls_port(const struct model_workload *mw, uint32_t port)
+{
+	size_t i;
+
+	for (i = 0; i < mw->mtls.n_ports; i++)
+		if (mw->mtls.ports[i].port == port)
+			return true;
+	return false;
+}
+
+/* Port 0 carries the workload's mode and TCP set; portLevelMtls ports
+ * their own mode; ports judged per request (<l7>, <n>) the L7 set. */
+static int put_wlports(struct pol_ctx *pc, const struct model_workload *mw,
+		       uint32_t ip, const struct l7_port_eff *l7, size_t n)
+{
+	uint32_t set, set7 = 0;
+	size_t i;
+	int err = polset_of(pc, mw, false, &set);
+
+	if (!err && n)
+		err = polset_of(pc, mw, true, &set7);
+	err = err ?: put_wlport(pc->t, ip, 0, mw->mtls.mode, set, false);
+	for (i = 0; !err && i < mw->mtls.n_ports; i++) {
+		uint32_t port = mw->mtls.ports[i].port;
+		bool is7 = l7_family_of(l7, n, port) != L7F_NONE;
+
+		err = put_wlport(pc->t, ip, port, mw->mtls.ports[i].mode,
+				 is7 ? set7 : set, is7);
+	}
+	for (i = 0; !err && i < n; i++)
+		if (!has_mtls_port(mw, l7[i].port))
+			err = put_wlport(pc->t, ip, l7[i].port, mw->mtls.mode,
+					 set7, true);
+	return err;
+}
+
 static int compile_wlports(struct pol_ctx *pc, const struct model_workload *mw,
 			   uint32_t ip)
 {
-	uint32_t set;
-	size_t i;
-	int err = polset_of(pc, mw, &set);
+	struct l7_port_eff few[32], *v = few;
+	size_t n = model_l7_ports(pc->in->m, mw, few, 32);
+	int err;
 
-	err = err ?: put_wlport(pc->t, ip, 0, mw->mtls.mode, set);
-	for (i = 0; !err && i < mw->mtls.n_ports; i++)
-		err = put_wlport(pc->t, ip, mw->mtls.ports[i].port,
-				 mw->mtls.ports[i].mode, set);
+	if (n > 32) {
+		v = malloc(n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		n = model_l7_ports(pc->in->m, mw, v, n);
+	}
+	err = put_wlports(pc, mw, ip, v, n);
+	if (v != few)
+		free(v);
 	return err;
 }
 

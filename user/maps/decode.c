@@ -21,6 +21,7 @@ static const char *const drop_names[] = {
 	[IM_DROP_NO_HEALTHY] = "no_healthy_endpoint",
 	[IM_DROP_NO_RECORD] = "no_socket_record",
 	[IM_DROP_CAPTURE_FULL] = "capture_table_full",
+	[IM_DROP_L7_PLAINTEXT] = "l7_plaintext",
 };
 _Static_assert(ARRAY_LEN(drop_names) == IM_DROP_MAX,
 	       "every enum im_drop_reason needs a stable name");

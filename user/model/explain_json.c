@@ -73,6 +73,23 @@ static json_t *j_authz(struct arena *a, const struct authz_eff *z)
 			 "policies", pols);
 }
 
+/* The ports of <w> judged per HTTP request: [{port, protocol}]. */
+static json_t *j_l7_ports(const struct model *m,
+			  const struct model_workload *w)
+{
+	static const char *const names[] = { "TCP", "HTTP", "HTTP2" };
+	struct l7_port_eff v[64];
+	size_t i, n = model_l7_ports(m, w, v, 64);
+	json_t *arr = json_array();
+
+	for (i = 0; i < n && i < 64; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:s}", "port",
+						     (json_int_t)v[i].port,
+						     "protocol",
+						     names[v[i].family]));
+	return arr;
+}
+
 static json_t *j_workloads(struct arena *a, const struct model *m)
 {
 	json_t *arr = json_array();
@@ -82,14 +99,15 @@ static json_t *j_workloads(struct arena *a, const struct model *m)
 		const struct model_workload *w = &m->wls[i];
 
 		json_array_append_new(arr, json_pack(
-			"{s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
+			"{s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 			"name", jstr(w->wl->name), "namespace", w->wl->ns,
 			"kind", w->wl->obj->kind_name,
 			"identity", w->identity,
 			"address", jstr(w->wl->address),
 			"locality", jstr(w->wl->locality),
 			"mtls", j_mtls(a, &w->mtls),
-			"authorization", j_authz(a, &w->authz)));
+			"authorization", j_authz(a, &w->authz),
+			"judgedPerRequest", j_l7_ports(m, w)));
 	}
 	return arr;
 }

@@ -23,8 +23,10 @@ static const char *fate_text(const struct ap_rule_eff *r)
 	}
 }
 
+/* <l7>: the workload's ports judged per HTTP request ("8080, 8081"), or
+ * NULL: there a rule's HTTP fields apply as written. */
 static void text_rule(struct arena *a, FILE *out, const struct ap_rule_eff *r,
-		      const char *ind)
+		      const char *ind, const char *l7)
 {
 	const char *fate = fate_text(r);
 
@@ -32,13 +34,17 @@ static void text_rule(struct arena *a, FILE *out, const struct ap_rule_eff *r,
 		ex_ap_rule(a, r->rule));
 	if (!fate)
 		return;
-	fprintf(out, "%s  TCP: %s [%s]\n", ind, fate, r->http_fields);
+	if (l7)
+		fprintf(out, "%s  ports %s: judged per request by the "
+			"destination agent, as written\n", ind, l7);
+	fprintf(out, "%s  %s: %s [%s]\n", ind, l7 ? "other ports" : "TCP",
+		fate, r->http_fields);
 	if (r->fate == L4_STRIPPED)
 		fprintf(out, "%s  TCP form: %s\n", ind, ex_ap_rule(a, &r->l4));
 }
 
 static void text_ap(struct arena *a, FILE *out, const struct ap_eff *e,
-		    size_t i)
+		    size_t i, const char *l7)
 {
 	size_t j;
 
@@ -51,10 +57,11 @@ static void text_ap(struct arena *a, FILE *out, const struct ap_eff *e,
 		fputs("         no rules: matches nothing (allow-nothing)\n",
 		      out);
 	for (j = 0; j < e->n_rules; j++)
-		text_rule(a, out, &e->rules[j], "         ");
+		text_rule(a, out, &e->rules[j], "         ", l7);
 }
 
-static void text_authz(struct arena *a, FILE *out, const struct authz_eff *z)
+static void text_authz(struct arena *a, FILE *out, const struct authz_eff *z,
+		       const char *l7)
 {
 	size_t i;
 
@@ -66,7 +73,7 @@ static void text_authz(struct arena *a, FILE *out, const struct authz_eff *z)
 	fputs("    authorization (evaluated CUSTOM, DENY, ALLOW, AUDIT):\n",
 	      out);
 	for (i = 0; i < z->n; i++)
-		text_ap(a, out, &z->v[i], i);
+		text_ap(a, out, &z->v[i], i, l7);
 	fputs(z->has_allow ?
 	      "      => default deny: a request must match an ALLOW rule\n" :
 	      "      => no enforced ALLOW policy: allowed unless denied\n",
@@ -105,8 +112,22 @@ static void text_namespaces(struct arena *a, const struct model *m,
 	for (i = 0; i < m->n_nss; i++) {
 		fprintf(out, "  %s\n", m->nss[i].ns);
 		text_mtls(a, out, &m->nss[i].mtls);
-		text_authz(a, out, &m->nss[i].authz);
+		text_authz(a, out, &m->nss[i].authz, NULL);
 	}
+}
+
+/* "8080, 8081" for the ports of <w> judged per request, or NULL. */
+static const char *l7_list(struct arena *a, const struct model *m,
+			   const struct model_workload *w)
+{
+	struct l7_port_eff v[16];
+	size_t i, n = model_l7_ports(m, w, v, 16);
+	const char *s = NULL;
+
+	for (i = 0; i < n && i < 16; i++)
+		s = s ? arena_printf(a, "%s, %u", s, v[i].port)
+		      : arena_printf(a, "%u", v[i].port);
+	return n > 16 ? arena_printf(a, "%s, ...", s) : s;
 }
 
 static void text_workloads(struct arena *a, const struct model *m, FILE *out)
@@ -127,7 +148,7 @@ static void text_workloads(struct arena *a, const struct model *m, FILE *out)
 		if (w->wl->address)
 			fprintf(out, "    address: %s\n", w->wl->address);
 		text_mtls(a, out, &w->mtls);
-		text_authz(a, out, &w->authz);
+		text_authz(a, out, &w->authz, l7_list(a, m, w));
 	}
 }
 
