@@ -104,8 +104,7 @@ CFG=$TMP/config	# the agents watch it: nothing else goes there
 POOLS=tools/demo-pools.yaml
 VR=10.96.0.3		# vector-retriever (examples/mesh/01-services.yaml)
 MS=10.96.0.5		# model-server
-CANARY=10.96.1.1	# demo-canary ($POOLS)
-EJECT=10.96.1.2		# demo-eject
+EJECT=10.96.1.2		# demo-eject ($POOLS)
 ORCH_IP=10.10.1.11
 VR_B=10.10.2.12
 RERANKER=10.10.2.13
@@ -164,8 +163,8 @@ except OSError as e:
 
 # N connections from POD to HOST:PORT, one request each, into FILE as
 # JSON (tools/mesh-client.py count); its answers, as shares, printed.
-count() { # POD HOST PORT N FILE
-	"$MESH" exec "$1" "$PY" tools/mesh-client.py count "$2" "$3" "$4" --deadline 30 >"$5"
+count() { # POD HOST PORT N FILE [--request "METHOD PATH"]
+	"$MESH" exec "$1" "$PY" tools/mesh-client.py count "$2" "$3" "$4" --deadline 30 "${@:6}" >"$5"
 	"$PY" - "$5" <<-'PY'
 		import json, sys
 		j = json.load(open(sys.argv[1]))
@@ -197,6 +196,18 @@ drops() { # NODE REASON: that drop counter (0 when never counted)
 	local n
 	n=$(maps_rows "$1" drops 'r["count"] if r["reason"] == "'"$2"'" else None')
 	echo "${n:-0}"
+}
+
+# Requests refused by per-request AuthorizationPolicy (no ALLOW rule
+# matched), summed over both nodes' agents (`proxy-config refusals`).
+l7_denied() {
+	local node n sum=0
+	for node in node-a node-b; do
+		n=$(proxy_config "$node" refusals -o json |
+			"$PY" -c 'import json, sys; print(sum(r["count"] for r in json.load(sys.stdin)["refusals"] if (r["source"], r["reason"]) == ("l7", "no_allow_match")))') || n=-1000
+		sum=$((sum + n))
+	done
+	echo "$sum"
 }
 
 # demo-eject's endpoints on NODE, as `maps dump endpoints` has them.
@@ -246,8 +257,8 @@ step "5. the example mesh, live, as it is: STRICT mutual TLS"
 cat <<-EOF
 	$mesh/ as it is (STRICT everywhere but the metrics port 9090, its
 	AuthorizationPolicies), on two test nodes (tools/mesh.sh: network
-	namespaces, a veth per pod, a cgroup per workload), next to two
-	small services of the demo's own ($POOLS).
+	namespaces, a veth per pod, a cgroup per workload), next to a small
+	service of the demo's own ($POOLS).
 	An agent per node, with --mtls: the kernel picks the endpoint at
 	connect(), and the agents carry the call between the workloads' own
 	addresses as HBONE (HTTP/2 CONNECT over TLS 1.3), each side proving
@@ -288,38 +299,44 @@ import json, sys
 t = [t for t in json.load(open(sys.argv[1]))["tunnels"] if t["direction"] == "outbound"]
 sys.exit(not (sum(x["streams_total"] for x in t) == 31 and len(t) < 31))' "$TMP/tunnels.json"
 
-step "7. canary: 500 connections api-gateway -> demo-canary:8080 ($CANARY), over mTLS"
+step "7. canary: 500 requests POST /v1/predict api-gateway -> model-server:8080 ($MS)"
 cat <<-EOF
-	VirtualService demo-canary: v1 90, v2 10; the kernel picks the subset by
-	weight at connect(), then the endpoint. (model-server's own 90/10 canary
-	takes only POST /v1/predict-like requests, which model-server-access
-	judges per HTTP request: that is not in this build yet.)
+	VirtualService model-server, route 'canary': v1-stable 90, v2-experimental
+	10. The kernel picks the subset by weight at connect() (v1 in the caller's
+	zone, us-east-1a, first), the agents carry the call over mTLS, and
+	model-server's agent judges each HTTP request by model-server-access
+	(api-gateway's principal, POST, /v1/predict). One connection per request:
 EOF
-count api-gateway "$CANARY" 8080 500 "$TMP/canary.json"
-claim "500 connections, none failed" is \
+count api-gateway "$MS" 8080 500 "$TMP/canary.json" --request "POST /v1/predict"
+claim "500 requests, none failed" is \
 	"$(json_of "$TMP/canary.json" 'j["connections"] if j["complete"] and not j["errors"] else -1')" 500
-v2=$(json_of "$TMP/canary.json" 'j["answers"].get("demo-canary-v2", 0)')
+claim "each reached model-server's POST /v1/predict handler" is \
+	"$(json_of "$TMP/canary.json" 'all(k.endswith(" POST /v1/predict") for k in j["answers"])')" True
+v2=$(json_of "$TMP/canary.json" 'sum(v for k, v in j["answers"].items() if k.startswith("model-server-v2 "))')
 # 5 standard deviations of a binomial: 10% of 500 is 50 +- 34
-claim "v2 got 10% ($v2 of 500: within 5 standard deviations, 16..84)" test "$v2" -ge 16 -a "$v2" -le 84
+claim "v2-experimental got 10% ($v2 of 500: within 5 standard deviations, 16..84)" test "$v2" -ge 16 -a "$v2" -le 84
 
-step "8. refused by principal: AuthorizationPolicy at connect(), counted"
+step "8. refused by principal and by request, counted"
 before_a=$(drops node-a policy_no_allow)
 before_b=$(drops node-b policy_no_allow)
 echo "api-gateway -> vector-retriever:8080 (vector-retriever-access names orchestrator only):"
 out=$(try_connect api-gateway "$VR" 8080)
 echo "    $out"
 claim "refused with EPERM at connect(), at the source" grep -q "EPERM" <<<"$out"
-echo "reranker -> demo-canary:8080 (demo-canary-access names api-gateway only):"
-out=$(try_connect reranker "$CANARY" 8080)
-echo "    $out"
-claim "refused with EPERM at connect()" grep -q "EPERM" <<<"$out"
 echo "reranker -> model-server:8080 (model-server-access names api-gateway and orchestrator only):"
 out=$(try_connect reranker "$MS" 8080)
 echo "    $out"
 claim "refused with EPERM at connect()" grep -q "EPERM" <<<"$out"
 echo "maps dump drops, policy_no_allow: node-a $before_a -> $(drops node-a policy_no_allow), node-b $before_b -> $(drops node-b policy_no_allow)"
 claim "each refusal counted once, on the caller's node" is \
-	"$(drops node-a policy_no_allow) $(drops node-b policy_no_allow)" "$((before_a + 1)) $((before_b + 2))"
+	"$(drops node-a policy_no_allow) $(drops node-b policy_no_allow)" "$((before_a + 1)) $((before_b + 1))"
+before=$(l7_denied)
+echo "api-gateway GET / on model-server:8080 (model-server-access allows POST on its paths only):"
+out=$("$MESH" exec api-gateway curl -s --max-time 5 -w ' (HTTP %{http_code})' "http://$MS:8080/")
+echo "    $out"
+claim "answered 403 by model-server's agent (the workload answers any GET with 200)" is "$out" "RBAC: access denied (HTTP 403)"
+echo "proxy-config refusals, l7 no_allow_match (both nodes): $before -> $(l7_denied)"
+claim "counted once" is "$(l7_denied)" "$((before + 1))"
 
 step "9. STRICT: plaintext from a process outside the mesh is dropped, and counted"
 before=$(drops node-b strict_plaintext)

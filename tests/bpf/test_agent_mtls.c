@@ -6,11 +6,18 @@
  * the pinned links and on the guard, never keep the previous agent's. Read
  * from the programs the kernel runs: the cgroup's connect4 and sockops and
  * the tc guard, their .rodata maps. The agent with --mtls starts its proxy
- * and stops it on SIGTERM (both logged).
+ * and stops it on SIGTERM (both logged). A workload whose first process
+ * starts after the agent stopped looking for one gets its listeners when
+ * it starts.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +26,8 @@
 #include "agent_fix.h"
 #include "bpf_test.h"
 #include "connect.skel.h"
+#include "dp_netns.h"
+#include "proxy/inpod.h"
 
 /* The rodata every dataplane object carries (bpf/lib/config.h): the same
  * layout in each, so connect's skeleton describes them all. */
@@ -163,6 +172,136 @@ static void capture_follows_the_flag(void)
 		CHECK_EQ(af_file_count(f.log, "mTLS: proxy started"), 1,
 			 "without --mtls no proxy");
 	ok = ok && one_run(&f, true, &p);	/* and on again */
+	if (ok)
+		CHECK_EQ(af_file_count(f.log, "as probed earlier in this boot"),
+			 2, "the kernel probed at the first start only");
+	if (CU_get_number_of_failures())
+		af_dump_file(f.log);
+	af_teardown(&f);
+}
+
+/* Looks for the workload's process twice (0.5 s), then only waits for
+ * events. */
+static int run_mtls_short_retry(const struct agent_opts *o)
+{
+	struct agent_opts m = *o;
+
+	m.mtls = true;
+	m.mtls_retries = 2;
+	return agent_run(&m);
+}
+
+/* The workload's process: it enters namespace <ns> first and the
+ * workload's cgroup second (whoever finds it there finds its final
+ * namespace), and lives until *<hold> closes. Returns its pid or -1. */
+static pid_t pod_process(const struct afix *f, int ns, int *hold)
+{
+	struct pollfd p = { .events = POLLIN };
+	int life[2], ready[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(life))
+		return -1;
+	if (pipe(ready)) {
+		close(life[0]);
+		close(life[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(life[1]);
+		if (setns(ns, CLONE_NEWNET) || cgroup_tmp_enter(&f->wl, 0) ||
+		    write(ready[1], "r", 1) != 1)
+			_exit(1);
+		(void)!read(life[0], &c, 1);	/* until the write end closes */
+		_exit(0);
+	}
+	close(life[0]);
+	close(ready[1]);
+	*hold = life[1];
+	p.fd = ready[0];
+	if (pid > 0 && poll(&p, 1, 2000) == 1)
+		(void)!read(ready[0], &c, 1);
+	close(ready[0]);
+	return c == 'r' ? pid : -1;
+}
+
+/* Connects to 127.0.0.1:15001 where it runs: 0 when someone listens. */
+static int capture_answers(void *unused)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(IM_CAPTURE_PORT),
+				  .sin_addr.s_addr = htonl(IM_CAPTURE_IP) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static bool wait_capture_answers(int ns)
+{
+	uint64_t end = af_now_ms() + WAIT_MS;
+
+	while (inpod_call(ns, capture_answers, NULL)) {
+		if (af_now_ms() >= end)
+			return false;
+		af_sleep_ms(20);
+	}
+	return true;
+}
+
+static bool wait_log(const struct afix *f, const char *text)
+{
+	uint64_t end = af_now_ms() + WAIT_MS;
+
+	while (!af_file_has(f->log, text)) {
+		if (af_now_ms() >= end)
+			return false;
+		af_sleep_ms(50);
+	}
+	return true;
+}
+
+static void listeners_when_the_pod_starts_late(void)
+{
+	int ns = -1, hold = -1, st;
+	pid_t pod = -1;
+	struct afix f;
+	bool ok;
+
+	NEED_ROOT();
+	ok = CHECK_EQ(af_setup(&f), true, "test setup (%s)", strerror(errno));
+	ns = ok ? dp_ns_new() : -1;
+	ok = ok && CHECK_EQ(ns >= 0, 1, "the pod's namespace") &&
+	     CHECK_EQ(dp_ip_in(ns, "link set lo up"), 0, "its loopback up");
+	if (!ok)
+		goto out;
+	f.pid = af_fork_in_ns(&f, f.log, run_mtls_short_retry);
+	ok = CHECK_EQ(wait_log(&f, "still have no process to listen in"), true,
+		      "the agent stopped looking for the workload's process");
+	ok = ok && CHECK_EQ(inpod_call(ns, capture_answers, NULL),
+			    -ECONNREFUSED, "nothing listens in the pod yet");
+	pod = ok ? pod_process(&f, ns, &hold) : -1;
+	ok = ok && CHECK_EQ(pod > 0, 1, "the pod's process started");
+	ok = ok && CHECK_EQ(wait_capture_answers(ns), true,
+			    "the agent's 127.0.0.1:15001 answers in the pod");
+	if (ok)	/* logged just after the listeners opened */
+		CHECK_EQ(wait_log(&f, "listening for 1 of 1 local"), true,
+			 "logged: listening for the workload");
+	CHECK_EQ(af_stop_agent(&f, SIGTERM), 0, "the agent stopped cleanly");
+out:
+	if (hold >= 0)
+		close(hold);
+	if (pod > 0)
+		waitpid(pod, &st, 0);	/* ours; it ends with the pipe */
+	if (ns >= 0)
+		close(ns);
 	if (CU_get_number_of_failures())
 		af_dump_file(f.log);
 	af_teardown(&f);
@@ -171,4 +310,5 @@ static void capture_follows_the_flag(void)
 UNIT_SUITE(agent_mtls)
 {
 	UNIT_TEST(s, capture_follows_the_flag);
+	UNIT_TEST(s, listeners_when_the_pod_starts_late);
 }

@@ -8,8 +8,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "capture_fix.h"
+#include "engine_fix.h"
 #include "proxy/inpod_set.h"
 
 #define N_PODS 3
@@ -134,6 +137,89 @@ static uint64_t cookie_of(int ns)
 	return c;
 }
 
+/* The cookie of the namespace the calling thread is in now. */
+static uint64_t cookie_home(void)
+{
+	uint64_t c = 0;
+
+	CHECK_EQ(cookie_here(&c), 0, "this thread's namespace cookie");
+	return c;
+}
+
+static int fails(void *unused)
+{
+	return -EXDEV;
+}
+
+struct caller {
+	int ns;
+	uint64_t in, home_before, home_after;
+};
+
+static void *call_once(void *arg)
+{
+	struct caller *c = arg;
+
+	cookie_here(&c->home_before);
+	inpod_call(c->ns, cookie_here, &c->in);
+	cookie_here(&c->home_after);
+	return NULL;
+}
+
+/* inpod_call runs on the calling thread and brings it back to the
+ * namespace it was in at the call, after every call, failed or not, and
+ * keeps nothing open. */
+static void inpod_call_returns_home(void)
+{
+	struct caller c = { .ns = -1 };
+	uint64_t home, moved_home, in = 0;
+	int i, fds, moved = 0, bad, here;
+	pthread_t t;
+
+	NEED_ROOT();
+	home = cookie_home();
+	c.ns = dp_ns_new();
+	if (!CHECK_EQ(c.ns >= 0, 1, "a namespace"))
+		return;
+	CHECK_EQ(inpod_call(c.ns, cookie_here, &in), 0, "a call there");
+	CHECK_EQ(in != home && in != 0, 1, "it ran in the other namespace");
+	CHECK_EQ(cookie_home(), home, "and the thread came back");
+	CHECK_EQ(inpod_call(c.ns, fails, NULL), -EXDEV, "fn's error returned");
+	CHECK_EQ(cookie_home(), home, "back after a failed fn");
+	bad = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK_EQ(inpod_call(bad, cookie_here, &in), -EINVAL,
+		 "not a namespace: refused");
+	close(bad);
+	CHECK_EQ(inpod_call(-1, cookie_here, &in), -EBADF, "no fd: refused");
+	CHECK_EQ(cookie_home(), home, "still home after both refusals");
+
+	fds = ef_fd_count();
+	for (i = 0; i < 1000; i++) {
+		in = 0;
+		moved += !inpod_call(c.ns, cookie_here, &in) && in != home;
+	}
+	CHECK_EQ(moved, 1000, "1000 calls, each in the namespace");
+	CHECK_EQ(cookie_home(), home, "home after them");
+	CHECK_EQ(ef_fd_count(), fds, "no fd per call");
+
+	CHECK_EQ(pthread_create(&t, NULL, call_once, &c), 0, "a thread");
+	pthread_join(t, NULL);
+	CHECK_EQ(c.in != home && c.in != 0, 1, "its call ran there");
+	CHECK_EQ(c.home_after, c.home_before, "and it came back too");
+
+	/* the thread moved since its last call: back to where it is now */
+	here = dp_ns_enter();
+	if (CHECK_EQ(here >= 0, 1, "a namespace of the test's own")) {
+		moved_home = cookie_home();
+		CHECK_EQ(inpod_call(c.ns, cookie_here, &in), 0, "a call from it");
+		CHECK_EQ(cookie_home(), moved_home, "back to the new home");
+		dp_ns_leave(here);
+	}
+	CHECK_EQ(cookie_home(), home, "the test is home");
+	CHECK_EQ(ef_fd_count(), fds, "nothing left open");
+	close(c.ns);
+}
+
 /* Whether 127.0.0.1:15001 is free in <ns>: nobody listens there. */
 static int bind_capture(void *unused)
 {
@@ -214,5 +300,6 @@ out:
 
 UNIT_SUITE(inpod)
 {
+	UNIT_TEST(s, inpod_call_returns_home);
 	UNIT_TEST(s, inpod_listeners_follow_pods);
 }

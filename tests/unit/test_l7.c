@@ -7,6 +7,7 @@
  * peer (or plaintext).
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 
 #include "authz/l7.h"
 #include "compile/compile.h"
@@ -618,6 +619,126 @@ static void peers_and_tables(void)
 	done(&f);
 }
 
+/* Random targets over the characters normalization acts on (bounded:
+ * TARGETS of them, per option): nothing crashes or overruns under ASan,
+ * a result is origin-form and normalizing it again changes nothing, so
+ * no spelling survives one pass that a second would turn into another
+ * path (a double decode is how "%252e%252e" attacks work). */
+#define TARGETS 20000
+
+static void normalize_is_idempotent(void)
+{
+	static const char *const opts[] = { NULL, "MERGE_SLASHES",
+					    "DECODE_AND_MERGE_SLASHES" };
+	static const char alpha[] = "/./..%2e%2E%2f%2F%5c%5C%25%41%zz?a\\b";
+	char in[40], once[64], twice[64], yaml[512];
+	unsigned int seed = 7, i, k, len;
+	struct fix f;
+	int n, m;
+
+	for (k = 0; k < 3; k++) {
+		if (opts[k])
+			snprintf(yaml, sizeof(yaml), MESHCONFIG("%s"), opts[k]);
+		build(&f, false, opts[k] ? yaml : NULL);
+		for (i = 0; i < TARGETS; i++) {
+			len = 1 + rand_r(&seed) % (sizeof(in) - 2);
+			in[0] = '/';
+			for (n = 1; n < (int)len; n++)
+				in[n] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+			n = l7_normalize(f.g, in, len, once, sizeof(once));
+			if (n < 0)
+				continue;
+			CU_ASSERT_EQUAL(once[0], '/');
+			CU_ASSERT_EQUAL((size_t)n, strlen(once));
+			m = l7_normalize(f.g, once, (size_t)n, twice,
+					 sizeof(twice));
+			CU_ASSERT_EQUAL(m, n);
+			if (m != n || strcmp(once, twice)) {
+				fprintf(stderr, "%.*s -> %s -> %s\n", (int)len,
+					in, once, m < 0 ? "-1" : twice);
+				break;
+			}
+		}
+		done(&f);
+	}
+}
+
+/* Requests judged on other threads while the live generation swaps
+ * between an allowing and a denying one (bounded: CHECKS each): every
+ * verdict is one generation's, the counts add up. */
+#define CHECKS 20000
+
+struct checker {
+	struct l7_live *l;
+	unsigned long allowed, denied, torn;
+	bool finished;
+};
+
+static void *check_loop(void *arg)
+{
+	struct checker *c = arg;
+	struct authz_req a = { .wl_ip = ip4(MS), .dst_port = 8080,
+			       .peer = { .authenticated = true,
+					 .td = "cluster.local",
+					 .ns = "ai-inference",
+					 .sa = "api-gateway" } };
+	struct l7_req r = { .method = "POST", .method_len = 4,
+			    .path = "/v1/predict", .path_len = 11 };
+	struct l7_verdict v;
+	int i;
+
+	for (i = 0; i < CHECKS; i++) {
+		struct l7_gen *g = l7_live_get(c->l);
+
+		l7_eval(g, &a, &r, &v);
+		l7_live_count(c->l, &v);
+		l7_gen_put(g);
+		if (v.reason == AUTHZ_ALLOW_RULE)
+			c->allowed++;
+		else if (v.reason == AUTHZ_DENY_RULE)
+			c->denied++;
+		else
+			c->torn++;
+	}
+	__atomic_store_n(&c->finished, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void live_swap_under_checks(void)
+{
+	struct checker c[2] = { { 0 }, { 0 } };
+	unsigned long swaps = 0;
+	struct fix allow, deny;
+	pthread_t th[2];
+	struct l7_live l;
+	int i;
+
+	build(&allow, true, NULL);
+	build(&deny, true, AP("deny-all", "DENY", "  - {}\n"));
+	l7_live_init(&l);
+	l7_live_swap(&l, l7_gen_ref(allow.g));
+	for (i = 0; i < 2; i++) {
+		c[i].l = &l;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, check_loop,
+						     &c[i]), 0);
+	}
+	/* bounded: the checkers end after CHECKS each */
+	while (!(__atomic_load_n(&c[0].finished, __ATOMIC_ACQUIRE) &&
+		 __atomic_load_n(&c[1].finished, __ATOMIC_ACQUIRE)) &&
+	       swaps < 10000000UL)
+		l7_live_swap(&l, l7_gen_ref(++swaps % 2 ? deny.g : allow.g));
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CU_ASSERT_EQUAL(c[0].torn + c[1].torn, 0);
+	CU_ASSERT_EQUAL(c[0].allowed + c[0].denied, CHECKS);
+	CU_ASSERT_EQUAL(l.counts[AUTHZ_ALLOW_RULE],
+			c[0].allowed + c[1].allowed);
+	CU_ASSERT_EQUAL(l.counts[AUTHZ_DENY_RULE], c[0].denied + c[1].denied);
+	l7_live_free(&l);
+	done(&allow);
+	done(&deny);
+}
+
 /* ---- the kernel's tables on those ports (compile_authz.c) ---- */
 
 struct kfix {
@@ -739,4 +860,6 @@ UNIT_SUITE(l7)
 	UNIT_TEST(s, actions_in_order);
 	UNIT_TEST(s, peers_and_tables);
 	UNIT_TEST(s, kernel_tables_for_l7_ports);
+	UNIT_TEST(s, normalize_is_idempotent);
+	UNIT_TEST(s, live_swap_under_checks);
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../dataplane/gen.h"
@@ -29,12 +30,21 @@
 #include "admin.h"
 #include "apply.h"
 #include "context.h"
+#include "featcache.h"
 #include "guards.h"
 #include "identity.h"
 #include "mtls.h"
 #include "reload.h"
 #include "rotate.h"
 #include "watch.h"
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 void agent_log(const struct agent *a, const char *fmt, ...)
 {
@@ -43,6 +53,8 @@ void agent_log(const struct agent *a, const char *fmt, ...)
 	FILE *f = a->log_hold ? a->log_hold : stderr;
 
 	fprintf(f, "infermesh agent %s: ", a->o.node);
+	if (a->o.verbose)	/* where a start or a reload spends its time */
+		fprintf(f, "[+%.1f ms] ", (double)(mono_us() - a->t0_us) / 1e3);
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);
@@ -69,22 +81,56 @@ static int need(const struct agent *a, const struct features *f,
 	return -EOPNOTSUPP;
 }
 
+/* The features this agent's programs and hooks need. */
+static uint32_t needed(const struct agent *a)
+{
+	uint32_t m = FEAT_BIT(FEAT_BPF_SYSCALL) | FEAT_BIT(FEAT_CGROUP2) |
+		     FEAT_BIT(FEAT_CONNECT4) | FEAT_BIT(FEAT_SOCKOPS);
+	size_t i;
+
+	for (i = 0; i < a->o.n_guards; i++)
+		m |= FEAT_BIT(a->o.guards[i].hook == DP_GUARD_XDP ? FEAT_XDP
+								  : FEAT_TC);
+	if (!a->o.no_route_guards)
+		m |= FEAT_BIT(FEAT_TC);
+	return m;
+}
+
+/* Only what the agent needs, and only what this boot of this kernel was
+ * not already seen to have (featcache.h): a restart is back sooner. */
 static int probe(struct agent *a)
 {
+	uint32_t want = needed(a);
+	uint32_t known = featcache_load(a->paths.state_dir) & want;
 	struct features f;
+	int id, err = 0;
+
+	if (known == want) {
+		agent_log(a, "kernel features: present, as probed earlier in "
+			  "this boot (%s/%s)", a->paths.state_dir,
+			  FEATCACHE_FILE);
+		return 0;
+	}
+	features_probe_some(&f, want & ~known);
+	for (id = 0; !err && id < FEAT__COUNT; id++)
+		if (want & ~known & FEAT_BIT(id))
+			err = need(a, &f, id);
+	a->feat_probed = err ? 0 : want;
+	return err;
+}
+
+/* Once the node is ours: what the probe found, for the next start. */
+static int keep_features(struct agent *a)
+{
 	int err;
 
-	features_probe(&f);
-	err = need(a, &f, FEAT_BPF_SYSCALL);
-	err = err ?: need(a, &f, FEAT_CGROUP2);
-	err = err ?: need(a, &f, FEAT_CONNECT4);
-	err = err ?: need(a, &f, FEAT_SOCKOPS);
-	for (size_t i = 0; !err && i < a->o.n_guards; i++)
-		err = need(a, &f, a->o.guards[i].hook == DP_GUARD_XDP ?
-				  FEAT_XDP : FEAT_TC);
-	if (!err && !a->o.no_route_guards)
-		err = need(a, &f, FEAT_TC);
-	return err;
+	if (!a->feat_probed)
+		return 0;
+	err = featcache_store(a->paths.state_dir, a->feat_probed);
+	if (err)	/* the next start probes again: slower, not wrong */
+		agent_log(a, "keeping the kernel features in %s failed: %s",
+			  a->paths.state_dir, strerror(-err));
+	return 0;
 }
 
 /* ---- signals ---- */
@@ -231,31 +277,41 @@ static int recount(struct agent *a)
 	return 0;
 }
 
+/* With -v, a step's end is logged (agent_log says when): the start's
+ * time, step by step. */
+static int step(struct agent *a, const char *what, int err)
+{
+	if (a->o.verbose && !err)
+		agent_log(a, "start: %s done", what);
+	return err;
+}
+
 static int start(struct agent *a)
 {
 	int err = loop_init(&a->loop);
 
 	err = err ?: dp_paths_resolve(&a->paths, a->o.node, a->o.pin_root,
 				      a->o.state_dir, a->o.cgroup_root);
-	err = err ?: probe(a);
+	err = err ?: step(a, "kernel probe", probe(a));
 	err = err ?: signals(a);
 	err = err ?: lock(a);
-	err = err ?: agent_identity_open(a);
+	err = err ?: keep_features(a);
+	err = err ?: step(a, "identity", agent_identity_open(a));
 	err = err ?: admin_open(a);	/* before any thread: see admin.h */
 	err = err ?: guards_check(a);
 	err = err ?: prepare_pins(a);
-	err = err ?: load(a);
+	err = err ?: step(a, "programs loaded", load(a));
 	if (err)
 		return err;
 	err = dp_cgroup_attach_pinned(&a->dp, a->cgroup_fd, a->paths.pin_root);
-	err = err ?: guards_start(a);
+	err = err ?: step(a, "attached", guards_start(a));
 	if (err && !a->adopted)	/* nothing enforced before us: undo */
 		detach_all(a);
 	err = err ?: dp_gen_live(&a->dp, &a->live_gen);
-	err = err ?: recount(a);
-	err = err ?: apply_init(a);
+	err = err ?: step(a, "recount", recount(a));
+	err = err ?: step(a, "apply", apply_init(a));
 	err = err ?: rotate_init(a);
-	err = err ?: mtls_start(a);
+	err = err ?: step(a, "mTLS", mtls_start(a));
 	return err ?: watch_init(a);
 }
 
@@ -285,10 +341,12 @@ int agent_run(const struct agent_opts *o)
 	struct agent a = { .o = *o, .cgroup_fd = -1, .inotify_fd = -1,
 			   .debounce_fd = -1, .gc_fd = -1, .signal_fd = -1,
 			   .rotate_fd = -1, .mtls_retry_fd = -1,
+			   .podwatch.fd = -1,
 			   .loop.epfd = -1, .lock = { -1, -1, -1 },
 			   .admin = { .lfd = -1, .timer_fd = -1 } };
 	int err;
 
+	a.t0_us = mono_us();
 	bpf_log_init(o->verbose);
 	err = start(&a);
 	if (!err) {

@@ -21,6 +21,10 @@ struct agent_opts {
 	/* Capture every mesh call that must be mTLS (dp_opts.capture) and
 	 * carry it through the proxy's HBONE tunnels (mtls.h). */
 	bool mtls;
+	/* Looks for a local workload's process every MTLS_RETRY_MS, this
+	 * many times after each change (0: MTLS_RETRY_MAX); its cgroup's
+	 * first process is noticed at once anyway (podwatch.h). */
+	unsigned int mtls_retries;
 	/* Interfaces by name and by pattern (links.h's rules (a) and (b)),
 	 * as many as given; rule (c), the route to each local workload,
 	 * unless <no_route_guards>. */

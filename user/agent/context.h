@@ -4,6 +4,7 @@
 #ifndef IM_AGENT_CONTEXT_H
 #define IM_AGENT_CONTEXT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../authz/authz.h"
@@ -21,9 +22,14 @@
 #include "lock.h"
 #include "loop.h"
 #include "peers.h"
+#include "podwatch.h"
 
 struct agent {
 	struct agent_opts o;
+	uint64_t t0_us;		/* CLOCK_MONOTONIC at start: with -v, each
+				   log line says how long after it came */
+	uint32_t feat_probed;	/* present features probed at this start,
+				   for featcache.h once the node is ours */
 	struct dp_paths paths;
 	struct node_lock lock;	/* one agent per node */
 	struct dp dp;
@@ -58,6 +64,7 @@ struct agent {
 	int mtls_retry_fd;		/* while local workloads have no
 					   listener yet */
 	unsigned int mtls_tries;
+	struct podwatch podwatch;	/* mtls.c: pods' first processes */
 	int mtls_listening;		/* local workloads with listeners */
 	struct admin admin;		/* admin.c: <state-dir>/admin.sock */
 };

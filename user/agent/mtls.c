@@ -31,9 +31,15 @@ static void retry_arm(struct agent *a, bool on)
 	timerfd_settime(a->mtls_retry_fd, 0, &t, NULL);
 }
 
+static unsigned int retries(const struct agent *a)
+{
+	return a->o.mtls_retries ? a->o.mtls_retries : MTLS_RETRY_MAX;
+}
+
 /* The listeners follow the peer list; while some local workload has none
  * (no process in its cgroup yet), look again soon, a bounded number of
- * times. Logged when the count changes, not at every event. */
+ * times (a first process later is seen by podwatch). Logged when the
+ * count changes, not at every event. */
 static void sync_listeners(struct agent *a)
 {
 	size_t want = servable(&a->peers);
@@ -42,7 +48,7 @@ static void sync_listeners(struct agent *a)
 	if (n < 0) {
 		agent_log(a, "mTLS: updating the proxy's workloads failed "
 			  "(%s): the previous ones stay", strerror(-n));
-		retry_arm(a, a->mtls_tries++ < MTLS_RETRY_MAX);
+		retry_arm(a, a->mtls_tries++ < retries(a));
 		return;
 	}
 	if (n != a->mtls_listening)
@@ -53,11 +59,39 @@ static void sync_listeners(struct agent *a)
 		retry_arm(a, false);
 		return;
 	}
-	if (a->mtls_tries == MTLS_RETRY_MAX)
+	if (a->mtls_tries == retries(a))
 		agent_log(a, "mTLS: %zu local workloads still have no "
-			  "process to listen in; waiting for a link event or "
-			  "a reload", want - (size_t)n);
-	retry_arm(a, a->mtls_tries++ < MTLS_RETRY_MAX);
+			  "process to listen in; waiting for one to start "
+			  "(its cgroup's events), a link event or a reload",
+			  want - (size_t)n);
+	retry_arm(a, a->mtls_tries++ < retries(a));
+}
+
+/* Some local workload's cgroup got its first process (or lost its last):
+ * the listeners follow now. */
+static void on_cgroup_event(void *ctx, int fd)
+{
+	struct agent *a = ctx;
+
+	if (!podwatch_drain(&a->podwatch))
+		return;
+	a->mtls_tries = 0;
+	sync_listeners(a);
+}
+
+/* The cgroups to watch are those of the local workloads we know now. */
+static void watch_pods(struct agent *a)
+{
+	int missing = podwatch_set(&a->podwatch, &a->peers);
+
+	if (missing < 0)
+		agent_log(a, "mTLS: watching the workloads' cgroups failed "
+			  "(%s): a late pod waits for the retry or a link "
+			  "event", strerror(-missing));
+	else if (missing)
+		agent_log(a, "mTLS: %d local workloads' cgroups do not exist "
+			  "yet: not watched until a link event or a reload",
+			  missing);
 }
 
 static void on_retry(void *ctx, int fd)
@@ -102,6 +136,7 @@ void mtls_peers(struct agent *a, const struct model *m)
 	agent_peers_free(&a->peers);
 	a->peers = p;
 	a->mtls_tries = 0;
+	watch_pods(a);
 	sync_listeners(a);
 }
 
@@ -110,6 +145,7 @@ void mtls_links_changed(struct agent *a)
 	if (!a->px)
 		return;
 	a->mtls_tries = 0;
+	watch_pods(a);
 	sync_listeners(a);
 }
 
@@ -156,6 +192,8 @@ int mtls_start(struct agent *a)
 	if (a->mtls_retry_fd < 0)
 		return -errno;
 	err = loop_add(&a->loop, a->mtls_retry_fd, on_retry, a);
+	err = err ?: podwatch_open(&a->podwatch);
+	err = err ?: loop_add(&a->loop, a->podwatch.fd, on_cgroup_event, a);
 	err = err ?: px_engine_start(&c, &a->px);
 	if (err)
 		agent_log(a, "mTLS: the proxy could not start: %s",
@@ -213,5 +251,8 @@ void mtls_stop(struct agent *a)
 		close(a->mtls_retry_fd);
 	}
 	a->mtls_retry_fd = -1;
+	if (a->podwatch.fd >= 0)
+		loop_del(&a->loop, a->podwatch.fd);
+	podwatch_close(&a->podwatch);
 	agent_peers_free(&a->peers);
 }

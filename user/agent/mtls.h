@@ -2,8 +2,9 @@
 /*
  * The agent's mTLS proxy (--mtls; user/proxy/engine.h): started once the
  * programs are loaded with capture on, fed the mesh's workloads after each
- * apply, and on link events and a retry timer while a local workload has
- * no process yet to enter (its listeners wait for one), stopped on
+ * apply, and on link events, on its cgroup's first process (podwatch.h)
+ * and a retry timer while a local workload has no process yet to enter
+ * (its listeners wait for one), stopped on
  * SIGTERM before the programs are left attached.
  *
  * While no agent runs (stopped, killed, between the two agents of a
@@ -21,8 +22,10 @@
 struct agent;
 
 /* The retry while local workloads have no listeners: every
- * MTLS_RETRY_MS, at most MTLS_RETRY_MAX times after each change (about
- * 30 s); a link event or reload starts it again. */
+ * MTLS_RETRY_MS, at most MTLS_RETRY_MAX times (agent_opts.mtls_retries)
+ * after each change (about 30 s); a link event or reload starts it
+ * again, and so does a first process in a local workload's cgroup
+ * (podwatch.h). */
 #define MTLS_RETRY_MS 250
 #define MTLS_RETRY_MAX 120
 

@@ -4,8 +4,8 @@
  * the agents put on the node goes, under the node lock so that it never
  * pulls the hooks from under a running agent. The kernel side is
  * user/dataplane/uninstall.c; here the state dir: the names for
- * `infermesh maps`, the last good versions, the built-in CA, the lock
- * file.
+ * `infermesh maps`, the last good versions, the built-in CA, the kernel
+ * features found, the lock file.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "../kernel/bpf_load.h"
 #include "../tls/ca.h"
 #include "agent.h"
+#include "featcache.h"
 #include "lock.h"
 
 static int rm_entry(const char *path, const struct stat *st, int type,
@@ -32,7 +33,8 @@ static int rm_entry(const char *path, const struct stat *st, int type,
 static bool clean_state(const char *dir)
 {
 	static const char *const files[] = {
-		"names.0.json", "names.1.json", AGENT_LOCK_FILE,
+		"names.0.json", "names.1.json", FEATCACHE_FILE,
+		AGENT_LOCK_FILE,
 	};
 	char path[PATH_MAX + 32];
 	size_t i;

@@ -100,7 +100,7 @@ static void refuse(struct h1 *h, int status)
  * between requests are dropped (RFC 9112 2.2). */
 static int head_feed(struct h1 *h, const uint8_t *p, size_t n, size_t *k)
 {
-	size_t take, from, i;
+	size_t take, from, stop, i;
 	uint8_t *end;
 	int st;
 
@@ -115,14 +115,16 @@ static int head_feed(struct h1 *h, const uint8_t *p, size_t n, size_t *k)
 		take = H1_HEAD_MAX - h->hb_len;
 	from = h->hb_len > 3 ? h->hb_len - 3 : 0;
 	memcpy(h->hb + h->hb_len, p + *k, take);
-	for (i = h->hb_len; i < h->hb_len + take; i++)
+	end = memmem(h->hb + from, h->hb_len + take - from, "\r\n\r\n", 4);
+	/* only the block's own bytes: a body may hold anything */
+	stop = end ? (size_t)(end + 4 - h->hb) : h->hb_len + take;
+	for (i = h->hb_len; i < stop; i++)
 		if (h1_bad_byte(h->hb, i)) {
 			*k += take;
 			refuse(h, 400);
 			return 0;
 		}
 	h->hb_len += take;
-	end = memmem(h->hb + from, h->hb_len - from, "\r\n\r\n", 4);
 	if (!end) {
 		*k += take;
 		if (h->hb_len == H1_HEAD_MAX)

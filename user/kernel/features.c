@@ -122,6 +122,11 @@ static void probe_one(struct probe_ctx *c, struct features *f,
 
 void features_probe(struct features *f)
 {
+	features_probe_some(f, ~0u);
+}
+
+void features_probe_some(struct features *f, uint32_t mask)
+{
 	struct probe_ctx c = { 0 };
 	struct kconfig kc;
 	struct utsname u;
@@ -138,6 +143,10 @@ void features_probe(struct features *f)
 		c.cgroot[0] = '\0';
 	snprintf(c.tmp_prefix, sizeof(c.tmp_prefix), "infermesh-probe");
 	for (id = 0; id < FEAT__COUNT; id++)
-		probe_one(&c, f, id);
+		if (mask & FEAT_BIT(id))
+			probe_one(&c, f, id);
+		else
+			feat_say(f->r[id].detail, sizeof(f->r[id].detail),
+				 FEAT_UNKNOWN, "not probed");
 	kconfig_free(&kc);
 }

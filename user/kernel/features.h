@@ -10,6 +10,7 @@
 #define IM_KERNEL_FEATURES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum feat_id {
 	FEAT_BPF_SYSCALL,	/* bpf(2) creates a map */
@@ -51,6 +52,11 @@ struct features {
  * FEAT_UNKNOWN with detail "needs root". Not thread-safe: it forks, and
  * sets libbpf's print callback only through bpf_log_init (the caller's). */
 void features_probe(struct features *f);
+/* Only the features whose bit (1u << id) is in <mask>; the others stay
+ * FEAT_UNKNOWN, "not probed". */
+void features_probe_some(struct features *f, uint32_t mask);
+#define FEAT_BIT(id) (1u << (id))
+_Static_assert(FEAT__COUNT <= 32, "a feature mask is 32 bits");
 
 /* Stable key ("ktls"), used in JSON. */
 const char *feat_name(enum feat_id id);

@@ -4,8 +4,8 @@
  * as ztunnel's): 127.0.0.1:15001 takes the connects connect4 captured
  * (origdst.h says where each was going), <pod IP>:15008 the HBONE tunnels
  * from other workloads. A socket stays in the namespace it was created
- * in, so the agent makes them on a short-lived thread that enters the
- * pod's namespace; no other thread of the agent ever changes namespace.
+ * in, so the agent's thread that makes one enters the pod's namespace
+ * for the socket call and returns to its own at once (inpod_call).
  *
  * Which namespace is a pod's: that of a process in its cgroup (the
  * workload's cgroup from its WorkloadEntry annotation, or a container
@@ -22,8 +22,12 @@
 /* Work done inside a namespace: a result >= 0 or -errno. */
 typedef int (*inpod_fn)(void *arg);
 
-/* Runs <fn>(<arg>) on a thread of its own that first enters the network
- * namespace <netns_fd>; returns <fn>'s result. */
+/* Runs <fn>(<arg>) on the calling thread inside the network namespace
+ * <netns_fd>, then takes the thread back to its own namespace; returns
+ * <fn>'s result, or -errno when the namespace cannot be entered (the
+ * thread stays in its own). <fn> must not change namespace itself. A
+ * thread that cannot go back aborts the process: no socket is ever made
+ * in the wrong namespace. */
 int inpod_call(int netns_fd, inpod_fn fn, void *arg);
 
 /* An fd (O_RDONLY, close-on-exec) on the network namespace of the
