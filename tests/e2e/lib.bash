@@ -271,3 +271,47 @@ e2e_refusals() {
 	e2e_json "$E2E_TMP/ref.json" \
 		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('$2', '$3'))"
 }
+
+# ---- an HBONE peer outside the mesh (tests/interop/hbone_peer.py) ----
+
+# e2e_need_h2py: sets PY to a python3 with h2 (Debian: python3-h2).
+e2e_need_h2py() {
+	local p
+	PY=
+	for p in "$E2E_PY" python3 /usr/bin/python3; do
+		if "$p" -c 'import h2' 2>/dev/null; then PY=$p; break; fi
+	done
+	e2e_need test -n "$PY"
+}
+
+# e2e_svid DIR NAME SA: DIR/NAME.pem (leaf, then the CA's certificate when
+# it is not the root) and DIR/NAME.key, URI SAN
+# spiffe://cluster.local/ns/ai-inference/sa/SA, signed by the running
+# mesh's CA (cacerts layout) with openssl, as another Istio-compatible
+# node would be issued it: the agent is not involved.
+e2e_svid() {
+	local ca=$IMT_STATE/ca	# IMT_*: `eval "$("$MESH" env)"`
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1/$2.key" -subj "/O=cluster.local" -out "$1/$2.csr" &&
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth,clientAuth" \
+		"subjectAltName=URI:spiffe://cluster.local/ns/ai-inference/sa/$3" >"$1/$2.ext" &&
+	openssl x509 -req -in "$1/$2.csr" -CA "$ca/ca-cert.pem" \
+		-CAkey "$ca/ca-key.pem" -set_serial "0x$(openssl rand -hex 8)" \
+		-days 1 -sha256 -extfile "$1/$2.ext" -out "$1/$2.pem" &&
+	{ cmp -s "$ca/ca-cert.pem" "$ca/root-cert.pem" ||
+	  cat "$ca/ca-cert.pem" >>"$1/$2.pem"; }
+}
+
+# e2e_hbone_call POD DIR NAME HOST:PORT AUTHORITY PEER_ID [REQUEST]: the
+# Python peer's one CONNECT (hbone_peer.py call), in POD's network
+# namespace but the outside host's cgroup, so no connect4 of the mesh
+# sees it: its tunnel leaves from POD's address, straight to HOST:PORT.
+e2e_hbone_call() {
+	local pod=$1
+	shift
+	(echo "$BASHPID" >"$IMT_CGROOT/ext/cgroup.procs" &&
+	 exec timeout 45 nsenter --net="/run/netns/$IMT_PREFIX-pod-$pod" \
+		"$PY" tests/interop/hbone_peer.py call "$@")
+}
