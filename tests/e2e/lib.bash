@@ -121,6 +121,12 @@ e2e_agent_gone() {
 	! grep -q . "$cg/$IMT_PREFIX-mesh/agents/$1/cgroup.procs" 2>/dev/null
 }
 
+# e2e_wrk_failed OUT: the requests wrk's summary in OUT counts as failed
+# (socket errors: connect, read, write, timeout; and non-2xx answers).
+e2e_wrk_failed() {
+	awk '/Socket errors/ { n += $4 + $6 + $8 + $10 } /Non-2xx/ { n += $NF } END { print n + 0 }' "$1" | tr -d ,
+}
+
 # ---- helpers of the outlier and policy tests ----
 
 # The interpreter itself: a version manager's shim costs a second a call,
@@ -203,14 +209,14 @@ e2e_server_kill() {
 }
 
 # e2e_server_start POD: starts POD's server again, in its namespace and
-# cgroup, and waits (5 s at most) until it listens.
+# cgroup, and waits (15 s at most, as `mesh.sh up` does) until it listens.
 e2e_server_start() {
 	local name=$1 addr ports log=$E2E_TMP/server-$1.log
 	addr=$("$MESH" pods | awk -v p="$name" '$1 == p { print $3 }')
 	ports=$(awk -v p="$name" '$1 == "pod" && $2 == p { print $7 }' "$("$MESH" env | sed -n 's/^IMT_STATE=//p')/plan")
 	: >"$log"
 	"$MESH" exec "$name" "$E2E_PY" tools/mesh-server.py "$name" "$addr" "$ports" >"$log" 2>&1 </dev/null &
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do
 		grep -q "serving on" "$log" && return 0
 		sleep 0.1
 	done

@@ -74,6 +74,7 @@ enum px_refuse {
 	PX_R_HTTP_BAD,		/* malformed / smuggling / too big: 400, 431,
 				   or a reset once a body went out */
 	PX_R_L7_NO_POLICY,	/* a request judged with no L7 generation */
+	PX_R_FD_LIMIT,		/* out of descriptors: accepted and reset */
 	PX_R_MAX
 };
 

@@ -235,8 +235,7 @@ void px_out_accept(struct px_worker *w, struct px_lis *l)
 	int i, fd;
 
 	for (i = 0; i < PX_ACCEPTS; i++) {
-		fd = accept4(l->ev.fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = px_accept(w, l->ev.fd, NULL);
 		if (fd < 0)
 			return;	/* EAGAIN: another worker took it, or none */
 		carry(w, l, fd);
