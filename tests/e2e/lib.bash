@@ -271,14 +271,15 @@ e2e_wait_ep_active() {
 
 # ---- helpers of the mTLS tests ----
 
-# e2e_svid DIR NAME CA SAN [START END]: DIR/NAME.pem (the leaf, then CA's
+# e2e_cert DIR NAME CA SAN [START END]: DIR/NAME.pem (the leaf, then CA's
 # ca-cert.pem when it is not the root) and DIR/NAME.key, an ECDSA P-256
 # leaf shaped like the mesh's, signed by CA (a directory in the cacerts
 # layout, e.g. the mesh's) with openssl, as another node of the mesh would
-# be issued one; SAN an openssl subjectAltName value ("URI:spiffe://...",
+# be issued one (any SAN, any CA, any dates: e2e_svid below is the
+# plain case); SAN an openssl subjectAltName value ("URI:spiffe://...",
 # "" for none); START and END (YYYYMMDDHHMMSSZ) its validity, else one day
 # from now.
-e2e_svid() {
+e2e_cert() {
 	local d=$1 n=$2 ca=$3 san=$4 dates=(-days 1)
 	[ $# -ge 6 ] && dates=(-startdate "$5" -enddate "$6")
 	mkdir -p "$d/ca-db"
@@ -308,4 +309,48 @@ e2e_refusals() {
 		>"$E2E_TMP/ref.json" 2>/dev/null || { echo -1; return; }
 	e2e_json "$E2E_TMP/ref.json" \
 		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('$2', '$3'))"
+}
+
+# ---- an HBONE peer outside the mesh (tests/interop/hbone_peer.py) ----
+
+# e2e_need_h2py: sets PY to a python3 with h2 (Debian: python3-h2).
+e2e_need_h2py() {
+	local p
+	PY=
+	for p in "$E2E_PY" python3 /usr/bin/python3; do
+		if "$p" -c 'import h2' 2>/dev/null; then PY=$p; break; fi
+	done
+	e2e_need test -n "$PY"
+}
+
+# e2e_svid DIR NAME SA: DIR/NAME.pem (leaf, then the CA's certificate when
+# it is not the root) and DIR/NAME.key, URI SAN
+# spiffe://cluster.local/ns/ai-inference/sa/SA, signed by the running
+# mesh's CA (cacerts layout) with openssl, as another Istio-compatible
+# node would be issued it: the agent is not involved.
+e2e_svid() {
+	local ca=$IMT_STATE/ca	# IMT_*: `eval "$("$MESH" env)"`
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1/$2.key" -subj "/O=cluster.local" -out "$1/$2.csr" &&
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth,clientAuth" \
+		"subjectAltName=URI:spiffe://cluster.local/ns/ai-inference/sa/$3" >"$1/$2.ext" &&
+	openssl x509 -req -in "$1/$2.csr" -CA "$ca/ca-cert.pem" \
+		-CAkey "$ca/ca-key.pem" -set_serial "0x$(openssl rand -hex 8)" \
+		-days 1 -sha256 -extfile "$1/$2.ext" -out "$1/$2.pem" &&
+	{ cmp -s "$ca/ca-cert.pem" "$ca/root-cert.pem" ||
+	  cat "$ca/ca-cert.pem" >>"$1/$2.pem"; }
+}
+
+# e2e_hbone_call POD DIR NAME HOST:PORT AUTHORITY PEER_ID [REQUEST]: the
+# Python peer's one CONNECT (hbone_peer.py call), in POD's network
+# namespace but the outside host's cgroup, so no connect4 of the mesh
+# sees it: its tunnel leaves from POD's address, straight to HOST:PORT.
+e2e_hbone_call() {
+	local pod=$1
+	shift
+	(echo "$BASHPID" >"$IMT_CGROOT/ext/cgroup.procs" &&
+	 exec timeout 45 nsenter --net="/run/netns/$IMT_PREFIX-pod-$pod" \
+		"$PY" tests/interop/hbone_peer.py call "$@")
 }

@@ -7,7 +7,7 @@
 # vector-retriever-b's <pod ip>:15008 on node-b across the node link, as a
 # machine on another node would: the tc guard lets :15008 through, so the
 # agent itself must refuse. Certificates come from the mesh's own CA
-# (openssl, e2e_svid) unless the case says otherwise. For each case, on
+# (openssl, e2e_cert) unless the case says otherwise. For each case, on
 # node-b: the refusal happens (tests/interop/hbone_hostile.py says what
 # the agent did), `proxy-config refusals -o json` counts it by its reason
 # exactly once more (a count that cannot be read fails), and the agent is
@@ -66,7 +66,7 @@ mkdir -p "$PKI"
 check "the mesh's CA is there" test -s "$CA/ca-key.pem" -a -s "$CA/root-cert.pem"
 cp "$CA/root-cert.pem" "$PKI/ca.pem"
 check "another CA (infermesh ca init)" "$BIN" ca init "$E2E_TMP/other-ca"
-svid() { check "client certificate: $1" e2e_svid "$PKI" "$@"; }
+svid() { check "client certificate: $1" e2e_cert "$PKI" "$@"; }
 svid orch "$CA" "URI:$ID/orchestrator"
 svid otherca "$E2E_TMP/other-ca" "URI:$ID/orchestrator"
 svid expired "$CA" "URI:$ID/orchestrator" 20200101000000Z 20200102000000Z
