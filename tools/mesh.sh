@@ -16,7 +16,10 @@
 #   tools/mesh.sh agent NODE [FLAGS...]   start `infermesh agent --mtls`
 #                                   for NODE in the background, print its
 #                                   pid: mesh calls between pods are mTLS
-#                                   (IMT_MTLS=0: without --mtls)
+#                                   (IMT_MTLS=0: without --mtls;
+#                                   IMT_AGENT_BIN=.output/infermesh-san:
+#                                   that binary runs the agent); its
+#                                   exit status goes to agent-NODE.rc
 #   tools/mesh.sh agent-stop NODE   SIGTERM it and wait (bounded)
 #   tools/mesh.sh maps NODE list|dump ...   `infermesh maps` on NODE's pins
 #   tools/mesh.sh pods              NAME NODE ADDRESS NETNS NODE-IF CGROUP
@@ -42,6 +45,7 @@ P=${IMT_PREFIX:-imt}
 STATE=${IMT_STATE:-/run/$P-mesh}
 OUT=${OUT:-.output}
 BIN=${INFERMESH:-$OUT/infermesh}
+AGENT_BIN=${IMT_AGENT_BIN:-$BIN}	# e.g. the ASan build, for one agent
 PY=${PYTHON:-}	# see up()
 EXT_IP=10.10.3.10
 GW=169.254.1.1
@@ -226,6 +230,7 @@ agent() { # NODE [FLAGS...]
 	plan | awk -v n="$node" '$1 == "node" && $2 == n { f = 1 } END { exit !f }' ||
 		die "no node $node"
 	[ -x "$BIN" ] || die "$BIN not built (make OUT=$OUT)"
+	[ -x "$AGENT_BIN" ] || die "$AGENT_BIN not built (make OUT=$OUT)"
 	cfg=$(plan | awk '$1 == "config" { print $2 }')
 	mkdir -p "$STATE/bpffs/$node" "$STATE/state/$node"
 	# one CA for the whole mesh, so the nodes' SVIDs verify each other,
@@ -235,16 +240,25 @@ agent() { # NODE [FLAGS...]
 	[ "${IMT_MTLS:-1}" = 0 ] && mtls=""
 	[ -e "$STATE/ca/ca-cert.pem" ] || "$BIN" ca init "$STATE/ca" >/dev/null ||
 		die "could not make the mesh CA in $STATE/ca"
-	# Not through run_in: a function run with & is a subshell of its own,
-	# so $! would be that wrapper, not the agent. This subshell joins the
-	# cgroup and execs nsenter, which execs the agent: $! is the agent.
-	(echo "$BASHPID" >"$CGROOT/agents/$node/cgroup.procs" &&
-	 exec nsenter --net="/run/netns/$P-$node" "$BIN" agent --config "$cfg" \
+	# Not through run_in: this subshell joins the cgroup and starts
+	# nsenter, which execs the agent (the same pid), then waits for it and
+	# writes its exit status to agent-NODE.rc: a test tells a clean stop
+	# (0) from a crash or a sanitizer's report.
+	rm -f "$STATE/agent-$node.pid" "$STATE/agent-$node.rc"
+	(echo "$BASHPID" >"$CGROOT/agents/$node/cgroup.procs" || exit 1
+	 nsenter --net="/run/netns/$P-$node" "$AGENT_BIN" agent --config "$cfg" \
 		--node "$node" --pin-root "$STATE/bpffs/$node" \
 		--state-dir "$STATE/state/$node" --cgroup-root "$CGROOT/$node" \
-		--ca-dir "$STATE/ca" ${mtls:+"$mtls"} "$@") >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
-	echo $! >"$STATE/agent-$node.pid"
-	echo "$!"
+		--ca-dir "$STATE/ca" ${mtls:+"$mtls"} "$@" &
+	 echo $! >"$STATE/agent-$node.pid.tmp"
+	 mv "$STATE/agent-$node.pid.tmp" "$STATE/agent-$node.pid"
+	 wait $!
+	 echo $? >"$STATE/agent-$node.rc") >>"$STATE/log/agent-$node.log" 2>&1 </dev/null &
+	for _ in $(seq 50); do
+		[ -s "$STATE/agent-$node.pid" ] && break
+		sleep 0.1
+	done
+	cat "$STATE/agent-$node.pid" 2>/dev/null || die "agent $node did not start"
 }
 
 agent_stop() { # NODE

@@ -12,7 +12,8 @@ received message k (a file GATE/ack<k>): a stream held anywhere on the way
 never gets past its first message.
 
 As a client (run in a pod with `tools/mesh.sh exec`):
-  mesh_grpc.py unary HOST:PORT         prints "OK <reply>" or "<CODE> <details>"
+  mesh_grpc.py unary HOST:PORT [PATH]  prints "OK <reply>" or "<CODE> <details>"
+                                       (PATH: ModelInfer's by default)
   mesh_grpc.py stream HOST:PORT GATE N prints each message, then "DONE <count>"
 """
 import os
@@ -69,8 +70,8 @@ def _channel(target):
     return grpc.insecure_channel(target, options=[("grpc.enable_http_proxy", 0)])
 
 
-def unary(target):
-    call = _channel(target).unary_unary(f"/{SERVICE}/ModelInfer")
+def unary(target, path=f"/{SERVICE}/ModelInfer"):
+    call = _channel(target).unary_unary(path)
     try:
         print("OK", call(b"ping", timeout=10).decode())
     except grpc.RpcError as e:
@@ -93,7 +94,7 @@ def stream(target, gate, n):
 def main():
     mode, target = sys.argv[1], sys.argv[2]
     if mode == "unary":
-        unary(target)
+        unary(target, *sys.argv[3:4])
     elif mode == "stream":
         stream(target, sys.argv[3], int(sys.argv[4]))
     else:

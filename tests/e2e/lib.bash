@@ -121,6 +121,12 @@ e2e_agent_gone() {
 	! grep -q . "$cg/$IMT_PREFIX-mesh/agents/$1/cgroup.procs" 2>/dev/null
 }
 
+# e2e_wrk_failed OUT: the requests wrk's summary in OUT counts as failed
+# (socket errors: connect, read, write, timeout; and non-2xx answers).
+e2e_wrk_failed() {
+	awk '/Socket errors/ { n += $4 + $6 + $8 + $10 } /Non-2xx/ { n += $NF } END { print n + 0 }' "$1" | tr -d ,
+}
+
 # ---- helpers of the outlier and policy tests ----
 
 # The interpreter itself: a version manager's shim costs a second a call,
@@ -221,14 +227,14 @@ e2e_server_kill() {
 }
 
 # e2e_server_start POD: starts POD's server again, in its namespace and
-# cgroup, and waits (5 s at most) until it listens.
+# cgroup, and waits (15 s at most, as `mesh.sh up` does) until it listens.
 e2e_server_start() {
 	local name=$1 addr ports log=$E2E_TMP/server-$1.log
 	addr=$("$MESH" pods | awk -v p="$name" '$1 == p { print $3 }')
 	ports=$(awk -v p="$name" '$1 == "pod" && $2 == p { print $7 }' "$("$MESH" env | sed -n 's/^IMT_STATE=//p')/plan")
 	: >"$log"
 	"$MESH" exec "$name" "$E2E_PY" tools/mesh-server.py "$name" "$addr" "$ports" >"$log" 2>&1 </dev/null &
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do
 		grep -q "serving on" "$log" && return 0
 		sleep 0.1
 	done
@@ -281,11 +287,88 @@ e2e_wait_ep_active() {
 	echo "$got"
 }
 
+# ---- helpers of the mTLS tests ----
+
+# e2e_cert DIR NAME CA SAN [START END]: DIR/NAME.pem (the leaf, then CA's
+# ca-cert.pem when it is not the root) and DIR/NAME.key, an ECDSA P-256
+# leaf shaped like the mesh's, signed by CA (a directory in the cacerts
+# layout, e.g. the mesh's) with openssl, as another node of the mesh would
+# be issued one (any SAN, any CA, any dates: e2e_svid below is the
+# plain case); SAN an openssl subjectAltName value ("URI:spiffe://...",
+# "" for none); START and END (YYYYMMDDHHMMSSZ) its validity, else one day
+# from now.
+e2e_cert() {
+	local d=$1 n=$2 ca=$3 san=$4 dates=(-days 1)
+	[ $# -ge 6 ] && dates=(-startdate "$5" -enddate "$6")
+	mkdir -p "$d/ca-db"
+	: >"$d/ca-db/index.txt"
+	openssl rand -hex 8 >"$d/ca-db/serial"
+	printf '%s\n' "[ca]" "default_ca = c" "[c]" "database = $d/ca-db/index.txt" \
+		"new_certs_dir = $d/ca-db" "serial = $d/ca-db/serial" \
+		"default_md = sha256" "policy = p" \
+		"unique_subject = no" "[p]" "organizationName = optional" >"$d/ca-db/ca.cnf"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth,clientAuth" \
+		${san:+"subjectAltName=critical,$san"} >"$d/$n.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/$n.key" -subj "/O=cluster.local" -out "$d/$n.csr" 2>/dev/null &&
+	openssl ca -batch -config "$d/ca-db/ca.cnf" -cert "$ca/ca-cert.pem" \
+		-keyfile "$ca/ca-key.pem" -notext "${dates[@]}" \
+		-extfile "$d/$n.ext" -in "$d/$n.csr" -out "$d/$n.pem" 2>/dev/null &&
+	{ cmp -s "$ca/ca-cert.pem" "$ca/root-cert.pem" ||
+	  cat "$ca/ca-cert.pem" >>"$d/$n.pem"; }
+}
+
 # e2e_refusals NODE SOURCE REASON: NODE's `proxy-config refusals` count
-# (source proxy, tls, hbone, l7), -1 if unread.
+# (source proxy, tls, tls_out, hbone, l7), -1 if unread.
 e2e_refusals() {
-	"$BIN" proxy-config refusals --state-dir "$IMT_STATE/state/$1" -o json \
+	"$BIN" proxy-config refusals --state-dir "${IMT_STATE:-/run/$IMT_PREFIX-mesh}/state/$1" -o json \
 		>"$E2E_TMP/ref.json" 2>/dev/null || { echo -1; return; }
 	e2e_json "$E2E_TMP/ref.json" \
 		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('$2', '$3'))"
+}
+
+# ---- an HBONE peer outside the mesh (tests/interop/hbone_peer.py) ----
+
+# e2e_need_h2py: sets PY to a python3 with h2 (Debian: python3-h2).
+e2e_need_h2py() {
+	local p
+	PY=
+	for p in "$E2E_PY" python3 /usr/bin/python3; do
+		if "$p" -c 'import h2' 2>/dev/null; then PY=$p; break; fi
+	done
+	e2e_need test -n "$PY"
+}
+
+# e2e_svid DIR NAME SA: DIR/NAME.pem (leaf, then the CA's certificate when
+# it is not the root) and DIR/NAME.key, URI SAN
+# spiffe://cluster.local/ns/ai-inference/sa/SA, signed by the running
+# mesh's CA (cacerts layout) with openssl, as another Istio-compatible
+# node would be issued it: the agent is not involved.
+e2e_svid() {
+	local ca=$IMT_STATE/ca	# IMT_*: `eval "$("$MESH" env)"`
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1/$2.key" -subj "/O=cluster.local" -out "$1/$2.csr" &&
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth,clientAuth" \
+		"subjectAltName=URI:spiffe://cluster.local/ns/ai-inference/sa/$3" >"$1/$2.ext" &&
+	openssl x509 -req -in "$1/$2.csr" -CA "$ca/ca-cert.pem" \
+		-CAkey "$ca/ca-key.pem" -set_serial "0x$(openssl rand -hex 8)" \
+		-days 1 -sha256 -extfile "$1/$2.ext" -out "$1/$2.pem" &&
+	{ cmp -s "$ca/ca-cert.pem" "$ca/root-cert.pem" ||
+	  cat "$ca/ca-cert.pem" >>"$1/$2.pem"; }
+}
+
+# e2e_hbone_call POD DIR NAME HOST:PORT AUTHORITY PEER_ID [REQUEST]: the
+# Python peer's one CONNECT (hbone_peer.py call), in POD's network
+# namespace but the outside host's cgroup, so no connect4 of the mesh
+# sees it: its tunnel leaves from POD's address, straight to HOST:PORT.
+e2e_hbone_call() {
+	local pod=$1
+	shift
+	(echo "$BASHPID" >"$IMT_CGROOT/ext/cgroup.procs" &&
+	 exec timeout 45 nsenter --net="/run/netns/$IMT_PREFIX-pod-$pod" \
+		"$PY" tests/interop/hbone_peer.py call "$@")
 }

@@ -40,11 +40,7 @@ PEER=tests/interop/hbone_peer.py
 e2e_need_agent
 e2e_need "$BIN" proxy-config --help
 e2e_need openssl version
-PY=
-for p in "$E2E_PY" python3 /usr/bin/python3; do
-	if "$p" -c 'import h2' 2>/dev/null; then PY=$p; break; fi
-done
-e2e_need test -n "$PY"	# no python3 with h2 (Debian: python3-h2)
+e2e_need_h2py
 
 listening() { grep -q "mTLS: listening" "$STATE/log/agent-$1.log" 2>/dev/null; }
 
@@ -58,25 +54,10 @@ check "node-a's proxy listens" wait_for 30 listening node-a
 CA=$STATE/ca
 PKI=$E2E_TMP/pki
 mkdir -p "$PKI"
-# issue NAME SA: NAME.pem (leaf, then the CA's certificate when it is not
-# the root) and NAME.key, URI SAN spiffe://cluster.local/ns/ai-inference/sa/SA
-issue() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$PKI/$1.key" -subj "/O=cluster.local" -out "$PKI/$1.csr" &&
-	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
-		"keyUsage=critical,digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth,clientAuth" \
-		"subjectAltName=URI:$ID/$2" >"$PKI/$1.ext" &&
-	openssl x509 -req -in "$PKI/$1.csr" -CA "$CA/ca-cert.pem" \
-		-CAkey "$CA/ca-key.pem" -set_serial "0x$(openssl rand -hex 8)" \
-		-days 1 -sha256 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" &&
-	{ cmp -s "$CA/ca-cert.pem" "$CA/root-cert.pem" ||
-	  cat "$CA/ca-cert.pem" >>"$PKI/$1.pem"; }
-}
 check "the mesh's CA (cacerts layout) is there" test -s "$CA/ca-key.pem" -a -s "$CA/root-cert.pem"
 cp "$CA/root-cert.pem" "$PKI/ca.pem"
-check "orchestrator's SVID issued by the mesh CA" issue orch orchestrator
-check "api-gateway's SVID issued by the mesh CA" issue gw api-gateway
+check "orchestrator's SVID issued by the mesh CA" e2e_svid "$PKI" orch orchestrator
+check "api-gateway's SVID issued by the mesh CA" e2e_svid "$PKI" gw api-gateway
 check "both verify against the mesh's root" \
 	openssl verify -CAfile "$PKI/ca.pem" -untrusted "$CA/ca-cert.pem" "$PKI/orch.pem" "$PKI/gw.pem"
 
@@ -85,7 +66,7 @@ check "both verify against the mesh's root" \
 SRV=$E2E_TMP/srv
 mkdir -p "$SRV"
 cp "$PKI/ca.pem" "$SRV/ca.pem"
-PKI=$SRV check "vector-retriever's SVID for the Python server" issue server vector-retriever
+check "vector-retriever's SVID for the Python server" e2e_svid "$SRV" server vector-retriever
 mkfifo "$E2E_TMP/ctl"
 # its stdin is a FIFO we hold open: it stops when we close it (and `down`
 # ends whatever is left in the pods' cgroups)
@@ -117,19 +98,11 @@ check "agent node-b --mtls" "$MESH" agent node-b
 check "node-b's proxy listens" wait_for 30 listening node-b
 
 # call NAME AUTHORITY: the Python peer's one CONNECT through
-# vector-retriever-b's :15008, in orchestrator's namespace and the outside
-# host's cgroup (no connect4 of the mesh sees it).
+# vector-retriever-b's :15008, from orchestrator's address, outside the mesh
 call() {
-	(echo "$BASHPID" >"$IMT_CGROOT/ext/cgroup.procs" &&
-	 exec timeout 45 nsenter --net="/run/netns/$IMT_PREFIX-pod-orchestrator" \
-		"$PY" "$PEER" call "$PKI" "$1" "$VRB:15008" "$2" "$ID/vector-retriever")
+	e2e_hbone_call orchestrator "$PKI" "$1" "$VRB:15008" "$2" "$ID/vector-retriever"
 }
-refusals() { # the proxy's refusal count REASON on node-b (-1 if unread)
-	"$BIN" proxy-config refusals --state-dir "$STATE/state/node-b" -o json \
-		>"$E2E_TMP/ref.json" 2>/dev/null || { echo -1; return; }
-	e2e_json "$E2E_TMP/ref.json" \
-		"sum(r['count'] for r in j['refusals'] if (r['source'], r['reason']) == ('proxy', '$1'))"
-}
+refusals() { e2e_refusals node-b proxy "$1"; }
 # refused NAME AUTHORITY STATUS REASON WHY: the answer is STATUS and node-b
 # counts REASON once more
 refused() {

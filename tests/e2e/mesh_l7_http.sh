@@ -17,6 +17,10 @@
 #     a backend (its connect() already, the source's tables);
 #   - a CL+TE smuggling attempt from api-gateway: 400, and the request
 #     smuggled behind it reaches no backend;
+#   - reranker (a valid SVID model-server-access does not name), by the
+#     Python HBONE peer straight at model-server-v1-b's :15008: CONNECT
+#     200, then POST /v1/predict 403 "RBAC: access denied", never at a
+#     backend, http_denied +1; api-gateway's SVID: the same POST 200;
 #   - the refusals are counted by `proxy-config refusals` (http_denied,
 #     http_bad) on the model-server nodes.
 # shellcheck source=tests/e2e/lib.bash
@@ -24,6 +28,7 @@
 
 e2e_need_agent
 e2e_need curl --version
+e2e_need openssl version
 
 MS=10.96.0.5		# model-server (01-services.yaml, in file order)
 CURL=(curl -s --http1.1 --max-time 5)
@@ -128,3 +133,40 @@ check_eq "nor did its carrier" "$(seen POST /v1/predict)" 2
 check_eq "counted once as http_bad" \
 	"$(($(e2e_refusals node-a proxy http_bad) + $(e2e_refusals node-b proxy http_bad)))" \
 	$((bad_before + 1))
+
+# ---- another principal with a valid SVID, straight at the destination ----
+# The source node's kernel refuses reranker's pod at connect(), so the
+# Python HBONE peer (tests/interop/hbone_peer.py) dials model-server-v1-b's
+# :15008 itself from orchestrator's address, outside the mesh's cgroups,
+# with SVIDs minted from the mesh's CA: the CONNECT needs only a proven
+# peer on an L7 port (200); node-b's HTTP filter judges the request.
+
+MSB=10.10.2.14		# model-server-v1-b, node-b
+PKI=$E2E_TMP/pki
+mkdir -p "$PKI"
+cp "$IMT_STATE/ca/root-cert.pem" "$PKI/ca.pem"
+e2e_need_h2py
+check "reranker's SVID from the mesh CA" e2e_svid "$PKI" rr reranker
+check "api-gateway's SVID from the mesh CA" e2e_svid "$PKI" gw api-gateway
+# hcall NAME: NAME's POST /v1/predict to model-server-v1-b:8080 over HBONE
+hcall() {
+	e2e_hbone_call orchestrator "$PKI" "$1" "$MSB:15008" "$MSB:8080" \
+		"spiffe://cluster.local/ns/ai-inference/sa/model-server" "POST /v1/predict" 2>&1
+}
+before=$(e2e_refusals node-b proxy http_denied)
+got=$(hcall rr)
+check_eq "reranker: CONNECT 200 (a proven peer on an L7 port)" "$(head -1 <<<"$got")" "status 200"
+check "reranker POST /v1/predict over the stream: 403" \
+	grep -q '^HTTP/1.1 403 ' <<<"$got"
+check "with the body RBAC: access denied" grep -qx 'RBAC: access denied' <<<"$got"
+[ "$fails" -eq 0 ] || printf '       %s\n' "$got"
+check_eq "reranker's request never reached a backend" "$(seen POST /v1/predict)" 2
+check_eq "node-b counted it once as http_denied" \
+	"$(e2e_refusals node-b proxy http_denied)" $((before + 1))
+got=$(hcall gw)
+check_eq "api-gateway: CONNECT 200" "$(head -1 <<<"$got")" "status 200"
+check "api-gateway's same POST /v1/predict: 200 from model-server-v1-b" \
+	grep -q '^HTTP/1.1 200 ' <<<"$got"
+check_eq "the backend logged it" "$(seen POST /v1/predict)" 3
+check_eq "node-b's http_denied unchanged" \
+	"$(e2e_refusals node-b proxy http_denied)" $((before + 1))

@@ -109,7 +109,7 @@ wrk_read() { # OUT
 	wait "$wrk_pid"
 	sed -n 's/^/       /; /requests in\|Socket errors\|Non-2xx/p' "$1"
 	wrk_reqs=$(awk '/requests in/ { print $1 }' "$1")
-	wrk_errs=$(awk '/Socket errors/ { n += $4 + $6 + $8 + $10 } /Non-2xx/ { n += $NF } END { print n + 0 }' "$1" | tr -d ,)
+	wrk_errs=$(e2e_wrk_failed "$1")
 }
 
 listening() { grep -q "mTLS: listening for 5 of 5 local workloads" "$LOG/agent-$1.log" 2>/dev/null; }

@@ -9,13 +9,14 @@ CONNECT with :method and :authority only.
   hbone_peer.py client DIR PORT   runs the cases below against an HBONE
                                   server on 127.0.0.1:PORT; one line per case
   hbone_peer.py server DIR        prints "port N", serves until stdin closes
-  hbone_peer.py call DIR NAME HOST:PORT AUTHORITY PEER_ID
+  hbone_peer.py call DIR NAME HOST:PORT AUTHORITY PEER_ID ["METHOD PATH"]
                                   one CONNECT to AUTHORITY through the HBONE
                                   server at HOST:PORT (a running agent),
                                   presenting DIR/NAME.pem and requiring
-                                  PEER_ID; on 200 an HTTP/1.1 GET /peer goes
-                                  through it; prints "status N", then what
-                                  came back
+                                  PEER_ID; on 200 an HTTP/1.1 request goes
+                                  through it (GET /peer unless given; a
+                                  body "{}" unless GET); prints "status N",
+                                  then what came back
   hbone_peer.py serve-at DIR HOST prints "port 15008", serves HBONE on
                                   HOST:15008 (a pod's own address, for a
                                   running agent to call) until stdin
@@ -308,9 +309,22 @@ def run_client(d, port):
     return 1 if fails else 0
 
 
-def run_call(d, name, hostport, authority, peer_id):
+def http1_request(authority, request):
+    """REQUEST ("METHOD PATH") as HTTP/1.1 bytes; one that is not a GET
+    carries a small JSON body, as an inference call would."""
+    method, path = request.split(' ', 1)
+    body = b'' if method == 'GET' else b'{}'
+    head = '%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n' % (
+        method, path, authority)
+    if body:
+        head += 'Content-Length: %d\r\n' % len(body)
+    return head.encode() + b'\r\n' + body
+
+
+def run_call(d, name, hostport, authority, peer_id, request='GET /peer'):
     """One stream against a real agent: the answer's status and, on 200,
-    the workload's reply to a GET sent through the tunnel."""
+    the workload's (or the agent's HTTP filter's) reply to REQUEST sent
+    through the tunnel."""
     host, _, port = hostport.rpartition(':')
     c = Client(d, int(port), name, host=host, server_id=peer_id)
     sid = c.connect(authority)
@@ -321,8 +335,7 @@ def run_call(d, name, hostport, authority, peer_id):
     st = c.status(sid)
     print('status %s' % st, flush=True)
     if st == 200:
-        c.conn.send_data(sid, b'GET /peer HTTP/1.1\r\nHost: %s\r\n'
-                         b'Connection: close\r\n\r\n' % authority.encode())
+        c.conn.send_data(sid, http1_request(authority, request))
         c.conn.end_stream(sid)
         c.flush()
         c.pump(lambda: c.ended(sid))
@@ -537,7 +550,8 @@ if __name__ == '__main__':
         sys.exit(run_server(sys.argv[2]))
     if len(sys.argv) == 4 and sys.argv[1] == 'serve-at':
         sys.exit(run_server(sys.argv[2], sys.argv[3]))
-    if len(sys.argv) == 7 and sys.argv[1] == 'call':
+    if len(sys.argv) in (7, 8) and sys.argv[1] == 'call':
         sys.exit(run_call(*sys.argv[2:]))
     sys.exit('usage: hbone_peer.py client DIR PORT | server DIR | '
-             'call DIR NAME HOST:PORT AUTHORITY PEER_ID | serve-at DIR HOST')
+             'call DIR NAME HOST:PORT AUTHORITY PEER_ID ["METHOD PATH"] | '
+             'serve-at DIR HOST')

@@ -159,6 +159,24 @@ static void truncated_frame(void)
 	world_pump(&w, 10);
 	raw_close(&r);
 	CU_ASSERT(world_until(&w, no_server, NULL));
+	CU_ASSERT_EQUAL(w.scnt.refused[HBONE_R_TRUNCATED], 1);
+	assert_still_serving();
+}
+
+/* The same peer leaving between two frames: an end, not a refusal. */
+static void close_between_frames(void)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	static const unsigned char settings[] = { 0, 0, 0, 4, 0, 0, 0, 0, 0 };
+	struct raw r;
+
+	CU_ASSERT_EQUAL_FATAL(raw_tls(&r, w.cctx), 0);
+	CU_ASSERT_EQUAL(raw_write(&r, preface, sizeof(preface) - 1), 0);
+	CU_ASSERT_EQUAL(raw_write(&r, settings, sizeof(settings)), 0);
+	world_pump(&w, 10);
+	raw_close(&r);
+	CU_ASSERT(world_until(&w, no_server, NULL));
+	CU_ASSERT_EQUAL(w.scnt.refused[HBONE_R_TRUNCATED], 0);
 	assert_still_serving();
 }
 
@@ -276,6 +294,7 @@ UNIT_SUITE(proxy_hbone_bad)
 	s->pTearDownFunc = teardown;
 	UNIT_TEST(s, garbage_bytes);
 	UNIT_TEST(s, truncated_frame);
+	UNIT_TEST(s, close_between_frames);
 	UNIT_TEST(s, handshake_never_finishes);
 	UNIT_TEST(s, client_of_another_ca);
 	UNIT_TEST(s, ping_never_acked);

@@ -87,6 +87,8 @@ void admin_px_refusals(json_t *rows, const struct px_counters *c)
 		row(rows, "proxy", px_refuse_name(r), c->refused[r]);
 	for (r = TLS_R_NONE + 1; r < TLS_R__COUNT; r++)
 		row(rows, "tls", tls_refusal_name(r), c->tls_refused[r]);
+	for (r = TLS_R_NONE + 1; r < TLS_R__COUNT; r++)
+		row(rows, "tls_out", tls_refusal_name(r), c->tls_out_refused[r]);
 	for (r = 0; r < HBONE_R_MAX; r++)
 		row(rows, "hbone", hbone_refuse_name(r), c->hbone.refused[r]);
 }

@@ -160,6 +160,12 @@ static int signals(struct agent *a)
 	sigaddset(&s, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &s, NULL))
 		return -errno;
+	/* A peer that closes while we write must cost its connection only:
+	 * OpenSSL writes a tunnel's records with write(), and the relay writes
+	 * the workload's socket, so EPIPE, never a SIGPIPE that ends the
+	 * agent (a TLS client closing mid-frame did exactly that). */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return -errno;
 	a->signal_fd = signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->signal_fd < 0)
 		return -errno;

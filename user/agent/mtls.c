@@ -2,6 +2,7 @@
 /* The mTLS proxy in the agent (see mtls.h). */
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -148,6 +149,31 @@ void mtls_links_changed(struct agent *a)
 	sync_listeners(a);
 }
 
+/* Every carried call holds descriptors (the caller's socket, or the leg
+ * to the workload; tunnels are shared), and a service manager's default
+ * soft limit (1024) would cap the node at a few hundred calls with
+ * nothing said: take the whole hard limit, and say what it is. A proxy
+ * out of descriptors refuses new connections and counts them (fd_limit). */
+static void raise_nofile(struct agent *a)
+{
+	struct rlimit r;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return;
+	was = r.rlim_cur;
+	r.rlim_cur = r.rlim_max;
+	if (was != r.rlim_max && setrlimit(RLIMIT_NOFILE, &r))
+		agent_log(a, "mTLS: raising the open files limit from %llu to "
+			  "%llu failed (%s)", (unsigned long long)was,
+			  (unsigned long long)r.rlim_max, strerror(errno));
+	else
+		agent_log(a, "mTLS: open files limit %llu (was %llu): new "
+			  "calls past it are refused as fd_limit",
+			  (unsigned long long)r.rlim_max,
+			  (unsigned long long)was);
+}
+
 int mtls_start(struct agent *a)
 {
 	struct px_engine_conf c = {
@@ -163,6 +189,7 @@ int mtls_start(struct agent *a)
 		return c.cap_fd;
 	if (c.outcome_fd < 0)
 		return c.outcome_fd;
+	raise_nofile(a);
 	a->mtls_retry_fd = timerfd_create(CLOCK_MONOTONIC,
 					  TFD_NONBLOCK | TFD_CLOEXEC);
 	if (a->mtls_retry_fd < 0)
@@ -212,6 +239,11 @@ static void log_counters(struct agent *a)
 		if (c.tls_refused[i])
 			agent_log(a, "mTLS: handshakes refused %llu: %s",
 				  (unsigned long long)c.tls_refused[i],
+				  tls_refusal_name(i));
+	for (i = 0; i < TLS_R__COUNT; i++)
+		if (c.tls_out_refused[i])
+			agent_log(a, "mTLS: handshakes dialled, refused %llu: %s",
+				  (unsigned long long)c.tls_out_refused[i],
 				  tls_refusal_name(i));
 	for (i = 0; i < HBONE_R_MAX; i++)
 		if (c.hbone.refused[i])

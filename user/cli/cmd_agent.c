@@ -62,7 +62,7 @@ static void agent_usage(FILE *f)
 "                       missing, a key others can read, a key that does not\n"
 "                       match, no chain to the root) stops the start\n"
 "  --svid-ttl DURATION  lifetime of workload certificates, renewed at\n"
-"                       half-life: N, Ns, Nm or Nh (default 24h, at least 2m)\n"
+"                       half-life: N, Ns, Nm or Nh (default 24h, at least 4s)\n"
 "  --mtls               carry every mesh call over mutual TLS: connect4 sends\n"
 "                       each call to a mesh workload's port that is not\n"
 "                       DISABLE to the agent inside the caller's pod, which\n"

@@ -40,6 +40,7 @@ static const char *const refuse_names[PX_R_MAX] = {
 	[PX_R_HTTP_DENIED] = "http_denied",
 	[PX_R_HTTP_BAD] = "http_bad",
 	[PX_R_L7_NO_POLICY] = "l7_no_policy",
+	[PX_R_FD_LIMIT] = "fd_limit",
 };
 
 const char *px_refuse_name(enum px_refuse r)
@@ -267,9 +268,12 @@ static struct px_lis *lis_of(struct px_engine *e, uint32_t ip)
 }
 
 /* A new pod: its namespace (for dials and legs, prepared for legs) and
- * its two listeners. */
-static struct px_pod *pod_open(struct px_engine *e, struct px_dir_ent *d,
-			       const struct inpod_listeners *il)
+ * its two listeners, put on <fresh>: they go into the epolls only once
+ * the directory naming this pod is published (lis_add_fresh), or a
+ * worker would judge their first calls by the previous one. */
+static struct px_pod *pod_open(struct px_dir_ent *d,
+			       const struct inpod_listeners *il,
+			       struct px_lis **fresh)
 {
 	struct px_pod *p = calloc(1, sizeof(*p));
 	struct px_lis *cap = NULL, *hb = NULL;
@@ -286,11 +290,11 @@ static struct px_pod *pod_open(struct px_engine *e, struct px_dir_ent *d,
 		goto fail;
 	cap = lis_new(il->capture_fd, PX_EV_LIS_CAP, p);
 	hb = lis_new(il->hbone_fd, PX_EV_LIS_HBONE, p);
-	if (!cap || !hb || lis_add(e, cap))
+	if (!cap || !hb)
 		goto fail;
-	cap = NULL;	/* on e->lis now */
-	if (lis_add(e, hb))
-		goto fail;
+	cap->next = hb;
+	hb->next = *fresh;
+	*fresh = cap;
 	return p;
 fail:
 	if (cap) {
@@ -303,13 +307,33 @@ fail:
 		px_pod_put(hb->pod);
 		free(hb);
 	}
-	px_pod_put(p);	/* a listener already added keeps its own */
+	px_pod_put(p);
 	return NULL;
 }
 
-/* The pods of <d> get their listeners' pod (kept or new). Returns how
- * many local workloads listen. */
-static int pods_bind(struct px_engine *e, struct px_dir *d)
+/* The listeners pod_open made, into every worker's epoll. Returns how
+ * many pods lost a listener (closed: their calls are refused). */
+static int lis_add_fresh(struct px_engine *e, struct px_lis *fresh)
+{
+	struct px_lis *l;
+	int lost = 0;
+
+	while ((l = fresh)) {
+		fresh = l->next;
+		if (!lis_add(e, l))
+			continue;
+		lost += l->ev.kind == PX_EV_LIS_CAP;
+		close(l->ev.fd);
+		px_pod_put(l->pod);
+		free(l);
+	}
+	return lost;
+}
+
+/* The pods of <d> get their listeners' pod (kept or new; the new ones'
+ * listeners on <fresh>). Returns how many local workloads listen. */
+static int pods_bind(struct px_engine *e, struct px_dir *d,
+		     struct px_lis **fresh)
 {
 	const struct inpod_listeners *il;
 	struct px_lis *l;
@@ -324,7 +348,7 @@ static int pods_bind(struct px_engine *e, struct px_dir *d)
 			continue;
 		l = lis_of(e, d->v[i].p.ip);
 		d->v[i].pod = l ? px_pod_get(l->pod)
-				: pod_open(e, &d->v[i], il);
+				: pod_open(&d->v[i], il, fresh);
 		n += d->v[i].pod != NULL;
 	}
 	return n;
@@ -334,6 +358,7 @@ int px_engine_update(struct px_engine *e, const struct px_peer *v, size_t n)
 {
 	struct inpod_pod *pods = calloc(n ? n : 1, sizeof(*pods));
 	struct px_dir *d = px_dir_new(v, n), *old;
+	struct px_lis *fresh = NULL;
 	size_t i, np = 0;
 	int rc;
 
@@ -354,13 +379,13 @@ int px_engine_update(struct px_engine *e, const struct px_peer *v, size_t n)
 	}
 	/* listeners of pods that went or moved leave first */
 	lis_prune(e, lis_current, e->set);
-	rc = pods_bind(e, d);
+	rc = pods_bind(e, d, &fresh);
 	pthread_mutex_lock(&e->dir_mu);
 	old = e->dir;
 	e->dir = d;
 	pthread_mutex_unlock(&e->dir_mu);
 	px_dir_put(old);
-	return rc;
+	return rc - lis_add_fresh(e, fresh);
 }
 
 /* Counters */

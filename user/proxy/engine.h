@@ -75,6 +75,7 @@ enum px_refuse {
 	PX_R_HTTP_BAD,		/* malformed / smuggling / too big: 400, 431,
 				   or a reset once a body went out */
 	PX_R_L7_NO_POLICY,	/* a request judged with no L7 generation */
+	PX_R_FD_LIMIT,		/* out of descriptors: accepted and reset */
 	PX_R_MAX
 };
 
@@ -89,6 +90,9 @@ enum px_crypto {
 struct px_counters {
 	uint64_t refused[PX_R_MAX];
 	uint64_t tls_refused[TLS_R__COUNT];	/* handshakes we served */
+	/* handshakes we dialled: the endpoint failed to prove its identity
+	 * (san_mismatch: another SPIFFE ID), or the dial itself failed */
+	uint64_t tls_out_refused[TLS_R__COUNT];
 	uint64_t out_accepted, out_streams;	/* captured calls carried */
 	uint64_t in_tunnels, in_streams;	/* tunnels and 200s answered */
 	uint64_t bytes_out, bytes_in;	/* app bytes: to peers, from peers */

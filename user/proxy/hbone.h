@@ -56,6 +56,7 @@ enum hbone_refuse {
 	HBONE_R_NO_MEMORY,
 	HBONE_R_KTLS_RECORD,		/* kTLS: a KeyUpdate, alert or bad record */
 	HBONE_R_KTLS_INSTALL,		/* kTLS: keys half installed */
+	HBONE_R_TRUNCATED,		/* the peer closed inside a frame */
 	HBONE_R_MAX
 };
 

@@ -30,6 +30,7 @@ static const char *const refuse_names[HBONE_R_MAX] = {
 	[HBONE_R_NO_MEMORY] = "no_memory",
 	[HBONE_R_KTLS_RECORD] = "ktls_record",
 	[HBONE_R_KTLS_INSTALL] = "ktls_install",
+	[HBONE_R_TRUNCATED] = "truncated",
 };
 
 const char *hbone_refuse_name(enum hbone_refuse r)
@@ -76,6 +77,7 @@ static struct hbone_conn *conn_new(int fd, SSL *ssl, struct tls_conn *t,
 	c->hs_want_write = !server;	/* a client speaks first */
 	c->now = now_ms;
 	c->hs_deadline = now_ms + c->cf.handshake_ms;
+	hbone_edge_init(&c->edge, server);
 	/* room for the largest single chunk nghttp2 hands out past the
 	 * soft limit: one frame of our size plus its header */
 	bytebuf_init(&c->out, HBONE_OUT_MAX + HBONE_FRAME_SIZE + 64);
@@ -247,7 +249,9 @@ static void maybe_finish(struct hbone_conn *c)
 
 static void peer_eof(struct hbone_conn *c)
 {
-	if (c->active)
+	if (hbone_edge_mid_frame(&c->edge))
+		hbone_count(c, HBONE_R_TRUNCATED);
+	else if (c->active)
 		hbone_count(c, HBONE_R_PEER_EOF);
 	hbone_conn_die(c, NGHTTP2_CONNECT_ERROR);
 }
@@ -273,6 +277,7 @@ static int read_in(struct hbone_conn *c)
 			peer_eof(c);
 			return -1;
 		}
+		hbone_edge_feed(&c->edge, buf, (size_t)n);
 		r = nghttp2_session_mem_recv(c->h2, buf, (size_t)n);
 		if (r < 0) {
 			conn_fail(c, c->fail >= 0 ? (enum hbone_refuse)c->fail

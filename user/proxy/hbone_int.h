@@ -38,6 +38,19 @@ struct hbone_stream {
 	char authority[AUTHORITY_STR_MAX];
 };
 
+/* The peer's HTTP/2 bytes between frames or not (hbone_edge.c). */
+struct hbone_edge {
+	bool started;		/* a byte came */
+	uint8_t hdr_got;	/* bytes of the current frame header */
+	uint32_t len;		/* its length field, as it comes */
+	uint32_t skip;		/* payload (or preface) bytes still due */
+};
+
+void hbone_edge_init(struct hbone_edge *e, bool server);
+void hbone_edge_feed(struct hbone_edge *e, const uint8_t *p, size_t n);
+/* The peer stopped inside the preface or a frame. */
+bool hbone_edge_mid_frame(const struct hbone_edge *e);
+
 struct hbone_conn {
 	int fd;
 	SSL *ssl;
@@ -59,6 +72,7 @@ struct hbone_conn {
 	uint64_t hs_deadline, next_ping, ping_sent;
 	unsigned active, opened;
 	struct bytebuf out;	/* encoded HTTP/2 waiting for SSL_write */
+	struct hbone_edge edge;	/* the peer's bytes: at a frame boundary? */
 	struct hbone_stream *streams;
 	char peer_id[HBONE_ID_MAX];
 	char expected_id[HBONE_ID_MAX];	/* client: "" = any */

@@ -100,13 +100,10 @@ static void shake(struct px_worker *w, struct px_lis *l, int fd,
 void px_in_accept(struct px_worker *w, struct px_lis *l)
 {
 	struct sockaddr_in peer;
-	socklen_t len;
 	int i, fd;
 
 	for (i = 0; i < PX_ACCEPTS; i++) {
-		len = sizeof(peer);
-		fd = accept4(l->ev.fd, (struct sockaddr *)&peer, &len,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = px_accept(w, l->ev.fd, &peer);
 		if (fd < 0)
 			return;
 		if (peer.sin_family != AF_INET) {

@@ -13,6 +13,7 @@
 #ifndef IM_PROXY_PX_INT_H
 #define IM_PROXY_PX_INT_H
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -128,6 +129,7 @@ struct px_worker {
 	struct px_pod *dial_pod;	/* the caller, during hbone_pool_open */
 	enum px_refuse dial_why;	/* why that dial failed */
 	struct px_counters cnt;
+	int spare_fd;			/* px_accept's reserve (-1: none) */
 };
 
 struct px_engine {
@@ -144,6 +146,11 @@ uint64_t px_now_ms(void);
 /* Sets the epoll interest of <ev> on <w> to <events> (0: none). */
 int px_watch(struct px_worker *w, struct px_ev *ev, uint32_t events);
 void px_count(struct px_worker *w, enum px_refuse r);
+/* accept4 (non-blocking, close-on-exec) on listener <lfd>; <peer> may be
+ * NULL. Out of descriptors, it takes the connection with a spare one and
+ * resets it (counted as fd_limit) and returns -1: a level-triggered
+ * listener left holding it would wake the worker again at once. */
+int px_accept(struct px_worker *w, int lfd, struct sockaddr_in *peer);
 /* Closes <fd> with a RST (SO_LINGER 0): the peer sees a reset, not EOF. */
 void px_rst_close(int fd);
 /* Every socket the proxy writes to sends at once (TCP_NODELAY): it relays

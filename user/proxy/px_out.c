@@ -128,6 +128,10 @@ void px_out_gone(void *owner, struct hbone_conn *c)
 			break;
 	if (!h)
 		return;
+	/* a tunnel that never came up says why (the pool frees a failed
+	 * one; the calls on it were refused as dial) */
+	if (hbone_conn_tls_reason(c))
+		w->cnt.tls_out_refused[hbone_conn_tls_reason(c)]++;
 	px_pipes_detach(w, h);
 	if (h->prev)
 		h->prev->next = h->next;
@@ -239,8 +243,7 @@ void px_out_accept(struct px_worker *w, struct px_lis *l)
 	int i, fd;
 
 	for (i = 0; i < PX_ACCEPTS; i++) {
-		fd = accept4(l->ev.fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = px_accept(w, l->ev.fd, NULL);
 		if (fd < 0)
 			return;	/* EAGAIN: another worker took it, or none */
 		carry(w, l, fd);

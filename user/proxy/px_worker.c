@@ -4,6 +4,7 @@
  * second. The control thread talks to it only through px_cmd (engine.c),
  * run here between two batches of events. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -46,6 +47,27 @@ int px_watch(struct px_worker *w, struct px_ev *ev, uint32_t events)
 void px_count(struct px_worker *w, enum px_refuse r)
 {
 	w->cnt.refused[r]++;
+}
+
+int px_accept(struct px_worker *w, int lfd, struct sockaddr_in *peer)
+{
+	socklen_t len = sizeof(*peer);
+	int fd = accept4(lfd, (struct sockaddr *)peer, peer ? &len : NULL,
+			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd >= 0 || (errno != EMFILE && errno != ENFILE))
+		return fd;
+	px_count(w, PX_R_FD_LIMIT);
+	if (w->spare_fd >= 0)
+		close(w->spare_fd);
+	/* another thread may take the freed number first: then the next
+	 * wake finds no spare and tries again */
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		px_rst_close(fd);
+	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	errno = EMFILE;
+	return -1;
 }
 
 void px_rst_close(int fd)
@@ -204,6 +226,9 @@ static void teardown(struct px_worker *w)
 		px_hconn_free(w->conns);
 	px_dir_put(w->dir);
 	w->dir = NULL;
+	if (w->spare_fd >= 0)
+		close(w->spare_fd);
+	w->spare_fd = -1;
 }
 
 void *px_worker_main(void *arg)
@@ -213,6 +238,7 @@ void *px_worker_main(void *arg)
 	uint64_t next_tick = px_now_ms() + PX_TICK_MS;
 	int i, n;
 
+	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	while (!stopping(w)) {
 		w->now = px_now_ms();
 		n = epoll_wait(w->epfd, evs, PX_EVENTS,
