@@ -357,10 +357,10 @@ claim "answered in plaintext" is "$out" "answered by reranker"
 
 step "10. outlier detection: demo-eject-2 stopped, ejected, back"
 cat <<-EOF
-	demo-eject: two endpoints, ROUND_ROBIN, ejected after 2 refused connects
-	for 3 s. Its PeerAuthentication is DISABLE, so its calls take the
-	kernel's direct path, where sockops counts a refused connect against the
-	endpoint: a call the mTLS proxy carries does not charge the endpoint yet.
+	demo-eject: two endpoints, ROUND_ROBIN, ejected after 2 failed calls for
+	3 s. Its calls go over mTLS: the destination's agent answers 503 for a
+	stopped workload, the caller's agent charges that to the endpoint in the
+	kernel's outlier state, and connect4 skips it from then on.
 EOF
 server_stop demo-eject-2 || die "demo-eject-2's server did not stop"
 echo "demo-eject-2's server stopped; 20 connections from api-gateway, in order:"
