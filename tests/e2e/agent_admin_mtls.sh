@@ -34,13 +34,12 @@ view() { # NODE ARGS...: the view as JSON in $E2E_TMP/NODE.json
 	"$BIN" "$@" --state-dir "$STATE/state/$node" -o json >"$E2E_TMP/$node.json"
 }
 j() { e2e_json "$E2E_TMP/$1.json" "$2"; }
-listening() { grep -q "mTLS: listening" "$STATE/log/agent-$1.log" 2>/dev/null; }
 
 check "mesh up" timeout 120 "$MESH" up examples/mesh
 check "agent node-a --mtls" "$MESH" agent node-a
 check "agent node-b --mtls" "$MESH" agent node-b
-check "node-a's proxy listens" wait_for 30 listening node-a
-check "node-b's proxy listens" wait_for 30 listening node-b
+check "node-a's proxy listens" wait_for 30 e2e_listening node-a
+check "node-b's proxy listens" wait_for 30 e2e_listening node-b
 
 for i in $(seq $CALLS); do
 	check_eq "call $i: orchestrator -> vector-retriever-b:8080" \

@@ -320,6 +320,13 @@ e2e_cert() {
 	  cat "$ca/ca-cert.pem" >>"$d/$n.pem"; }
 }
 
+# e2e_listening NODE: NODE's agent (--mtls) has its in-pod listeners open
+# in every local workload: its log says "mTLS: listening for N of N".
+e2e_listening() {
+	grep -q 'mTLS: listening for \([1-9][0-9]*\) of \1 local workloads' \
+		"${IMT_STATE:-/run/$IMT_PREFIX-mesh}/log/agent-$1.log" 2>/dev/null
+}
+
 # e2e_refusals NODE SOURCE REASON: NODE's `proxy-config refusals` count
 # (source proxy, tls, tls_out, hbone, l7), -1 if unread.
 e2e_refusals() {
@@ -347,18 +354,8 @@ e2e_need_h2py() {
 # mesh's CA (cacerts layout) with openssl, as another Istio-compatible
 # node would be issued it: the agent is not involved.
 e2e_svid() {
-	local ca=$IMT_STATE/ca	# IMT_*: `eval "$("$MESH" env)"`
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$1/$2.key" -subj "/O=cluster.local" -out "$1/$2.csr" &&
-	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
-		"keyUsage=critical,digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth,clientAuth" \
-		"subjectAltName=URI:spiffe://cluster.local/ns/ai-inference/sa/$3" >"$1/$2.ext" &&
-	openssl x509 -req -in "$1/$2.csr" -CA "$ca/ca-cert.pem" \
-		-CAkey "$ca/ca-key.pem" -set_serial "0x$(openssl rand -hex 8)" \
-		-days 1 -sha256 -extfile "$1/$2.ext" -out "$1/$2.pem" &&
-	{ cmp -s "$ca/ca-cert.pem" "$ca/root-cert.pem" ||
-	  cat "$ca/ca-cert.pem" >>"$1/$2.pem"; }
+	e2e_cert "$1" "$2" "$IMT_STATE/ca" \
+		"URI:spiffe://cluster.local/ns/ai-inference/sa/$3"	# IMT_*: `eval "$("$MESH" env)"`
 }
 
 # e2e_hbone_call POD DIR NAME HOST:PORT AUTHORITY PEER_ID [REQUEST]: the

@@ -38,11 +38,10 @@ export PYTHON			# the pods' servers need grpcio too
 check "mesh up (examples/mesh, STRICT, gRPC on 8081)" timeout 120 "$MESH" up
 eval "$("$MESH" env)"
 LOG=$IMT_STATE/log
-listening() { grep -q "mTLS: listening for 5 of 5 local workloads" "$LOG/agent-$1.log"; }
 check "agent node-a --mtls" "$MESH" agent node-a
 check "agent node-b --mtls" "$MESH" agent node-b
-check "node-a's proxy listens in its 5 pods" wait_for 60 listening node-a
-check "node-b's proxy listens in its 5 pods" wait_for 60 listening node-b
+check "node-a's proxy listens in its 5 pods" wait_for 60 e2e_listening node-a
+check "node-b's proxy listens in its 5 pods" wait_for 60 e2e_listening node-b
 
 # calls: the calls the model servers logged
 calls() { cat "$LOG"/model-server-*.log | grep -c ": grpc "; }

@@ -42,12 +42,11 @@ e2e_need "$BIN" proxy-config --help
 e2e_need openssl version
 e2e_need_h2py
 
-listening() { grep -q "mTLS: listening" "$STATE/log/agent-$1.log" 2>/dev/null; }
 
 check "mesh up (examples/mesh, STRICT)" timeout 120 "$MESH" up examples/mesh
 eval "$("$MESH" env)"	# IMT_CGROOT: the outside host's cgroup
 check "agent node-a --mtls" "$MESH" agent node-a
-check "node-a's proxy listens" wait_for 30 listening node-a
+check "node-a's proxy listens" wait_for 30 e2e_listening node-a
 
 # ---- SVIDs from the mesh's CA, issued outside the agent ----
 
@@ -95,7 +94,7 @@ check_eq "the Python server exited cleanly" "$?" 0
 # ---- the Python client, from orchestrator's address, outside the mesh ----
 
 check "agent node-b --mtls" "$MESH" agent node-b
-check "node-b's proxy listens" wait_for 30 listening node-b
+check "node-b's proxy listens" wait_for 30 e2e_listening node-b
 
 # call NAME AUTHORITY: the Python peer's one CONNECT through
 # vector-retriever-b's :15008, from orchestrator's address, outside the mesh

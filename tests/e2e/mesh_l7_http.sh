@@ -39,9 +39,8 @@ eval "$("$MESH" env)"
 LOG=$IMT_STATE/log
 "$MESH" agent node-a >/dev/null
 "$MESH" agent node-b >/dev/null
-listening() { grep -q "mTLS: listening for 5 of 5 local workloads" "$LOG/agent-$1.log"; }
-check "node-a agent: proxy listening" wait_for 60 listening node-a
-check "node-b agent: proxy listening" wait_for 60 listening node-b
+check "node-a agent: proxy listening" wait_for 60 e2e_listening node-a
+check "node-b agent: proxy listening" wait_for 60 e2e_listening node-b
 
 # seen METHOD PATH: how many times any model-server backend got it.
 seen() {

@@ -46,14 +46,10 @@ check "mesh up (examples/mesh, STRICT)" timeout 120 "$MESH" up
 eval "$("$MESH" env)"
 LOG=$IMT_STATE/log
 
-# wait_listening NODE: the agent's proxy listens in all 5 local pods.
-wait_listening() {
-	wait_for 60 grep -q "mTLS: listening for 5 of 5 local workloads" "$LOG/agent-$1.log"
-}
 "$MESH" agent node-a >/dev/null
 "$MESH" agent node-b >/dev/null
-check "node-a agent: proxy listening in its 5 pods" wait_listening node-a
-check "node-b agent: proxy listening in its 5 pods" wait_listening node-b
+check "node-a agent: proxy listening in its 5 pods" wait_for 60 e2e_listening node-a
+check "node-b agent: proxy listening in its 5 pods" wait_for 60 e2e_listening node-b
 check "orchestrator pod: the agent's 127.0.0.1:15001 and :15008" \
 	bash -c "'$MESH' exec orchestrator ss -Hltn | grep -q '127.0.0.1:15001 ' &&
 		 '$MESH' exec orchestrator ss -Hltn | grep -q '$ORCH_IP:15008 '"

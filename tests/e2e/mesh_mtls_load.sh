@@ -52,11 +52,10 @@ san_agent() { # NODE FLAGS...
 	UBSAN_OPTIONS="log_path=$E2E_TMP/asan:print_stacktrace=1" \
 	IMT_AGENT_BIN=$SAN "$MESH" agent "$@"
 }
-listening() { grep -q "mTLS: listening for 5 of 5" "$LOG/agent-$1.log"; }
 check "node-a agent --svid-ttl ${TTL}s" "$MESH" agent node-a --svid-ttl "${TTL}s"
 check "node-b agent (ASan) --svid-ttl ${TTL}s" san_agent node-b --svid-ttl "${TTL}s"
-check "node-a: proxy listening in its 5 pods" wait_for 60 listening node-a
-check "node-b (ASan): proxy listening in its 5 pods" wait_for 90 listening node-b
+check "node-a: proxy listening in its 5 pods" wait_for 60 e2e_listening node-a
+check "node-b (ASan): proxy listening in its 5 pods" wait_for 90 e2e_listening node-b
 agent_pid() { cat "$IMT_STATE/agent-$1.pid"; }
 
 # ---- helpers ----

@@ -53,11 +53,10 @@ for p in "$E2E_PY" python3 /usr/bin/python3; do
 done
 e2e_need test -n "$PY"	# no python3 with h2 (Debian: python3-h2)
 
-listening() { grep -q "mTLS: listening" "$STATE/log/agent-$1.log" 2>/dev/null; }
 
 check "mesh up (examples/mesh, STRICT)" timeout 120 "$MESH" up examples/mesh
 check "agent node-a --mtls" "$MESH" agent node-a
-check "node-a's proxy listens" wait_for 30 listening node-a
+check "node-a's proxy listens" wait_for 30 e2e_listening node-a
 
 # ---- certificates: the mesh's CA, and one of nobody's ----
 CA=$STATE/ca
@@ -112,7 +111,7 @@ check "the Python server stopped" wait_for 10 gone
 
 # ---- node-b's agent, the target ----
 check "agent node-b --mtls" "$MESH" agent node-b
-check "node-b's proxy listens" wait_for 30 listening node-b
+check "node-b's proxy listens" wait_for 30 e2e_listening node-b
 AGENT=$(cat "$STATE/agent-node-b.pid")
 # the same agent: still running, and still the one the mesh started
 alive() { kill -0 "$AGENT" && [ "$(cat "$STATE/agent-node-b.pid")" = "$AGENT" ]; }

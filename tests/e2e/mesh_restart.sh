@@ -112,7 +112,6 @@ wrk_read() { # OUT
 	wrk_errs=$(e2e_wrk_failed "$1")
 }
 
-listening() { grep -q "mTLS: listening for 5 of 5 local workloads" "$LOG/agent-$1.log" 2>/dev/null; }
 
 # The agents watch their config directory and the test edits a weight:
 # the mesh runs from a copy of examples/mesh, file for file as it is.
@@ -121,8 +120,8 @@ cp examples/mesh/*.yaml "$E2E_TMP/config/"
 check "mesh up (examples/mesh as it is, STRICT)" timeout 120 "$MESH" up "$E2E_TMP/config"
 check "agent node-a started" "$MESH" agent node-a
 check "agent node-b started" "$MESH" agent node-b
-check "node-a: proxy listening in its 5 pods" wait_for 60 listening node-a
-check "node-b: proxy listening in its 5 pods" wait_for 60 listening node-b
+check "node-a: proxy listening in its 5 pods" wait_for 60 e2e_listening node-a
+check "node-b: proxy listening in its 5 pods" wait_for 60 e2e_listening node-b
 check "node-a: model-server:8080 live at $VIP" wait_for 30 vip_live node-a
 check "node-b: model-server:8080 live at $VIP" wait_for 30 vip_live node-b
 vip_live node-a && vip_live node-b || exit 1	# the logs follow
