@@ -127,10 +127,11 @@ stop() { # NODE PID
 	if wait_for 100 sh -c '! kill -0 "$0"' "$2"; then
 		wait "$2"
 		rc=$?
-		if [ "$rc" = 0 ] && grep -q "^infermesh agent $1: stopped" "/tmp/agent-$1.log"; then
+		# -v lines carry the time since start: "NAME: [+N ms] stopped"
+		if [ "$rc" = 0 ] && grep -Eq "^infermesh agent $1: (\[[^]]*\] )?stopped" "/tmp/agent-$1.log"; then
 			ok "agent $1 stopped on SIGTERM, exit 0"
 		else
-			bad "agent $1's stop: exit $rc"
+			bad "agent $1's stop: exit $rc, or no 'stopped' line in its log"
 		fi
 	else
 		bad "agent $1 still running 10 s after SIGTERM"
