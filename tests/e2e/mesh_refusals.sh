@@ -118,6 +118,15 @@ alive() { kill -0 "$AGENT" && [ "$(cat "$STATE/agent-node-b.pid")" = "$AGENT" ];
 fds() { find "/proc/$AGENT/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 check_eq "orchestrator -> vector-retriever-b:8080 over mTLS (warm: the tunnel is pooled)" \
 	"$(legit)" "vector-retriever-b $ORCH"
+# The count at rest: no stream open on node-b (that call's leg to the app
+# closed). Taken mid-close, under load, it would hold a leg's fd and no
+# later count could match it.
+idle() {
+	"$BIN" proxy-config tunnels --state-dir "$STATE/state/node-b" -o json \
+		>"$E2E_TMP/tunnels.json" 2>/dev/null &&
+	[ "$(e2e_json "$E2E_TMP/tunnels.json" 'sum(t["streams"] for t in j["tunnels"])')" = 0 ]
+}
+check "node-b has no stream open" wait_for 15 idle
 base=$(fds)
 check "node-b's agent has open fds ($base)" test "$base" -gt 0
 fds_back() { [ "$(fds)" = "$base" ]; }
