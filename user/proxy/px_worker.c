@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,13 +50,41 @@ void px_count(struct px_worker *w, enum px_refuse r)
 	w->cnt.refused[r]++;
 }
 
+/* Descriptors kept free for what an accepted connection needs next (its
+ * tunnel, its leg) and for refusing the next one. The kernel gives the
+ * lowest free number, so an accepted fd numbered at or above the limit
+ * less this means fewer than this many are left: the connection is reset
+ * at once. Without the margin, refusing needed the one spare fd, which
+ * another worker can take between its close and the accept, and then a
+ * caller waited instead of being refused. */
+#define PX_FD_HEADROOM 16
+
+/* The soft limit now (it can change under us: prlimit), or 0. */
+static long fd_limit_now(void)
+{
+	struct rlimit r;
+
+	return getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur == RLIM_INFINITY
+		       ? 0 : (long)r.rlim_cur;
+}
+
 int px_accept(struct px_worker *w, int lfd, struct sockaddr_in *peer)
 {
 	socklen_t len = sizeof(*peer);
 	int fd = accept4(lfd, (struct sockaddr *)peer, peer ? &len : NULL,
 			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	long lim;
 
-	if (fd >= 0 || (errno != EMFILE && errno != ENFILE))
+	if (fd >= 0) {
+		lim = fd_limit_now();
+		if (!lim || fd < lim - PX_FD_HEADROOM)
+			return fd;
+		px_count(w, PX_R_FD_LIMIT);
+		px_rst_close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	if (errno != EMFILE && errno != ENFILE)
 		return fd;
 	px_count(w, PX_R_FD_LIMIT);
 	if (w->spare_fd >= 0)
